@@ -1,0 +1,30 @@
+# Quick start: `make demo` and `make test` each set up .venv (Python 3.12) on first use.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+# Python 3.12: python3.12 on PATH, or pyenv's (`pyenv install 3.12` if neither has it).
+PYTHON312 ?= python3.12 $(wildcard $(or $(PYENV_ROOT),$(HOME)/.pyenv)/versions/3.12*/bin/python3.12)
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test lint clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@py="$$(for c in $(PYTHON312); do "$$c" -c 'import sys; assert sys.version_info[:2]==(3,12)' 2>/dev/null && echo "$$c" && break; done)"; \
+	if [ -z "$$py" ]; then echo "Python 3.12 not found. Install it (pyenv install 3.12) or run: make PYTHON312=/path/to/python3.12" >&2; exit 1; fi; \
+	[ -x $(PY) ] || "$$py" -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m experiments.demo
+
+test: $(STAMP)
+	$(PY) -m pytest -n auto -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) outputs multirun results

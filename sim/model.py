@@ -1,0 +1,367 @@
+"""PartnershipModel: the world, and the weekly cycle of the design brief (ODD 3).
+
+A design is only parameters: nothing here knows which scenario is running.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mesa
+import numpy as np
+
+from . import sectors
+from .agents import Organisation
+from .mechanisms import (
+    churn,
+    coordination,
+    engagement,
+    learning,
+    legitimacy,
+    pooling,
+    recruitment,
+    sprints,
+    systems_change,
+)
+from .mechanisms import trust as trust_mechanism
+from .metrics import AGENT_COLUMNS, METRICS, TIE_THRESHOLD
+from .params import Params
+from .partnership import MEMBER, Organisations
+from .problem import Problem
+from .public import Public
+from .rng import Streams
+from .scenarios import DEFAULT_SCENARIO, resolve
+from .trust import TrustMatrix
+
+
+class PartnershipModel(mesa.Model):
+    """A partnership of organisations from four sectors working on a wicked problem.
+
+    Args:
+        scenario: name of a scenario file in `scenarios/` (or a path to one).
+        rng: seed (an int) or numpy Generator; on the command line it is `seed`.
+        steps: weeks to simulate.
+        params: a ready, validated `Params` (then `scenario` and overrides are ignored).
+        collect_agents: record the agent columns every week (off for big sweeps).
+        **overrides: any parameter of the scenario, for example `transparency=0.9`.
+    """
+
+    def __init__(self, *, scenario: str = DEFAULT_SCENARIO, rng: Any = None,
+                 steps: int | None = None, params: Params | None = None,
+                 collect_agents: bool = True, **overrides: Any):
+        if params is None:
+            if steps is not None:
+                overrides["steps"] = steps
+            params = resolve(scenario, **overrides)
+        elif steps is not None or overrides:
+            params = params.with_(**({"steps": steps} if steps is not None else {}), **overrides)
+        super().__init__(rng=rng)
+        self.params = params
+        self.design = scenario
+        self.streams = Streams(self._seed)
+        p = params
+
+        self.orgs = Organisations.create(p, self.streams["world"])
+        self.trust_matrix = TrustMatrix(self.orgs.n)
+        self.problem = Problem(p)
+        self.convener = sectors.SECTORS.index(p.convener)
+        self._weights = sectors.benefit_matrix()
+        self._meeting_cost = sectors.profile_array("meeting_cost")
+        self._rate = sectors.profile_array("engagement_rate")
+        self._claim = sectors.profile_array("claim_propensity")
+        self._public_trust = sectors.profile_array("public_trust")
+        self.target_members = p.target_members or int(sum(p.initial_members.values()))
+
+        for i in self.orgs.active():
+            self._welcome(int(i), onboarding=0.0)
+        counts = self.orgs.counts(self.orgs.active())
+        self.public = Public(p, legitimacy.composition_prior(counts, self._public_trust),
+                             self.streams["public"])
+
+        # partnership-level state
+        self.systems_change = 0.0
+        self.policy_momentum = 0.0
+        self.wins = 0
+        self.dropouts = 0
+        self.sponsor_changes = 0
+        self.weeks_since_win = np.inf
+        self.recent_results = 0.0  # moving average of weekly progress
+        self.talk = 0.0
+        self.action_share = 0.0
+        self.claims = 0.0
+        self.visible_action = 0.0
+        self._sprint_start_progress = self.problem.progress.copy()
+        self.operating = True
+        self._pooled = np.zeros(len(sectors.ASSETS))
+        self._orchestration = 0.0
+
+        reporters = {m.name: m.name for m in METRICS}
+        agent_reporters = {c: c for c in AGENT_COLUMNS} if collect_agents else None
+        self.datacollector = mesa.DataCollector(model_reporters=reporters,
+                                                agent_reporters=agent_reporters)
+        self.running = True
+        self.datacollector.collect(self)
+
+    # ------------------------------------------------------------------ the weekly cycle
+    def step(self) -> None:
+        """One week, one named call per mechanism, in the order of ODD 3."""
+        week = self.steps
+        self.operating = week <= self.params.end_week and self.orgs.active().size > 0
+        if self.operating:
+            self.political_churn()
+            self.recruit()
+            phase = sprints.phase(week, self.params)
+            self.coordinate(week, phase)
+            self.pool_assets_and_act(phase)
+            self.work_on_problem(phase)
+            self.observe_trust()
+        else:
+            self.stand_down()
+            self.work_on_problem(None)
+        self.judge_legitimacy()
+        self.change_systems()
+        if self.operating:
+            self.update_engagement()
+        self.datacollector.collect(self)
+        if self.steps >= self.params.steps:
+            self.running = False
+
+    def political_churn(self) -> None:
+        """Mechanism 10: government sponsors change; without backing, momentum is lost."""
+        active = self.orgs.active()
+        government = active[self.orgs.sector[active] == sectors.GOV]
+        changed = government[churn.sponsor_changes(government.size, self.params,
+                                                    self.streams["churn"])]
+        if changed.size == 0:
+            return
+        self.sponsor_changes += changed.size
+        hit = churn.shock(self.params)
+        self.orgs.engagement[changed] = np.maximum(self.orgs.engagement[changed] - hit, 0.0)
+        if self.convener == sectors.GOV:  # the whole partnership rests on the sponsor
+            self.orgs.engagement[active] = np.maximum(self.orgs.engagement[active] - hit / 2, 0)
+        self.policy_momentum *= 1.0 - hit
+
+    def recruit(self) -> None:
+        """Mechanism 1: introductions through the convener's network or by the curator."""
+        rng = self.streams["recruitment"]
+        p = self.params
+        active = self.orgs.active()
+        held = self.orgs.capacity[active] @ self.orgs.assets[active]
+        needed = self.problem.needed_assets
+        gap = bool((held[needed] <= 0).any())
+        if active.size >= self.target_members and not gap:
+            return
+        network, curated = recruitment.introductions(p, rng)
+        pool = np.flatnonzero(self.orgs.status == 0)
+        pool_counts = self.orgs.counts(pool)
+        for is_curated in [False] * network + [True] * curated:
+            if is_curated:
+                asset = recruitment.binding_asset(held, needed)
+                sector = recruitment.curated_sector(asset, pool_counts, sectors.asset_matrix())
+            else:
+                sector = recruitment.network_sector(pool_counts, self.convener, p, rng)
+            if sector is None:
+                continue
+            if not recruitment.accepts(is_curated, self.legitimacy, sector == sectors.CIT, p, rng):
+                continue
+            candidates = pool[self.orgs.sector[pool] == sector]
+            newcomer = int(rng.choice(candidates))
+            self.orgs.join(newcomer, self.steps, p.initial_engagement)
+            self._welcome(newcomer, onboarding=p.onboarding_trust * p.curation if is_curated
+                          else 0.0)
+            pool = pool[pool != newcomer]
+            pool_counts[sector] -= 1
+            held = held + self.orgs.capacity[newcomer] * self.orgs.assets[newcomer]
+
+    def coordinate(self, week: int, phase: sprints.Phase) -> None:
+        """Mechanism 2: the talk members need to stay aligned, after orchestration."""
+        active = self.orgs.active()
+        diversity = coordination.diversity(self.orgs.counts(active))
+        orchestration = coordination.orchestration_effect(week, self.params)
+        talk = coordination.talk_share(active.size, diversity, orchestration, self.params)
+        self.talk = talk * sprints.talk_multiplier(phase, self.params)
+        self.orgs.talk_share[active] = self.talk
+        self._orchestration = orchestration
+
+    def pool_assets_and_act(self, phase: sprints.Phase) -> None:
+        """Mechanism 3: members commit assets in proportion to trust and permission, and act."""
+        orgs, p = self.orgs, self.params
+        active = orgs.active()
+        action = (1.0 - self.talk) * sprints.action_multiplier(phase, p)
+        commitment = pooling.commitment(self.trust_matrix.group_trust(active), pooling.permission(p))
+        commitment[orgs.suspended_until[active] >= self.steps] = 0.0
+        effort = orgs.capacity[active] * orgs.engagement[active]
+        contribution = pooling.contribution(orgs.capacity[active], orgs.engagement[active],
+                                            action, commitment)
+        orgs.commitment[active] = commitment
+        orgs.contribution[active] = contribution
+        orgs.performance[active] = contribution / orgs.capacity[active]
+        talk_effort = effort.sum() * self.talk
+        total = contribution.sum() + talk_effort
+        self.action_share = float(contribution.sum() / total) if total > 0 else 0.0
+        self._pooled = pooling.pooled_assets(contribution, orgs.assets[active],
+                                             coordination.wasted_share(p))
+
+    def work_on_problem(self, phase: sprints.Phase | None) -> None:
+        """Mechanisms 4, 8, 9: joint work moves facets; learning and sprints raise productivity;
+        the problem regenerates unless locked in."""
+        p, problem = self.params, self.problem
+        gain = np.zeros(len(problem.names))
+        if phase is not None:
+            productivity = learning.productivity(problem.knowledge, p) * sprints.focus(phase, p)
+            gain = problem.advance(problem.joint_work(self._pooled), productivity, p)
+            if phase.name == sprints.SPRINT and phase.sprint_ends:
+                sprint_gain = problem.knowledge - self._sprint_start_progress
+                if sprints.is_win(sprint_gain, p):
+                    self.wins += 1
+                    self.weeks_since_win = 0.0
+                self._sprint_start_progress = problem.knowledge.copy()
+            elif phase.name != sprints.SPRINT:
+                self._sprint_start_progress = problem.knowledge.copy()
+        problem.regenerate(self.systems_change, p)
+        self.weeks_since_win += 1
+        self.recent_results += (gain.mean() - self.recent_results) / p.results_memory_weeks
+
+    def observe_trust(self) -> None:
+        """Mechanism 5: members watch each other's contributions, as far as they can see them."""
+        active = self.orgs.active()
+        trust_mechanism.update(self.trust_matrix, active, self.orgs.performance[active],
+                               legitimacy.action_visibility(self.params), self.params)
+
+    def judge_legitimacy(self) -> None:
+        """Mechanism 7: the public compares claims with visible action."""
+        p, orgs = self.params, self.orgs
+        active = orgs.active()
+        counts = orgs.counts(active)
+        if self.operating:
+            self.claims = legitimacy.claims(self._claim[orgs.sector[active]],
+                                            orgs.capacity[active], p)
+            self.visible_action = legitimacy.visible_action(
+                orgs.contribution[active].sum(), orgs.capacity[active].sum(), p)
+        else:
+            self.claims = self.visible_action = 0.0
+        self.public.observe(legitimacy.composition_prior(counts, self._public_trust),
+                            self.claims, self.visible_action, legitimacy.voice(counts),
+                            legitimacy.watchdog(counts, p), p, self.streams["public"])
+
+    def change_systems(self) -> None:
+        """Mechanism 8: policy momentum from engaged authority and evidence becomes lasting change."""
+        p = self.params
+        drive = 0.0
+        if self.operating:
+            counts = self.orgs.counts(self.orgs.active())
+            civic = (counts[sectors.CIV] + counts[sectors.CIT]) / max(counts.sum(), 1)
+            authority = systems_change.authority_factor(float(self._pooled[sectors.AUTHORITY]), p)
+            drive = systems_change.drive(authority, civic, self.progress, self.legitimacy, p)
+        self.policy_momentum = systems_change.momentum(self.policy_momentum, drive, p)
+        self.systems_change = systems_change.adopt(self.systems_change, self.policy_momentum, p)
+
+    def update_engagement(self) -> None:
+        """Mechanism 6: engagement follows benefit against cost; below threshold, members leave."""
+        p, orgs = self.params, self.orgs
+        active = orgs.active()
+        sector = orgs.sector[active]
+        group_trust = self.trust_matrix.group_trust(active)
+        signals = {
+            "results": min(1.0, max(self.recent_results, 0.0) / p.results_reference),
+            "wins": sprints.win_glow(self.weeks_since_win, p),
+            "policy": self.policy_momentum,
+            "legitimacy": self.legitimacy,
+            "reputation": np.clip(self.legitimacy - max(self.claims_gap, 0.0)
+                                  * self._claim[sector], 0.0, 1.0),
+            "voice": p.transparency,
+        }
+        fit = engagement.agenda_fit(sector, self.convener, self._orchestration)
+        benefit = engagement.benefit(signals, sector, fit, self._weights)
+        cost = engagement.cost(self.talk, self._meeting_cost[sector], group_trust, p)
+        orgs.engagement[active] = engagement.update(
+            orgs.engagement[active], engagement.target(benefit, cost, p), self._rate[sector])
+        leavers = active[engagement.leaving(orgs.engagement[active], orgs.exit_threshold[active])]
+        if leavers.size:
+            orgs.leave(leavers, self.steps)
+            self.dropouts += leavers.size
+
+    def stand_down(self) -> None:
+        """After the partnership ends nobody acts; what systems change it made stays."""
+        self._pooled = np.zeros(len(sectors.ASSETS))
+        self.orgs.contribution[:] = 0.0
+        self.orgs.performance[:] = 0.0
+        self.talk = self.action_share = 0.0
+
+    # ------------------------------------------------------------------ helpers
+    def _welcome(self, i: int, onboarding: float) -> None:
+        """A member joins: its agent handle, and starting trust from the sector priors."""
+        Organisation(self, i)
+        others = self.orgs.active()
+        others = others[others != i]
+        if others.size:
+            prior = sectors.TRUST_PRIOR[self.orgs.sector[i], self.orgs.sector[others]]
+            self.trust_matrix.seed(i, others, np.clip(prior + onboarding, 0.0, 1.0))
+
+    def suspend_contribution(self, agent: Organisation, weeks: int) -> None:
+        """A member withholds its assets for `weeks` weeks: a breach, for experiments."""
+        self.orgs.suspended_until[agent.row] = self.steps + weeks
+
+    # ------------------------------------------------------------------ metrics (ODD 4)
+    def _active_counts(self) -> np.ndarray:
+        return self.orgs.counts(self.orgs.active())
+
+    @property
+    def progress(self) -> float:
+        return float(self.problem.progress.mean())
+
+    @property
+    def trust(self) -> float:
+        return self.trust_matrix.mean(self.orgs.active())
+
+    @property
+    def cross_sector_trust(self) -> float:
+        return self.trust_matrix.cross_sector_mean(self.orgs.active(), self.orgs.sector)
+
+    @property
+    def engagement(self) -> float:
+        active = self.orgs.active()
+        return float(self.orgs.engagement[active].mean()) if active.size else 0.0
+
+    @property
+    def members(self) -> int:
+        return int(self.orgs.active().size)
+
+    @property
+    def members_government(self) -> int:
+        return int(self._active_counts()[sectors.GOV])
+
+    @property
+    def members_business(self) -> int:
+        return int(self._active_counts()[sectors.BUS])
+
+    @property
+    def members_civil_society(self) -> int:
+        return int(self._active_counts()[sectors.CIV])
+
+    @property
+    def members_citizens(self) -> int:
+        return int(self._active_counts()[sectors.CIT])
+
+    @property
+    def engaged_business(self) -> int:
+        active = self.orgs.active()
+        business = active[self.orgs.sector[active] == sectors.BUS]
+        return int((self.orgs.engagement[business] >= 0.5).sum())
+
+    @property
+    def legitimacy(self) -> float:
+        return self.public.mean
+
+    @property
+    def claims_gap(self) -> float:
+        return float(self.claims - self.visible_action)
+
+    @property
+    def sectors_represented(self) -> int:
+        return int((self._active_counts() > 0).sum())
+
+    @property
+    def cross_sector_ties(self) -> int:
+        return self.trust_matrix.ties(self.orgs.active(), self.orgs.sector, TIE_THRESHOLD)
+

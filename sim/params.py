@@ -1,0 +1,368 @@
+"""Typed, validated parameters: the design knobs, the world's sizes and the model's constants.
+
+One frozen dataclass holds every parameter. Each field carries its default, unit, allowed range,
+meaning and source (an evidence.md figure or "assumption"); docs/odd.md repeats them with the
+reason for each value. A scenario file sets only design knobs and sizes; any field may be
+overridden by keyword or on the command line. Bad input is refused before any work starts with
+a message naming the field, the value, what is allowed and where the value came from.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import MISSING, dataclass, field, fields, replace
+from typing import Any
+
+from .sectors import ASSETS, SECTORS
+
+# Mesa's spawn-based batch_run and Hydra's launchers pickle parameters, so everything here is
+# plain data: numbers, strings and tuples.
+
+DEFAULT_FACETS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("change_the_rules", ("authority", "expertise")),
+    ("reach_people", ("reach", "lived_experience")),
+    ("scale_solutions", ("funding", "reach")),
+)
+
+MAX_MEMBERS = 1_000_000
+MAX_PUBLIC = 50_000_000
+MAX_STEPS = 5_200
+
+
+class ParameterError(ValueError):
+    """A parameter value that the model cannot accept; the message says which and why."""
+
+
+def _p(default, lo=None, hi=None, *, help: str, unit: str = "", source: str = "assumption",
+       group: str = "constant", choices: tuple[str, ...] | None = None, optional: bool = False):
+    meta = {"lo": lo, "hi": hi, "help": help, "unit": unit, "source": source, "group": group,
+            "choices": choices, "optional": optional}
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class Params:
+    """Every parameter of one run. Build with `Params.build`, which validates."""
+
+    # --- design knobs (0 = the ingredient is absent) -------------------------------------
+    orchestration: float = _p(0.0, 0, 1, group="knob", unit="share",
+        help="backbone team and formal process carrying the cost of coordination")
+    curation: float = _p(0.0, 0, 1, group="knob", unit="share",
+        help="active curator: introduces members who fill asset gaps, onboards, mediates")
+    leadership_backing: float = _p(0.0, 0, 1, group="knob", unit="share",
+        help="backing from system leaders: permission to pool assets, protection from churn")
+    goal_clarity: float = _p(0.0, 0, 1, group="knob", unit="share",
+        help="clear shared goals; effort on unclear goals is partly wasted")
+    sprint_intensity: float = _p(0.0, 0, 1, group="knob", unit="share",
+        help="intensive periods of joint work at a regular cadence, after a design phase")
+    transparency: float = _p(0.0, 0, 1, group="knob", unit="share",
+        help="collaboration platform: how observable contributions and action are")
+    policy_link: float = _p(0.0, 0, 1, group="knob", unit="share",
+        help="formal connection to policymaking")
+    communication: float = _p(0.0, 0, 1, group="knob", unit="share",
+        help="how loudly the partnership claims its results to the public")
+
+    # --- the world ------------------------------------------------------------------------
+    convener: str = _p("civil_society", group="size", choices=SECTORS,
+        help="sector of the organisation that convenes the partnership")
+    members_government: int = _p(0, 0, MAX_MEMBERS, group="size", unit="organisations",
+        help="government members at the start")
+    members_business: int = _p(0, 0, MAX_MEMBERS, group="size", unit="organisations",
+        help="business members at the start")
+    members_civil_society: int = _p(0, 0, MAX_MEMBERS, group="size", unit="organisations",
+        help="civil-society members at the start")
+    members_citizens: int = _p(0, 0, MAX_MEMBERS, group="size", unit="organisations",
+        help="citizen groups and social innovators at the start")
+    pool_per_sector: int = _p(15, 0, MAX_MEMBERS, group="size", unit="organisations",
+        help="organisations of each sector outside the partnership that it may recruit")
+    target_members: int | None = _p(None, 1, MAX_MEMBERS, group="size", optional=True,
+        unit="organisations",
+        help="size the partnership recruits up to; default: its starting size")
+    public_size: int = _p(10_000, 1, MAX_PUBLIC, group="size", unit="people",
+        help="people in the watching public")
+    public_scrutiny: float = _p(0.5, 0, 1, group="size", unit="share",
+        help="how closely the public compares claims with action")
+    steps: int = _p(156, 1, MAX_STEPS, group="size", unit="weeks", help="weeks simulated")
+    partnership_weeks: int | None = _p(None, 1, MAX_STEPS, group="size", optional=True,
+        unit="weeks", help="week the partnership ends; default: it runs the whole horizon")
+    facets: tuple[tuple[str, tuple[str, ...]], ...] = _p(DEFAULT_FACETS, group="problem",
+        help="the problem's facets, each with the asset types it needs together")
+    problem_scale: float = _p(1.0, 1e-6, 1e6, group="problem", unit="joint work",
+        help="joint work at which a facet moves at half its top speed")
+
+    # --- constants: trust (ODD 7.5) -------------------------------------------------------
+    trust_gain: float = _p(0.02, 0, 1, unit="1/week", source="Kania & Kramer 2011: years of "
+        "regular meetings", help="weekly share of the gap to the trust cap closed by a partner "
+        "seen to deliver")
+    trust_loss_ratio: float = _p(3.0, 0, 20, unit="ratio", source="Slovic 1993: losses about 3x",
+        help="how much more a shortfall weighs than delivery")
+    expected_action: float = _p(0.2, 1e-3, 1, unit="share of capacity",
+        help="share of its capacity a member is expected to put into joint action")
+    breach_shortfall: float = _p(0.75, 0, 1, unit="share",
+        help="shortfall against expectation that counts as a breach and scars trust")
+    scar_depth: float = _p(0.05, 0, 1, unit="trust/week", source="Schweitzer et al. 2006",
+        help="lowering of the trust cap per observed week of breach")
+    trust_cap_floor: float = _p(0.4, 0, 1, unit="trust", help="lowest the trust cap can fall")
+    mediation: float = _p(0.5, 0, 1, unit="share",
+        help="share of trust losses a full-time curator's mediation prevents")
+    onboarding_trust: float = _p(0.15, 0, 1, unit="trust",
+        help="starting trust a curator's onboarding adds for a new member")
+    base_visibility: float = _p(0.2, 0, 1, unit="share",
+        help="share of contributions and action seen with no platform at all")
+
+    # --- constants: coordination and pooling (ODD 7.2, 7.3) -------------------------------
+    talk_base: float = _p(0.15, 0, 1, unit="share of effort",
+        help="talk any member needs (meetings, reporting)")
+    talk_per_member: float = _p(0.03, 0, 1, unit="per member",
+        help="alignment load added by each other member")
+    diversity_talk: float = _p(1.0, 0, 10, unit="ratio",
+        help="extra alignment load of a fully diverse membership")
+    orchestration_relief: float = _p(0.8, 0, 1, unit="share",
+        source="Provan & Kenis 2008: an administrative organisation",
+        help="share of the alignment load a full backbone carries centrally")
+    communication_talk: float = _p(0.1, 0, 1, unit="share of effort",
+        help="effort loud external communication takes from each member")
+    misalignment_waste: float = _p(0.4, 0, 1, unit="share",
+        help="share of action wasted when goals are wholly unclear")
+    permission_base: float = _p(0.4, 0, 1, unit="share",
+        help="permission to pool assets that members have with no leadership backing")
+
+    # --- constants: sprints and wins (ODD 7.4) -------------------------------------------
+    design_phase_weeks: int = _p(8, 0, 520, unit="weeks",
+        source="Nesta 100 Day Challenge: ~2-month design phase",
+        help="set-up before the first sprint")
+    setup_talk: float = _p(0.5, 0, 1, unit="share",
+        help="share of action given to design work during set-up, at full sprint intensity")
+    sprint_weeks: int = _p(14, 1, 520, unit="weeks", source="Nesta 100 Day Challenge",
+        help="length of a sprint")
+    sprint_cadence_weeks: int = _p(26, 1, 520, unit="weeks",
+        help="weeks from the start of one sprint to the next")
+    sprint_talk_cut: float = _p(0.5, 0, 1, unit="share",
+        help="share of talk a full-intensity sprint cuts")
+    sprint_focus: float = _p(0.5, 0, 5, unit="ratio",
+        help="extra productivity of focused work in a full-intensity sprint")
+    win_threshold: float = _p(0.03, 0, 1, unit="progress",
+        source="100 Day Challenge: 19-35% change on one facet",
+        help="progress on one facet during a sprint that counts as a visible win")
+    win_memory_weeks: float = _p(13.0, 0.1, 520, unit="weeks",
+        help="half-life of a win in members' minds")
+
+    # --- constants: the problem, learning, systems change (ODD 7.8, 7.9) -------------------
+    progress_rate: float = _p(0.03, 0, 1, unit="1/week",
+        help="top weekly share of a facet's remaining gap that joint work closes")
+    regeneration: float = _p(0.01, 0, 1, unit="1/week",
+        help="weekly share of progress lost as the problem regenerates")
+    lock_in: float = _p(0.9, 0, 1, unit="share",
+        help="share of regeneration stopped by complete systems change")
+    learning_gain: float = _p(0.5, 0, 5, unit="ratio",
+        help="extra productivity from reusing all the solutions that worked")
+    learning_scale: float = _p(0.2, 1e-6, 10, unit="progress",
+        help="progress made on a facet by which reuse gives most of its gain")
+    policy_momentum_weeks: float = _p(26.0, 1, 520, unit="weeks",
+        help="time for pressure towards policy change to build")
+    adoption_rate: float = _p(0.04, 0, 1, unit="1/week",
+        source="collective impact evaluations: 3+ years to systems change",
+        help="weekly rate at which full policy momentum becomes systems change")
+    advocacy_weight: float = _p(0.2, 0, 1, unit="ratio",
+        help="strength of advocacy from outside relative to a formal policy link")
+    authority_scale: float = _p(0.3, 1e-6, 100, unit="joint work",
+        help="committed authority at which policy momentum reaches half its top")
+
+    # --- constants: engagement, churn, recruitment (ODD 7.1, 7.6, 7.10) ------------------
+    initial_engagement: float = _p(0.8, 0, 1, unit="share",
+        source="Chinman et al.: members differ only 8-10 months in",
+        help="engagement of a member when it joins")
+    engagement_baseline: float = _p(0.5, 0, 1, unit="share",
+        help="engagement of a member whose benefit and cost balance")
+    results_memory_weeks: float = _p(8.0, 0.1, 520, unit="weeks",
+        help="time over which members judge the partnership's recent results")
+    results_reference: float = _p(0.004, 1e-6, 1, unit="progress/week",
+        help="weekly progress members count as good results")
+    frustration_trust: float = _p(0.3, 0, 1, unit="trust",
+        help="trust in the group below which members grow frustrated")
+    sponsor_term_weeks: float = _p(104.0, 1, 5200, unit="weeks",
+        source="Institute for Government 2020: secretaries of state ~2 years",
+        help="mean time between changes of a government member's sponsor")
+    churn_shock: float = _p(0.3, 0, 1, unit="engagement",
+        help="loss of engagement and momentum when an unbacked sponsor leaves")
+    network_intro_rate: float = _p(0.05, 0, 100, unit="introductions/week",
+        help="introductions through the convener's own network")
+    curated_intro_rate: float = _p(0.4, 0, 100, unit="introductions/week",
+        source="Nesta IEP accelerator: 230 introductions in six months",
+        help="introductions a full-time curator makes")
+    curated_conversion: float = _p(0.43, 0, 1, unit="share",
+        source="Nesta IEP accelerator: 230 introductions -> 100 partnerships",
+        help="share of curated introductions that join")
+    network_conversion: float = _p(0.25, 0, 1, unit="share",
+        help="share of network introductions that join")
+    homophily: float = _p(4.0, 1, 100, unit="ratio",
+        help="how much more likely a network introduction is of the convener's sector")
+
+    # --- constants: the public and legitimacy (ODD 7.7) ----------------------------------
+    public_attention: float = _p(0.1, 0, 1, unit="share/week",
+        help="share of the public that looks at the partnership in a week")
+    legitimacy_rate: float = _p(0.2, 0, 1, unit="share",
+        help="share of the gap to its new judgement a person closes when looking")
+    weight_action: float = _p(0.35, 0, 1, unit="weight",
+        help="weight of visible action in the public's judgement")
+    weight_voice: float = _p(0.25, 0, 1, unit="weight",
+        help="weight of civil society and citizens having a voice in the judgement")
+    greenwash_penalty: float = _p(1.0, 0, 10, unit="ratio",
+        source="Berrone et al. 2017",
+        help="legitimacy lost per unit of claims ahead of action, at full scrutiny")
+    watchdog: float = _p(0.5, 0, 5, unit="ratio",
+        help="extra scrutiny when civil society members watch from inside")
+
+    # ------------------------------------------------------------------------------------
+    @classmethod
+    def names(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
+
+    @classmethod
+    def knobs(cls) -> list[str]:
+        return [f.name for f in fields(cls) if f.metadata["group"] == "knob"]
+
+    @classmethod
+    def build(cls, values: dict[str, Any], sources: dict[str, str] | None = None) -> Params:
+        """Validate `values` (field -> value) and return Params; defaults fill the rest.
+
+        `sources` maps a field to where its value came from, for error messages.
+        """
+        sources = sources or {}
+        known = {f.name: f for f in fields(cls)}
+        for key in values:
+            if key not in known:
+                close = difflib.get_close_matches(str(key), known, n=3)
+                hint = f" Did you mean {', '.join(close)}?" if close else ""
+                raise ParameterError(
+                    f"unknown parameter {key!r}{_where(sources.get(key))}.{hint} "
+                    f"Valid parameters: {', '.join(known)}."
+                )
+        clean = {k: _check(known[k], v, sources.get(k)) for k, v in values.items()}
+        params = cls(**clean)
+        params._check_consistency(sources)
+        return params
+
+    def with_(self, **changes: Any) -> Params:
+        """A validated copy with some fields changed."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update(changes)
+        return Params.build(values)
+
+    @property
+    def initial_members(self) -> dict[str, int]:
+        return {s: getattr(self, f"members_{s}") for s in SECTORS}
+
+    @property
+    def end_week(self) -> int:
+        """Week after which the partnership no longer works on the problem."""
+        return self.steps if self.partnership_weeks is None else self.partnership_weeks
+
+    def _check_consistency(self, sources: dict[str, str]) -> None:
+        members = self.initial_members
+        if sum(members.values()) == 0:
+            raise ParameterError(
+                "the partnership has no members: set at least one of "
+                + ", ".join(f"members_{s}" for s in SECTORS) + " above 0"
+            )
+        if members[self.convener] == 0:
+            raise ParameterError(
+                f"convener={self.convener!r}{_where(sources.get('convener'))} has no members: "
+                f"members_{self.convener} is 0; convene from a sector with members "
+                f"({', '.join(s for s, n in members.items() if n)}) or add members of it"
+            )
+        if self.target_members is not None and self.target_members > sum(members.values()) + (
+                self.pool_per_sector * len(SECTORS)):
+            raise ParameterError(
+                f"target_members={self.target_members} exceeds the starting members plus the "
+                f"pool ({sum(members.values())} + {self.pool_per_sector * len(SECTORS)}); "
+                "raise pool_per_sector or lower target_members"
+            )
+
+
+def _where(source: str | None) -> str:
+    return f" (from {source})" if source else ""
+
+
+def _check(f, value: Any, source: str | None) -> Any:
+    """Validate one field's value; return it converted to the field's type."""
+    meta = f.metadata
+    name, where = f.name, _where(source)
+    if f.name == "facets":
+        return _check_facets(value, where)
+    if value is None:
+        if meta["optional"]:
+            return None
+        raise ParameterError(f"{name}=None{where}: a value is required ({_allowed(f)})")
+    if meta["choices"]:
+        if value not in meta["choices"]:
+            raise ParameterError(f"{name}={value!r}{where} is not allowed: {_allowed(f)}")
+        return value
+    kind = type(f.default) if f.default is not None else int
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ParameterError(f"{name}={value!r}{where} is not a number: {_allowed(f)}")
+    if kind is int:
+        if isinstance(value, float) and not value.is_integer():
+            raise ParameterError(f"{name}={value!r}{where} is not a whole number: {_allowed(f)}")
+        value = int(value)
+    else:
+        value = float(value)
+        if not math.isfinite(value):
+            raise ParameterError(f"{name}={value!r}{where} is not a finite number: {_allowed(f)}")
+    lo, hi = meta["lo"], meta["hi"]
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise ParameterError(f"{name}={value!r}{where} is out of range: {_allowed(f)}")
+    return value
+
+
+def _allowed(f) -> str:
+    meta = f.metadata
+    if meta["choices"]:
+        return f"allowed values are {', '.join(meta['choices'])}"
+    kind = "a whole number" if isinstance(f.default, int) or f.default is None else "a number"
+    text = f"{f.name} must be {kind} from {meta['lo']} to {meta['hi']}"
+    if meta["unit"]:
+        text += f" ({meta['unit']})"
+    return text + (", or null for the default" if meta["optional"] else "")
+
+
+def _check_facets(value: Any, where: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    allowed = f"facets must map facet names to lists of asset types from {', '.join(ASSETS)}"
+    if isinstance(value, dict):
+        items = list(value.items())
+    elif isinstance(value, (list, tuple)):
+        try:
+            items = [(k, v) for k, v in value]
+        except (TypeError, ValueError):
+            raise ParameterError(f"facets={value!r}{where} is malformed: {allowed}") from None
+    else:
+        raise ParameterError(f"facets={value!r}{where} is malformed: {allowed}")
+    if not items:
+        raise ParameterError(f"facets={value!r}{where} is empty: {allowed}")
+    out = []
+    for name, needs in items:
+        if isinstance(needs, str):
+            needs = [needs]
+        if not isinstance(name, str) or not isinstance(needs, (list, tuple)) or not needs:
+            raise ParameterError(f"facets[{name!r}]={needs!r}{where} is malformed: {allowed}")
+        for asset in needs:
+            if asset not in ASSETS:
+                raise ParameterError(
+                    f"facets[{name!r}] names asset {asset!r}{where}, which does not exist: "
+                    f"asset types are {', '.join(ASSETS)}"
+                )
+        out.append((name, tuple(dict.fromkeys(needs))))
+    return tuple(out)
+
+
+def describe() -> list[dict[str, Any]]:
+    """Every parameter with its metadata: the table docs/odd.md and the app are built from."""
+    rows = []
+    for f in fields(Params):
+        default = f.default if f.default is not MISSING else None
+        rows.append({"name": f.name, "default": default, **f.metadata})
+    return rows
+
+
+__all__ = ["Params", "ParameterError", "describe", "replace", "DEFAULT_FACETS"]

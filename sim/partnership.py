@@ -1,0 +1,89 @@
+"""Organisations as arrays: the partnership's members and the pool it recruits from (ODD 2).
+
+Every organisation, member or not, is a row of these arrays; a Mesa `Organisation` agent is the
+handle of a row once the organisation has joined. Status moves one way: pool -> member -> left.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import sectors
+from .params import Params
+
+POOL, MEMBER, LEFT = 0, 1, 2
+INDIVIDUAL_SPREAD = 0.3  # lognormal sigma of assets and capacity between organisations
+THRESHOLD_SPREAD = 0.05  # sd of exit thresholds around the sector's value
+
+
+@dataclass
+class Organisations:
+    """Per-organisation state; row i is organisation i."""
+
+    sector: np.ndarray  # int, index into sectors.SECTORS
+    capacity: np.ndarray  # time per week it can give
+    assets: np.ndarray  # (n, len(ASSETS)) holdings
+    exit_threshold: np.ndarray
+    status: np.ndarray  # POOL, MEMBER or LEFT
+    engagement: np.ndarray
+    joined_week: np.ndarray  # -1 while in the pool
+    left_week: np.ndarray  # -1 until it leaves
+    talk_share: np.ndarray  # share of its effort spent on talk this week
+    commitment: np.ndarray  # share of its assets committed to joint action this week
+    contribution: np.ndarray  # effort put into joint action this week
+    performance: np.ndarray  # contribution / capacity: what partners judge it by
+    suspended_until: np.ndarray  # a member withholding its contribution (a breach) until then
+
+    @classmethod
+    def create(cls, params: Params, rng: np.random.Generator) -> Organisations:
+        counts = [getattr(params, f"members_{s}") + params.pool_per_sector
+                  for s in sectors.SECTORS]
+        sector = np.repeat(np.arange(len(sectors.SECTORS)), counts)
+        n = sector.size
+        spread = rng.lognormal(0.0, INDIVIDUAL_SPREAD, size=(n, len(sectors.ASSETS) + 1))
+        assets = np.clip(sectors.asset_matrix()[sector] * spread[:, 1:], 0.0, 2.0)
+        capacity = sectors.profile_array("capacity")[sector] * spread[:, 0]
+        threshold = sectors.profile_array("exit_threshold")[sector] + rng.normal(
+            0.0, THRESHOLD_SPREAD, n)
+        status = np.full(n, POOL, dtype=np.int8)
+        start = 0
+        for s, name in enumerate(sectors.SECTORS):
+            status[start:start + getattr(params, f"members_{name}")] = MEMBER
+            start += counts[s]
+        zeros = np.zeros(n)
+        orgs = cls(
+            sector=sector, capacity=capacity, assets=assets,
+            exit_threshold=np.clip(threshold, 0.0, 1.0), status=status,
+            engagement=np.where(status == MEMBER, params.initial_engagement, 0.0),
+            joined_week=np.where(status == MEMBER, 0, -1), left_week=np.full(n, -1),
+            talk_share=zeros.copy(), commitment=zeros.copy(), contribution=zeros.copy(),
+            performance=zeros.copy(), suspended_until=np.full(n, -1),
+        )
+        return orgs
+
+    @property
+    def n(self) -> int:
+        return self.sector.size
+
+    def active(self) -> np.ndarray:
+        """Indices of current members."""
+        return np.flatnonzero(self.status == MEMBER)
+
+    def counts(self, idx: np.ndarray) -> np.ndarray:
+        """Members of each sector among `idx`."""
+        return np.bincount(self.sector[idx], minlength=len(sectors.SECTORS))
+
+    def join(self, i: int, week: int, engagement: float) -> None:
+        self.status[i] = MEMBER
+        self.joined_week[i] = week
+        self.engagement[i] = engagement
+
+    def leave(self, idx: np.ndarray, week: int) -> None:
+        self.status[idx] = LEFT
+        self.left_week[idx] = week
+        self.talk_share[idx] = 0.0
+        self.commitment[idx] = 0.0
+        self.contribution[idx] = 0.0
+        self.performance[idx] = 0.0
