@@ -1,0 +1,108 @@
+"""One run function for the CLI, the experiments, the app and the tests.
+
+`run_one(params, seed)` runs a model to its horizon and returns its weekly records and a summary
+with provenance (resolved config and its hash, seed, versions, git commit, time).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import platform
+import subprocess
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from .metrics import METRICS
+from .model import PartnershipModel
+from .params import Params
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class RunResult:
+    design: str
+    seed: int
+    params: Params
+    timeseries: pd.DataFrame  # one row per week (0 = the start), one column per metric
+    summary: dict[str, Any]
+    agents: pd.DataFrame | None = None
+    model: PartnershipModel | None = None
+
+
+def config_dict(params: Params) -> dict[str, Any]:
+    """The resolved parameters as plain JSON-ready data."""
+    values = dataclasses.asdict(params)
+    values["facets"] = {name: list(needs) for name, needs in params.facets}
+    return values
+
+
+def config_hash(params: Params) -> str:
+    text = json.dumps(config_dict(params), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
+                             text=True, timeout=5, check=True)
+        return out.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def time_to_reach(series: pd.Series, level: float) -> int | None:
+    """First week at which `series` reaches `level`, or None if it never does."""
+    hits = np.flatnonzero(series.to_numpy() >= level)
+    return int(series.index[hits[0]]) if hits.size else None
+
+
+def run_one(params: Params, seed: int, *, design: str = "custom", collect_agents: bool = False,
+            keep_model: bool = False) -> RunResult:
+    """Run one model from `params` and `seed` to its horizon."""
+    started = time.perf_counter()
+    model = PartnershipModel(params=params, rng=seed, scenario=design,
+                             collect_agents=collect_agents)
+    while model.running:
+        model.step()
+    timeseries = model.datacollector.get_model_vars_dataframe()
+    timeseries.index.name = "week"
+    agents = model.datacollector.get_agent_vars_dataframe() if collect_agents else None
+    final = timeseries.iloc[-1]
+    summary = {
+        "design": design,
+        "seed": int(seed),
+        "weeks": int(model.steps),
+        "final": {m.name: _plain(final[m.name]) for m in METRICS},
+        "time_to_half_progress": time_to_reach(timeseries["progress"], 0.5),
+        "config": config_dict(params),
+        "provenance": {
+            "config_hash": config_hash(params),
+            "git_commit": git_commit(),
+            "python": platform.python_version(),
+            "mesa": mesa.__version__,
+            "numpy": np.__version__,
+            "started": datetime.now(UTC).isoformat(timespec="seconds"),
+            "seconds": round(time.perf_counter() - started, 4),
+            "completed": True,
+        },
+    }
+    return RunResult(design, int(seed), params, timeseries, summary, agents,
+                     model if keep_model else None)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        return float(value)
+    return value
