@@ -30,6 +30,8 @@ METRICS: tuple[Metric, ...] = (
     Metric("members_civil_society", "Civil-society members", "organisations", None),
     Metric("members_citizens", "Citizen members", "organisations", None),
     Metric("engaged_business", "Engaged business members", "organisations", "higher"),
+    Metric("engaged_business_share", "Business members still engaged",
+           "share of business members ever joined, 0-1", "higher"),
     Metric("dropouts", "Dropouts", "organisations, cumulative", "lower"),
     Metric("legitimacy", "Legitimacy", "public's judgement, 0-1", "higher"),
     Metric("claims_gap", "Claims gap", "claims minus visible action", "lower"),

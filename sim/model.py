@@ -156,7 +156,7 @@ class PartnershipModel(mesa.Model):
         pool_counts = self.orgs.counts(pool)
         for is_curated in [False] * network + [True] * curated:
             if is_curated:
-                asset = recruitment.binding_asset(held, needed)
+                asset = recruitment.binding_asset(held, self.problem.needs)
                 sector = recruitment.curated_sector(asset, pool_counts, sectors.asset_matrix())
             else:
                 sector = recruitment.network_sector(pool_counts, self.convener, p, rng)
@@ -226,6 +226,7 @@ class PartnershipModel(mesa.Model):
         """Mechanism 5: members watch each other's contributions, as far as they can see them."""
         active = self.orgs.active()
         trust_mechanism.update(self.trust_matrix, active, self.orgs.performance[active],
+                               self.orgs.capacity[active],
                                legitimacy.action_visibility(self.params), self.params)
 
     def judge_legitimacy(self) -> None:
@@ -263,16 +264,17 @@ class PartnershipModel(mesa.Model):
         sector = orgs.sector[active]
         group_trust = self.trust_matrix.group_trust(active)
         signals = {
-            "results": min(1.0, max(self.recent_results, 0.0) / p.results_reference),
+            "results": engagement.results_signal(self.recent_results, p),
             "wins": sprints.win_glow(self.weeks_since_win, p),
             "policy": self.policy_momentum,
             "legitimacy": self.legitimacy,
-            "reputation": np.clip(self.legitimacy - max(self.claims_gap, 0.0)
-                                  * self._claim[sector], 0.0, 1.0),
+            "reputation": engagement.reputation(self.legitimacy, self.claims_gap,
+                                                self._claim[sector], p),
             "voice": p.transparency,
         }
-        fit = engagement.agenda_fit(sector, self.convener, self._orchestration)
-        benefit = engagement.benefit(signals, sector, fit, self._weights)
+        weights = engagement.agenda_weights(self.orgs.counts(active), self.convener, p)
+        fit = engagement.agenda_fit(sector, weights, self._orchestration, p)
+        benefit = orgs.motivation[active] * engagement.benefit(signals, sector, fit, self._weights)
         cost = engagement.cost(self.talk, self._meeting_cost[sector], group_trust, p)
         orgs.engagement[active] = engagement.update(
             orgs.engagement[active], engagement.target(benefit, cost, p), self._rate[sector])
@@ -348,6 +350,11 @@ class PartnershipModel(mesa.Model):
         active = self.orgs.active()
         business = active[self.orgs.sector[active] == sectors.BUS]
         return int((self.orgs.engagement[business] >= 0.5).sum())
+
+    @property
+    def engaged_business_share(self) -> float:
+        ever = int(((self.orgs.sector == sectors.BUS) & (self.orgs.joined_week >= 0)).sum())
+        return self.engaged_business / ever if ever else 0.0
 
     @property
     def legitimacy(self) -> float:

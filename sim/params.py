@@ -88,11 +88,11 @@ class Params:
         unit="weeks", help="week the partnership ends; default: it runs the whole horizon")
     facets: tuple[tuple[str, tuple[str, ...]], ...] = _p(DEFAULT_FACETS, group="problem",
         help="the problem's facets, each with the asset types it needs together")
-    problem_scale: float = _p(1.0, 1e-6, 1e6, group="problem", unit="joint work",
+    problem_scale: float = _p(2.0, 1e-6, 1e6, group="problem", unit="joint work",
         help="joint work at which a facet moves at half its top speed")
 
     # --- constants: trust (ODD 7.5) -------------------------------------------------------
-    trust_gain: float = _p(0.02, 0, 1, unit="1/week", source="Kania & Kramer 2011: years of "
+    trust_gain: float = _p(0.01, 0, 1, unit="1/week", source="Kania & Kramer 2011: years of "
         "regular meetings", help="weekly share of the gap to the trust cap closed by a partner "
         "seen to deliver")
     trust_loss_ratio: float = _p(3.0, 0, 20, unit="ratio", source="Slovic 1993: losses about 3x",
@@ -100,7 +100,7 @@ class Params:
     expected_action: float = _p(0.2, 1e-3, 1, unit="share of capacity",
         help="share of its capacity a member is expected to put into joint action")
     breach_shortfall: float = _p(0.75, 0, 1, unit="share",
-        help="shortfall against expectation that counts as a breach and scars trust")
+        help="shortfall behind the group's norm that counts as a breach and scars trust")
     scar_depth: float = _p(0.05, 0, 1, unit="trust/week", source="Schweitzer et al. 2006",
         help="lowering of the trust cap per observed week of breach")
     trust_cap_floor: float = _p(0.4, 0, 1, unit="trust", help="lowest the trust cap can fall")
@@ -173,12 +173,16 @@ class Params:
     initial_engagement: float = _p(0.8, 0, 1, unit="share",
         source="Chinman et al.: members differ only 8-10 months in",
         help="engagement of a member when it joins")
+    convener_say: float = _p(0.4, 0, 1, unit="share",
+        help="share of the agenda the convener's sector writes; members share the rest")
+    common_agenda: float = _p(0.3, 0, 1, unit="share",
+        help="share of the gap between members' aims and the agenda a full backbone closes")
     engagement_baseline: float = _p(0.5, 0, 1, unit="share",
         help="engagement of a member whose benefit and cost balance")
     results_memory_weeks: float = _p(8.0, 0.1, 520, unit="weeks",
         help="time over which members judge the partnership's recent results")
     results_reference: float = _p(0.004, 1e-6, 1, unit="progress/week",
-        help="weekly progress members count as good results")
+        help="weekly progress at which members find results half as good as they could be")
     frustration_trust: float = _p(0.3, 0, 1, unit="trust",
         help="trust in the group below which members grow frustrated")
     sponsor_term_weeks: float = _p(104.0, 1, 5200, unit="weeks",

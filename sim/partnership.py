@@ -26,6 +26,7 @@ class Organisations:
     capacity: np.ndarray  # time per week it can give
     assets: np.ndarray  # (n, len(ASSETS)) holdings
     exit_threshold: np.ndarray
+    motivation: np.ndarray  # how much this organisation cares, relative to its sector
     status: np.ndarray  # POOL, MEMBER or LEFT
     engagement: np.ndarray
     joined_week: np.ndarray  # -1 while in the pool
@@ -42,8 +43,8 @@ class Organisations:
                   for s in sectors.SECTORS]
         sector = np.repeat(np.arange(len(sectors.SECTORS)), counts)
         n = sector.size
-        spread = rng.lognormal(0.0, INDIVIDUAL_SPREAD, size=(n, len(sectors.ASSETS) + 1))
-        assets = np.clip(sectors.asset_matrix()[sector] * spread[:, 1:], 0.0, 2.0)
+        spread = rng.lognormal(0.0, INDIVIDUAL_SPREAD, size=(n, len(sectors.ASSETS) + 2))
+        assets = np.clip(sectors.asset_matrix()[sector] * spread[:, 2:], 0.0, 2.0)
         capacity = sectors.profile_array("capacity")[sector] * spread[:, 0]
         threshold = sectors.profile_array("exit_threshold")[sector] + rng.normal(
             0.0, THRESHOLD_SPREAD, n)
@@ -55,7 +56,8 @@ class Organisations:
         zeros = np.zeros(n)
         orgs = cls(
             sector=sector, capacity=capacity, assets=assets,
-            exit_threshold=np.clip(threshold, 0.0, 1.0), status=status,
+            exit_threshold=np.clip(threshold, 0.0, 1.0), motivation=spread[:, 1],
+            status=status,
             engagement=np.where(status == MEMBER, params.initial_engagement, 0.0),
             joined_week=np.where(status == MEMBER, 0, -1), left_week=np.full(n, -1),
             talk_share=zeros.copy(), commitment=zeros.copy(), contribution=zeros.copy(),

@@ -49,9 +49,9 @@ PROFILES: tuple[SectorProfile, ...] = (
         name="business",
         assets=(0.0, 0.8, 1.0, 0.2, 0.0),
         capacity=1.0,
-        benefit_weights={"results": 0.2, "wins": 0.3, "reputation": 0.4, "legitimacy": 0.1},
-        meeting_cost=0.6,
-        exit_threshold=0.4,
+        benefit_weights={"results": 0.3, "wins": 0.2, "reputation": 0.4, "legitimacy": 0.1},
+        meeting_cost=0.8,
+        exit_threshold=0.35,
         engagement_rate=0.08,
         claim_propensity=1.0,
         public_trust=0.47,
@@ -95,15 +95,15 @@ TRUST_PRIOR = np.array(
     ]
 )
 
-# How well a member of one sector sees its own aims in an agenda set by a convener of another
-# sector (row: convener, column: member). 1 on the diagonal. Orchestration builds a common
-# agenda (Kania & Kramer 2011) and closes the rest of the gap.
+# How far the aims of two sectors overlap (symmetric, 1 on the diagonal): a member sees its own
+# aims in an agenda to the extent the agenda's authors share them. Assumption, ordered by
+# Nesta's "what it wants" column (government and business furthest apart).
 AGENDA_FIT = np.array(
     [
         # gov   bus   civ   cit
-        [1.00, 0.40, 0.75, 0.60],
-        [0.60, 1.00, 0.50, 0.45],
-        [0.70, 0.55, 1.00, 0.85],
+        [1.00, 0.25, 0.75, 0.60],
+        [0.25, 1.00, 0.50, 0.45],
+        [0.75, 0.50, 1.00, 0.85],
         [0.60, 0.45, 0.85, 1.00],
     ]
 )

@@ -29,19 +29,20 @@ class TrustMatrix:
         block = self.level[np.ix_(active, active)]
         return (block.sum(axis=1) - np.diag(block)) / (n - 1)
 
-    def update(self, active: np.ndarray, delivered: np.ndarray, visibility: float,
-               gain: float, loss_ratio: float, loss_scale: float, breach_shortfall: float,
-               scar_depth: float, cap_floor: float) -> None:
-        """One week of observing each other's contribution (ODD 7.5, `trust.update`).
+    def update(self, active: np.ndarray, delivered: np.ndarray, shortfall: np.ndarray,
+               visibility: float, gain: float, loss_ratio: float, loss_scale: float,
+               breach_shortfall: float, scar_depth: float, cap_floor: float) -> None:
+        """One week of observing each other's contribution (ODD 7.5, `TrustMatrix.update`).
 
-        delivered[j] is j's contribution over what was expected of it. A partner seen to
-        deliver raises trust towards the cap; a shortfall lowers it `loss_ratio` times as fast;
-        a shortfall beyond `breach_shortfall` also lowers the cap for good.
+        delivered[j] (0-1) is how much of what partners hope for j was seen to contribute: it
+        raises trust towards the cap. shortfall[j] (0-1) is how far j fell behind what the
+        others did: it lowers trust `loss_ratio` times as fast, and beyond `breach_shortfall`
+        it also lowers the cap for good.
         """
         if active.size < 2:
             return
-        met = np.minimum(delivered, 1.0)[None, :]
-        shortfall = np.maximum(1.0 - delivered, 0.0)[None, :]
+        met = delivered[None, :]
+        shortfall = shortfall[None, :]
         ix = np.ix_(active, active)
         level, cap = self.level[ix], self.cap[ix]
         breach = shortfall > breach_shortfall

@@ -8,9 +8,41 @@ from ..params import Params
 from ..sectors import AGENDA_FIT, BENEFITS
 
 
-def agenda_fit(sector: np.ndarray, convener: int, orchestration: float) -> np.ndarray:
-    """How much of its own aims a member sees in the agenda; a backbone builds a common one."""
-    return 1.0 - (1.0 - AGENDA_FIT[convener, sector]) * (1.0 - orchestration)
+def agenda_weights(sector_counts: np.ndarray, convener: int, params: Params) -> np.ndarray:
+    """Who writes the agenda: the convener's sector holds `convener_say`, members share the rest."""
+    total = sector_counts.sum()
+    shares = sector_counts / total if total else np.zeros(sector_counts.size)
+    weights = (1.0 - params.convener_say) * shares
+    weights[convener] += params.convener_say
+    return weights
+
+
+def agenda_fit(sector: np.ndarray, weights: np.ndarray, orchestration: float,
+               params: Params) -> np.ndarray:
+    """How much of its own aims each member sees in the agenda (`engagement.agenda_fit`).
+
+    The overlap of its sector's aims with the aims of the agenda's authors; a backbone builds
+    a common agenda (Kania & Kramer 2011) and closes part of the rest.
+    """
+    fit = weights @ AGENDA_FIT[:, sector]
+    return fit + params.common_agenda * orchestration * (1.0 - fit)
+
+
+def results_signal(recent_progress: float, params: Params) -> float:
+    """How good members find recent results: saturating in the weekly progress they see."""
+    r = max(recent_progress, 0.0)
+    return r / (r + params.results_reference)
+
+
+def reputation(legitimacy: float, claims_gap: float, claim_propensity: np.ndarray,
+               params: Params) -> np.ndarray:
+    """What being seen in the partnership does for a member's name.
+
+    Being publicly associated pays in proportion to how loudly the partnership communicates
+    and how legitimate it looks; claims ahead of action cost most those who claimed most.
+    """
+    standing = np.clip(legitimacy - max(claims_gap, 0.0) * claim_propensity, 0.0, 1.0)
+    return params.communication * standing
 
 
 def benefit(signals: dict[str, np.ndarray | float], sector: np.ndarray, fit: np.ndarray,

@@ -24,9 +24,16 @@ def network_sector(pool_counts: np.ndarray, convener: int, params: Params,
     return int(rng.choice(weights.size, p=weights / weights.sum()))
 
 
-def binding_asset(held: np.ndarray, needed: np.ndarray) -> int:
-    """The needed asset type the members hold least of: the most binding gap."""
-    return int(np.argmin(np.where(needed, held, np.inf)))
+def binding_asset(held: np.ndarray, needs: np.ndarray) -> int:
+    """The most binding gap: the scarcest asset of the facet the members are weakest on.
+
+    `held` is the members' holding of each asset type, `needs` the facets x assets matrix.
+    """
+    with np.errstate(divide="ignore"):
+        logs = np.log(np.maximum(held, 0.0))
+    facet_work = np.where(needs, logs[None, :], 0.0).sum(axis=1) / needs.sum(axis=1)
+    weakest = int(np.argmin(facet_work))
+    return int(np.argmin(np.where(needs[weakest], held, np.inf)))
 
 
 def curated_sector(asset: int, pool_counts: np.ndarray, sector_assets: np.ndarray) -> int | None:

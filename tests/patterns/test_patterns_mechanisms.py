@@ -1,0 +1,129 @@
+"""Patterns 7-11 of model.md: what each ingredient does, shown by paired runs (20 fresh seeds).
+
+Paired comparisons share the seed, so only the manipulated ingredient differs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from sim import PartnershipModel
+from sim.run import run_one
+from sim.scenarios import resolve
+
+from .conftest import REFERENCE, SEEDS, final, runs
+
+pytestmark = pytest.mark.slow
+
+
+def breach_and_recovery(seed: int) -> tuple[int, float]:
+    """Weeks a breach of 4 weeks took to cost trust, and weeks to win the loss back (inf if
+    never within the run). A random member withholds its contribution from week 52."""
+    model = PartnershipModel(scenario=REFERENCE, rng=seed, collect_agents=False)
+    for _ in range(51):
+        model.step()
+    active = model.orgs.active()
+    culprit = int(model.streams["test-breach"].choice(active))
+    others = active[active != culprit]
+    before = model.trust_matrix.level[others, culprit].mean()
+    agent = next(a for a in model.agents if a.row == culprit)
+    model.suspend_contribution(agent, 4)
+    for _ in range(4):
+        model.step()
+    lowest = model.trust_matrix.level[others, culprit].mean()
+    assert lowest < before
+    assert (model.trust_matrix.cap[others, culprit] < 1.0).all()  # the breach left a scar
+    for week in range(1, model.params.steps - model.steps + 1):
+        model.step()
+        if model.trust_matrix.level[others, culprit].mean() >= before:
+            return 4, week
+    return 4, np.inf
+
+
+def test_7_trust_falls_faster_than_it_rises():
+    """Pattern 7. A member withholds its contribution for 4 weeks at week 52 of the Impact
+    Partnership: its partners' trust in it falls; regaining the loss takes longer than the 4
+    weeks it took to lose it in every one of 20 seeds (sign test p < 0.01), and the breach
+    lowers the cap on its partners' trust in it for good (the scar) in every seed."""
+    results = [breach_and_recovery(s) for s in SEEDS]
+    slower = sum(recover > lose for lose, recover in results)
+    assert stats.binomtest(slower, len(results), 0.5, alternative="greater").pvalue < 0.01
+    assert slower == len(results)
+
+
+def per_member_progress(scale: int, orchestration: float) -> np.ndarray:
+    """Final progress per member, on a problem scaled with the partnership (`problem_scale`
+    times `scale`), so that a bigger partnership faces a proportionally bigger problem and
+    progress per member is comparable across sizes."""
+    base = resolve(REFERENCE)
+    sizes = {f"members_{s}": n * scale for s, n in base.initial_members.items()}
+    params = base.with_(orchestration=orchestration, pool_per_sector=15 * scale,
+                        problem_scale=base.problem_scale * scale, **sizes)
+    members = sum(sizes.values())
+    return np.array([run_one(params, s).timeseries["progress"].iloc[-1] / members
+                     for s in SEEDS])
+
+
+def test_8_orchestration_carries_the_cost_of_size():
+    """Pattern 8. Progress per member at four times the Impact Partnership's size (on a problem
+    four times as big), as a share of that at its own size: without orchestration it falls
+    (median ratio below 0.2, against 0.25 if only the head count grew); with orchestration 0.9
+    the ratio is higher in paired seeds (sign test p < 0.01)."""
+    ratio_without = per_member_progress(4, 0.0) / per_member_progress(1, 0.0)
+    ratio_with = per_member_progress(4, 0.9) / per_member_progress(1, 0.9)
+    assert np.median(ratio_without) < 0.2
+    higher = int((ratio_with > ratio_without).sum())
+    assert stats.binomtest(higher, len(SEEDS), 0.5, alternative="greater").pvalue < 0.01
+
+
+CONVENER_ONLY = dict(members_government=0, members_business=0, members_civil_society=4,
+                     members_citizens=0, target_members=13)
+
+
+@pytest.mark.parametrize("metric", ["sectors_represented", "cross_sector_ties"])
+def test_9_curation_brings_diversity_and_ties(metric):
+    """Pattern 9. A partnership that starts with four civil-society organisations and recruits
+    up to the Impact Partnership's 13 members: with curation 0.9 it ends with more sectors represented and more cross-sector ties than with
+    self-selection (curation 0): one-sided Wilcoxon signed-rank p < 0.01 over paired seeds."""
+    curated = final(REFERENCE, metric, curation=0.9, **CONVENER_ONLY)
+    self_selected = final(REFERENCE, metric, curation=0.0, **CONVENER_ONLY)
+    assert stats.wilcoxon(curated, self_selected, alternative="greater").pvalue < 0.01
+
+
+def test_10_early_wins_lower_dropout():
+    """Pattern 10. The government-led design, where members drop out, with sprints added
+    (sprint_intensity 0.8): the sprints make wins (median at least 2) and fewer dropouts than
+    the same seeds without sprints (one-sided Wilcoxon signed-rank p < 0.05)."""
+    with_sprints = final("government_led", "dropouts", sprint_intensity=0.8)
+    assert np.median(final("government_led", "wins", sprint_intensity=0.8)) >= 2
+    without = final("government_led", "dropouts")
+    assert stats.wilcoxon(without, with_sprints, alternative="greater").pvalue < 0.05
+
+
+def advantage(**overrides) -> float:
+    """Median final progress of the Impact Partnership less that of the best baseline."""
+    others = ["government_led", "public_funder_partnership", "ngo_business_pair",
+              "advocacy_coalition", "crime_reduction_partnership", "business_led"]
+    best = max(np.median(final(d, "progress", **overrides)) for d in others)
+    return float(np.median(final(REFERENCE, "progress", **overrides)) - best)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "not reproduced yet: the lead shrinks (0.36 to 0.26 on seeds 1000-1019) but by less than "
+    "half; orchestration, sprints and learning help on any problem, and nothing yet makes "
+    "coordinating four sectors cost more than it brings when one would do"))
+def test_11a_advantage_shrinks_when_one_sector_suffices():
+    """Pattern 11, first boundary. On a problem whose one facet needs only funding and reach
+    (business alone holds both), the Impact Partnership's lead in median final progress over
+    the best baseline is less than half its lead on the default problem."""
+    one_sector = {"facets": (("market_solution", ("funding", "reach")),)}
+    assert advantage(**one_sector) < 0.5 * advantage()
+
+
+def test_11b_advantage_shrinks_when_the_horizon_is_short():
+    """Pattern 11, second boundary. Over 20 weeks, shorter than the 8-week set-up plus the
+    first 14-week sprint, the Impact Partnership's lead in median progress over the best
+    baseline is less than half its lead over 156 weeks."""
+    assert advantage(steps=20) < 0.5 * advantage()
