@@ -24,10 +24,12 @@ def runs(design: str, seeds: tuple[int, ...] = SEEDS, **overrides) -> list[pd.Da
     return [run_one(params, s, design=design).timeseries for s in seeds]
 
 
+@functools.lru_cache(maxsize=None)
 def final(design: str, metric: str, **overrides) -> np.ndarray:
     return np.array([ts[metric].iloc[-1] for ts in runs(design, **overrides)])
 
 
+@functools.lru_cache(maxsize=None)
 def over_run(design: str, metric: str, **overrides) -> np.ndarray:
     """Mean of `metric` over the weeks of each run (the start excluded)."""
     return np.array([ts[metric].iloc[1:].mean() for ts in runs(design, **overrides)])

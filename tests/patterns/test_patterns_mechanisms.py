@@ -102,24 +102,40 @@ def test_10_early_wins_lower_dropout():
     assert stats.wilcoxon(without, with_sprints, alternative="greater").pvalue < 0.05
 
 
-def advantage(**overrides) -> float:
-    """Median final progress of the Impact Partnership less that of the best baseline."""
-    others = ["government_led", "public_funder_partnership", "ngo_business_pair",
-              "advocacy_coalition", "crime_reduction_partnership", "business_led"]
-    best = max(np.median(final(d, "progress", **overrides)) for d in others)
-    return float(np.median(final(REFERENCE, "progress", **overrides)) - best)
+BASELINES = ["government_led", "public_funder_partnership", "ngo_business_pair",
+             "advocacy_coalition", "crime_reduction_partnership", "business_led"]
+ONE_SECTOR = {"facets": (("market_solution", ("funding", "reach")),)}
+
+
+def advantage(resample: np.random.Generator | None = None, **overrides) -> float:
+    """Median final progress of the Impact Partnership less that of the best baseline; with
+    `resample`, on a bootstrap resample of each design's seeds."""
+    def median(design):
+        values = final(design, "progress", **overrides)
+        if resample is not None:
+            values = resample.choice(values, values.size)
+        return np.median(values)
+    return float(median(REFERENCE) - max(median(d) for d in BASELINES))
+
+
+def test_11a_advantage_shrinks_when_one_sector_suffices():
+    """Pattern 11, first boundary. On a problem whose one facet needs only funding and reach
+    (business alone holds both), the Impact Partnership's lead in median final progress over
+    the best baseline is smaller than on the default problem: the 2.5th percentile of 2,000
+    bootstrap differences (default lead less one-sector lead, seeds resampled) is above 0."""
+    rng = np.random.default_rng(11)
+    shrink = [advantage(rng) - advantage(rng, **ONE_SECTOR) for _ in range(2000)]
+    assert np.percentile(shrink, 2.5) > 0
 
 
 @pytest.mark.xfail(strict=True, reason=(
     "not reproduced yet: the lead shrinks (0.36 to 0.26 on seeds 1000-1019) but by less than "
     "half; orchestration, sprints and learning help on any problem, and nothing yet makes "
     "coordinating four sectors cost more than it brings when one would do"))
-def test_11a_advantage_shrinks_when_one_sector_suffices():
-    """Pattern 11, first boundary. On a problem whose one facet needs only funding and reach
-    (business alone holds both), the Impact Partnership's lead in median final progress over
-    the best baseline is less than half its lead on the default problem."""
-    one_sector = {"facets": (("market_solution", ("funding", "reach")),)}
-    assert advantage(**one_sector) < 0.5 * advantage()
+def test_11a_strong_advantage_halves_when_one_sector_suffices():
+    """Pattern 11, first boundary, strong form (our own stricter target, not the brief's): the
+    lead on the one-sector problem is less than half the lead on the default problem."""
+    assert advantage(**ONE_SECTOR) < 0.5 * advantage()
 
 
 def test_11b_advantage_shrinks_when_the_horizon_is_short():
