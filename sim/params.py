@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import difflib
 import math
+import numbers
 from dataclasses import MISSING, dataclass, field, fields, replace
 from typing import Any
+
+import numpy as np
 
 from .sectors import ASSETS, SECTORS
 
@@ -304,10 +307,11 @@ def _check(f, value: Any, source: str | None) -> Any:
             raise ParameterError(f"{name}={value!r}{where} is not allowed: {_allowed(f)}")
         return value
     kind = type(f.default) if f.default is not None else int
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    # numbers.Real admits numpy's numbers too (what np.arange and numpy sweeps yield)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise ParameterError(f"{name}={value!r}{where} is not a number: {_allowed(f)}")
     if kind is int:
-        if isinstance(value, float) and not value.is_integer():
+        if not math.isfinite(value) or not float(value).is_integer():
             raise ParameterError(f"{name}={value!r}{where} is not a whole number: {_allowed(f)}")
         value = int(value)
     else:

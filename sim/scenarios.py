@@ -1,8 +1,8 @@
 """Scenario files: a partnership design as data (ODD 5, "Initialisation").
 
 A scenario is a YAML mapping of parameter names to values, read with a safe loader (no tags,
-no code). Names are files in `scenarios/` (for example `business_led` or
-`workshop/talking_shop`); a path to a YAML file works too.
+no code). Names are files in `scenarios/` (a design's file name without `.yaml`, or
+`workshop/<exercise>` for the workshop presets); a path to a YAML file works too.
 """
 
 from __future__ import annotations
@@ -15,7 +15,15 @@ import yaml
 from .params import Params, ParameterError
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
-DEFAULT_SCENARIO = "impact_partnership"
+CONFIG_FILE = SCENARIO_DIR.parent / "configs" / "config.yaml"
+
+
+def _default_scenario() -> str:
+    """The default design is data too: the `scenario` key of configs/config.yaml."""
+    return str(yaml.safe_load(CONFIG_FILE.read_text(encoding="utf-8"))["scenario"])
+
+
+DEFAULT_SCENARIO = _default_scenario()
 
 
 def available() -> list[str]:

@@ -1,0 +1,1 @@
+"""Experiments on the partnership model: sweeps, statistics, figures and reports."""

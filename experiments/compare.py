@@ -1,0 +1,234 @@
+"""compare: the seven partnership designs x 30 seeds, against the Impact Partnership.
+
+Writes figures (progress over time, final distributions, engagement by sector and dropouts,
+legitimacy and claims gap), `table.csv` (median and 95% bootstrap interval per design and
+metric), `effects.csv` (each baseline against the reference: difference of medians, Vargha-Delaney
+A, Cliff's delta, Mann-Whitney p with Holm's correction), `replications.csv` (Lorscheid's CV
+stability), the tidy table and `report.md`.
+
+    python -m experiments.compare [--seeds 30] [--out DIR] [--jobs -1] [--quick]
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.metrics import BY_NAME, METRICS
+from sim.scenarios import designs as all_designs
+
+from . import plots, stats
+from .report import MODEL_CAVEAT, Report, fmt_ci, fmt_p, metric_title, save_tables, write_provenance
+from .runner import jobs_for, output_folder, parse_args, run_many, scenario_overrides, settings_from
+
+# The experiment's parameters; these move to configs/experiment/compare.yaml.
+EXPERIMENT: dict[str, Any] = {
+    "designs": None,  # None: every design in scenarios/
+    "reference": "impact_partnership",
+    "seeds": 30,
+    "steps": None,  # None: each scenario's own horizon
+    "headline_metrics": ["progress", "systems_change", "action_share", "trust", "engagement",
+                         "engaged_business", "dropouts", "legitimacy", "claims_gap"],
+    "band": 0.9,  # central share of runs shaded in time plots
+    "cv_tolerance": 0.01,  # Lorscheid et al. 2012 stability criterion
+    "alpha": 0.05,  # for the wording of the reading only
+    "bootstrap_seed": 0,
+}
+QUICK: dict[str, Any] = {"seeds": 3, "steps": 30}
+
+
+def analyse(tidy: pd.DataFrame, settings: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """The comparison's tables from a tidy table (one row per run and week)."""
+    finals = stats.final_week(tidy)
+    metrics = [m.name for m in METRICS if m.name in finals]
+    seed = settings["bootstrap_seed"]
+    table = stats.summary_table(finals, metrics, seed=seed)
+    table.insert(2, "label", table["metric"].map(lambda m: BY_NAME[m].label))
+    table.insert(3, "unit", table["metric"].map(lambda m: BY_NAME[m].unit))
+    directional = [m for m in settings["headline_metrics"] if BY_NAME[m].better]
+    effects = stats.effects_against(finals, settings["reference"], directional, seed=seed)
+    replications = pd.DataFrame([
+        {"design": design, "metric": metric,
+         "replications_needed": stats.replications_needed(
+             runs.sort_values("seed")[metric], tolerance=settings["cv_tolerance"]),
+         "cv_at_all_runs": stats.cv_curve(runs.sort_values("seed")[metric]).iloc[-1]
+         if len(runs) > 1 else float("nan")}
+        for design, runs in finals.groupby("design", sort=False)
+        for metric in ("progress", "systems_change")])
+    return {"finals": finals, "table": table, "effects": effects, "replications": replications}
+
+
+def _reading(tables: dict[str, pd.DataFrame], settings: dict[str, Any], n_seeds: int) -> list[str]:
+    """A short reading generated from the numbers, so it stays true when the model changes."""
+    table, effects = tables["table"], tables["effects"]
+    reference, alpha = settings["reference"], settings["alpha"]
+    lines = []
+    for metric in ("progress", "systems_change"):
+        part = table[table["metric"] == metric].sort_values("median", ascending=False)
+        ranking = ", ".join(f"{plots.label_of(r.design)} {r.median:.2f}"
+                            for r in part.itertuples())
+        lines.append(f"Median final {BY_NAME[metric].label.lower()}, highest first: {ranking}.")
+        eff = effects[effects["metric"] == metric]
+        worse = eff[(eff["p_holm"] < alpha) & (eff["A"] < 0.5)]
+        better = eff[(eff["p_holm"] < alpha) & (eff["A"] > 0.5)]
+        unclear = eff[~(eff["p_holm"] < alpha)]
+        text = (f"{len(worse)} of {len(eff)} baselines end lower than the "
+                f"{plots.label_of(reference)} on {BY_NAME[metric].label.lower()} "
+                f"(Holm-adjusted p < {alpha})")
+        if len(worse):
+            closest = worse.sort_values("A").iloc[-1]
+            text += (f"; the closest, {plots.label_of(closest.design)}, has A = "
+                     f"{closest.A:.2f} ({closest.magnitude})")
+            if closest.A == 0:
+                text += ": not one run of any of them beat a run of the reference"
+        if len(better):
+            text += "; higher: " + ", ".join(plots.label_of(d) for d in better.design)
+        if len(unclear):
+            text += ("; not distinguishable at this number of runs: "
+                     + ", ".join(plots.label_of(d) for d in unclear.design))
+        lines.append(text + ".")
+    spread = table[table["metric"] == "progress"].assign(width=lambda t: t.ci_high - t.ci_low)
+    widest = spread.sort_values("width").iloc[-1]
+    lines.append(
+        f"The widest 95% interval of median final progress is {plots.label_of(widest.design)}'s "
+        f"({widest.ci_low:.2f} to {widest.ci_high:.2f}); see the distribution figure for designs "
+        "whose runs split between taking off and stalling.")
+    rep = tables["replications"]
+    criterion = (f"Lorscheid's criterion (the coefficient of variation changing by less than "
+                 f"{settings['cv_tolerance']} per added run)")
+    unsettled = rep[rep["replications_needed"].isna()]
+    if unsettled.empty:
+        lines.append(f"By {criterion}, at most {int(rep['replications_needed'].max())} runs per "
+                     f"design were needed for final progress and systems change; {n_seeds} "
+                     "were made.")
+    else:
+        settled = rep["replications_needed"].dropna()
+        lines.append(
+            f"By {criterion}, {n_seeds} runs were not enough to settle: "
+            + ", ".join(f"{plots.label_of(r.design)} ({BY_NAME[r.metric].label.lower()})"
+                        for r in unsettled.itertuples())
+            + "; more runs would firm up their estimates"
+            + (f". The others settled within {int(settled.max())} runs." if len(settled)
+               else "."))
+    lines.append(
+        "With a simulation, p-values shrink as seeds are added, so they say the difference is "
+        "not seed noise; the effect sizes (A) say how often one design's run beats the other's.")
+    return lines
+
+
+def _wide(table: pd.DataFrame, metrics: Sequence[str], designs: Sequence[str]) -> pd.DataFrame:
+    cells = {m: {} for m in metrics}
+    for r in table.itertuples():
+        if r.metric in cells:
+            cells[r.metric][r.design] = fmt_ci(r.median, r.ci_low, r.ci_high)
+    wide = pd.DataFrame({BY_NAME[m].label: pd.Series(cells[m]) for m in metrics})
+    wide = wide.reindex(designs)
+    wide.insert(0, "design", [plots.label_of(d) for d in designs])
+    return wide
+
+
+def write_report(folder: Path, tidy: pd.DataFrame, tables: dict[str, pd.DataFrame],
+                 settings: dict[str, Any], *, seconds: float, title: str) -> Path:
+    finals = tables["finals"]
+    designs = plots.ordered_designs(finals["design"].unique())
+    n_seeds = int(finals.groupby("design").size().min())
+    weeks = int(tidy["week"].max())
+    report = Report(folder, title)
+    report.text(
+        f"{len(designs)} designs x {n_seeds} seeds, {weeks} weeks each ({len(finals)} runs, "
+        f"{seconds:.0f} s). Reference design: {plots.label_of(settings['reference'])}. "
+        "Each design has the same colour in every figure.")
+    report.heading("Reading")
+    report.bullets(_reading(tables, settings, n_seeds))
+    report.text(MODEL_CAVEAT)
+    report.heading("Figures")
+    report.figure(plots.progress_over_time(tidy, band=settings["band"]), "progress_over_time",
+                  "Problem progress over time: median line and 90% band of runs per design")
+    report.figure(plots.final_distributions(tidy), "final_distributions",
+                  "Final progress and systems change: every run, with quartile boxes")
+    report.figure(plots.engagement_by_sector(tidy), "engagement_by_sector",
+                  "Engagement, members by sector and dropouts over time (median of runs)")
+    report.figure(plots.legitimacy_and_claims(tidy, band=settings["band"]),
+                  "legitimacy_and_claims", "Legitimacy and claims gap over time")
+    report.heading("Median and 95% bootstrap interval of final values")
+    report.table(_wide(tables["table"], settings["headline_metrics"], designs))
+    report.text("Every metric, with units, is in `table.csv`. Units: " + "; ".join(
+        metric_title(m) for m in settings["headline_metrics"]) + ".")
+    report.heading(f"Each baseline against the {plots.label_of(settings['reference'])}")
+    eff = tables["effects"]
+    shown = eff[eff["metric"].isin(["progress", "systems_change"])]
+    report.table(pd.DataFrame({
+        "design": shown["design"].map(plots.label_of),
+        "metric": shown["metric"].map(lambda m: BY_NAME[m].label),
+        "difference of medians [95% CI]": [fmt_ci(r.median_difference, r.diff_ci_low,
+                                                  r.diff_ci_high) for r in shown.itertuples()],
+        "A": shown["A"], "Cliff's delta": shown["cliffs_delta"], "size": shown["magnitude"],
+        "p": shown["p"].map(fmt_p), "p (Holm)": shown["p_holm"].map(fmt_p)}), digits=2)
+    report.text(
+        "A is the chance that a run of the baseline ends better than a run of the reference "
+        "(ties count half; 'better' follows each metric's direction, so for dropouts and the "
+        "claims gap lower is better): 0.5 is no difference, below 0.5 the reference does better. "
+        "Cliff's delta = 2A - 1. Sizes follow Vargha and Delaney (|A - 0.5| < 0.06 negligible, "
+        "< 0.14 small, < 0.21 medium, else large). p: two-sided Mann-Whitney U test; Holm's "
+        f"correction is over all {len(eff)} tests in `effects.csv` "
+        f"({len(eff['metric'].unique())} metrics x {len(eff['design'].unique())} baselines). "
+        "Intervals: percentile bootstrap, "
+        f"{stats.N_RESAMPLES} resamples, seeded.")
+    report.heading("Number of runs")
+    rep = tables["replications"]
+    report.table(pd.DataFrame({
+        "design": rep["design"].map(plots.label_of), "metric": rep["metric"],
+        f"runs needed (CV change < {settings['cv_tolerance']})":
+            rep["replications_needed"].astype("Int64"),
+        f"CV at {n_seeds} runs": rep["cv_at_all_runs"]}))
+    report.text("Coefficient-of-variation stability (Lorscheid, Heine and Meyer 2012): the CV "
+                "of each metric over the first n runs, in seed order; the number of runs after "
+                "which adding one more changes it by less than the tolerance. '-' means it had "
+                "not settled, or the mean is 0.")
+    report.heading("Files")
+    report.bullets(["`table.csv`: median and 95% interval per design and metric",
+                    "`effects.csv`: every baseline against the reference, every headline metric",
+                    "`replications.csv`: CV stability per design",
+                    "`tidy.parquet`: one row per run and week; `runs.csv`: final week per run",
+                    "`provenance.json`: settings, code version, packages, time taken",
+                    "`figures/`: each figure as PNG and SVG"])
+    return report.write()
+
+
+def run(settings: dict[str, Any] | None = None, *, out: Path | str | None = None,
+        n_jobs: int = -1, name: str = "compare",
+        title: str = "Comparing partnership designs") -> Path:
+    """Run the comparison and write its folder; returns the path of report.md."""
+    settings = {**EXPERIMENT, **(settings or {})}
+    folder = output_folder(name, out)
+    started = time.perf_counter()
+    designs = settings["designs"] or all_designs()
+    jobs = jobs_for(designs, settings["seeds"], **scenario_overrides(settings))
+    tidy = run_many(jobs, n_jobs, description=f"{name}: {len(jobs)} runs")
+    failed = tidy.attrs.get("failed", [])
+    save_tables(folder, tidy)
+    tables = analyse(tidy, settings)
+    tables["table"].to_csv(folder / "table.csv", index=False)
+    tables["effects"].to_csv(folder / "effects.csv", index=False)
+    tables["replications"].to_csv(folder / "replications.csv", index=False)
+    path = write_report(folder, tidy, tables, settings,
+                        seconds=time.perf_counter() - started, title=title)
+    write_provenance(folder, name, settings, seconds=time.perf_counter() - started,
+                     runs=len(jobs), failed=failed)
+    return path
+
+
+def main(argv: Sequence[str] | None = None, *, name: str = "compare") -> Path:
+    args = parse_args(name, __doc__.splitlines()[0], argv, EXPERIMENT["seeds"])
+    report = run(settings_from(args, EXPERIMENT, QUICK), out=args.out, n_jobs=args.jobs,
+                 name=name)
+    print(report.parent)
+    return report
+
+
+if __name__ == "__main__":
+    main()

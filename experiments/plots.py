@@ -1,0 +1,457 @@
+"""Figures for reports and slides, from tidy tables (one row per run and week).
+
+Every figure is built on a bare `matplotlib.figure.Figure` (no pyplot state, so the app can call
+these functions from any thread) and saved as PNG and SVG by `save`. Each design has one colour,
+the same in every figure, from the Okabe-Ito palette, which stays distinct under the common
+colour-vision deficiencies. Sizes and fonts are set for a 16:9 slide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.patheffects import withStroke
+
+from sim.metrics import BY_NAME
+
+from .stats import final_week
+
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+}
+
+# The reference design is black so it reads as the yardstick; yellow is kept for last because
+# it is faint on white.
+DESIGN_COLOURS = {
+    "impact_partnership": OKABE_ITO["black"],
+    "public_funder_partnership": OKABE_ITO["blue"],
+    "crime_reduction_partnership": OKABE_ITO["bluish_green"],
+    "government_led": OKABE_ITO["reddish_purple"],
+    "business_led": OKABE_ITO["sky_blue"],
+    "ngo_business_pair": OKABE_ITO["vermillion"],
+    "advocacy_coalition": OKABE_ITO["orange"],
+}
+DESIGN_ORDER = tuple(DESIGN_COLOURS)
+DESIGN_LABELS = {
+    "impact_partnership": "Impact Partnership",
+    "public_funder_partnership": "Public-funder partnership",
+    "crime_reduction_partnership": "Crime-reduction partnership",
+    "government_led": "Government-led",
+    "business_led": "Business-led",
+    "ngo_business_pair": "NGO-business pair",
+    "advocacy_coalition": "Advocacy coalition",
+}
+FALLBACK_COLOUR = "#7F7F7F"
+HIGHLIGHT = OKABE_ITO["vermillion"]
+
+SLIDE = (13.33, 7.5)  # inches: a 16:9 slide
+DPI = 150
+STYLE = {
+    "font.size": 14,
+    "axes.titlesize": 15,
+    "axes.labelsize": 14,
+    "figure.titlesize": 18,
+    "legend.fontsize": 12,
+    "xtick.labelsize": 12,
+    "ytick.labelsize": 12,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "lines.linewidth": 2.2,
+    "svg.hashsalt": "partnership-sim",  # stable SVG ids, so files diff cleanly
+    "svg.fonttype": "none",
+}
+WEEKS = "weeks"
+
+
+def colour_of(design: str) -> str:
+    """The fixed colour of a design; designs not in the palette share a neutral grey."""
+    return DESIGN_COLOURS.get(design, FALLBACK_COLOUR)
+
+
+def label_of(design: str) -> str:
+    return DESIGN_LABELS.get(design, design.replace("_", " ").capitalize())
+
+
+def axis_label(metric: str) -> str:
+    """'Label (unit)' from the metric registry; the name itself for anything else."""
+    m = BY_NAME.get(metric)
+    return f"{m.label} ({m.unit})" if m else metric.replace("_", " ")
+
+
+def ordered_designs(designs: Iterable[str]) -> list[str]:
+    present = set(designs)
+    known = [d for d in DESIGN_ORDER if d in present]
+    return known + sorted(present - set(known))
+
+
+def figure(nrows: int = 1, ncols: int = 1, *, size: tuple[float, float] = SLIDE, **kwargs):
+    """A styled figure and its axes (squeezed like pyplot.subplots)."""
+    with mpl.rc_context(STYLE):
+        fig = Figure(figsize=size, dpi=DPI, layout="constrained")
+        axes = fig.subplots(nrows, ncols, squeeze=True, **kwargs)
+    return fig, axes
+
+
+def save(fig: Figure, folder: str | Path, name: str) -> dict[str, Path]:
+    """Write `name`.png and `name`.svg into `folder`; returns both paths."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    with mpl.rc_context(STYLE):
+        for ext in ("png", "svg"):
+            paths[ext] = folder / f"{name}.{ext}"
+            fig.savefig(paths[ext], dpi=DPI, metadata={"Date": None} if ext == "svg" else None)
+    return paths
+
+
+def _styled(build):
+    """Build figures inside the style context, so every artist picks up the slide sizes."""
+    def wrapper(*args, **kwargs):
+        with mpl.rc_context(STYLE):
+            return build(*args, **kwargs)
+    wrapper.__name__, wrapper.__doc__ = build.__name__, build.__doc__
+    return wrapper
+
+
+def _quantiles(tidy: pd.DataFrame, metric: str, band: float) -> pd.DataFrame:
+    low, high = (1 - band) / 2, 1 - (1 - band) / 2
+    grouped = tidy.groupby("week")[metric]
+    return pd.DataFrame({"median": grouped.median(), "low": grouped.quantile(low),
+                         "high": grouped.quantile(high)})
+
+
+def _n_runs(tidy: pd.DataFrame) -> int:
+    keys = ["run"] if "run" in tidy else ["design", "seed"]
+    return int(tidy.groupby(keys).ngroups)
+
+
+def time_panel(ax, tidy: pd.DataFrame, metric: str, *, band: float | None = 0.9,
+               designs: Sequence[str] | None = None) -> None:
+    """Median over runs of `metric` per week, one line per design, with an optional band."""
+    for design in designs or ordered_designs(tidy["design"].unique()):
+        q = _quantiles(tidy[tidy["design"] == design], metric, band or 0.9)
+        colour = colour_of(design)
+        if band:
+            ax.fill_between(q.index, q["low"], q["high"], color=colour, alpha=0.15, lw=0)
+        ax.plot(q.index, q["median"], color=colour, label=label_of(design),
+                lw=3.2 if design == "impact_partnership" else 2.2)
+    ax.set_xlabel(WEEKS)
+    ax.set_ylabel(axis_label(metric))
+    ax.set_title(BY_NAME[metric].label if metric in BY_NAME else metric)
+    ax.margins(x=0)
+
+
+def _design_legend(fig: Figure, designs: Sequence[str], **kwargs) -> None:
+    handles = [Line2D([], [], color=colour_of(d), lw=3) for d in designs]
+    fig.legend(handles, [label_of(d) for d in designs], **kwargs)
+
+
+@_styled
+def progress_over_time(tidy: pd.DataFrame, *, metric: str = "progress",
+                       band: float = 0.9) -> Figure:
+    """Median `metric` per week per design, with the central `band` of runs shaded; one panel
+    per design (the reference's median repeated in each for comparison) so the bands stay legible.
+    """
+    designs = ordered_designs(tidy["design"].unique())
+    ncols = min(4, len(designs))
+    nrows = int(np.ceil(len(designs) / ncols))
+    fig, axes = figure(nrows, ncols, sharex=True, sharey=True)
+    axes = np.atleast_1d(axes).ravel()
+    reference = "impact_partnership" if "impact_partnership" in designs else None
+    ref_q = _quantiles(tidy[tidy["design"] == reference], metric, band) if reference else None
+    for k, (ax, design) in enumerate(zip(axes, designs, strict=False)):
+        if ref_q is not None and design != reference:
+            ax.plot(ref_q.index, ref_q["median"], color=colour_of(reference), lw=1.5, ls="--",
+                    label=f"{label_of(reference)} (median)")
+        time_panel(ax, tidy, metric, band=band, designs=[design])
+        ax.set_title(label_of(design), color=colour_of(design))
+        ax.set_ylim(0, 1 if metric in BY_NAME and "0-1" in BY_NAME[metric].unit else None)
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+        # tick labels on the lowest panel of each column, even when the row below is short
+        ax.tick_params(labelbottom=k + ncols >= len(designs), labelleft=k % ncols == 0)
+    for ax in axes[len(designs):]:
+        ax.set_axis_off()
+    fig.supxlabel(WEEKS)
+    fig.supylabel(axis_label(metric))
+    if reference and len(designs) > 1:
+        spare = axes[len(designs)] if len(axes) > len(designs) else fig
+        spare.legend([Line2D([], [], color="black", lw=1.5, ls="--"),
+                      Line2D([], [], color="grey", lw=2.5),
+                      Patch(color="grey", alpha=0.3)],
+                     [f"{label_of(reference)} median", "median of runs",
+                      f"middle {band:.0%} of runs"], frameon=False,
+                     **({"loc": "center"} if spare is not fig
+                        else {"loc": "outside lower center", "ncols": 3}))
+    fig.suptitle(f"{BY_NAME[metric].label if metric in BY_NAME else metric} over time "
+                 f"(median and {band:.0%} band of {_n_runs(tidy) // len(designs)} runs per design)")
+    return fig
+
+
+@_styled
+def final_distributions(tidy: pd.DataFrame,
+                        metrics: Sequence[str] = ("progress", "systems_change")) -> Figure:
+    """Each run's final value per design: a box (quartiles, whiskers to 1.5 IQR) and every run
+    as a dot, so spread and outliers show, not only the centre."""
+    finals = final_week(tidy)
+    designs = ordered_designs(finals["design"].unique())
+    fig, axes = figure(1, len(metrics), sharey=True)
+    axes = np.atleast_1d(axes)
+    rng = np.random.default_rng(0)  # jitter only; fixed so figures are reproducible
+    positions = np.arange(len(designs))[::-1]
+    for ax, metric in zip(axes, metrics, strict=True):
+        values = [finals.loc[finals["design"] == d, metric].to_numpy() for d in designs]
+        boxes = ax.boxplot(values, positions=positions, orientation="horizontal", widths=0.6,
+                           showfliers=False, patch_artist=True, zorder=2,
+                           medianprops={"color": "black", "lw": 2.5, "zorder": 4,
+                                        "path_effects": [withStroke(linewidth=4.5,
+                                                                    foreground="white")]})
+        for patch, design in zip(boxes["boxes"], designs, strict=True):
+            patch.set_facecolor(mpl.colors.to_rgba(colour_of(design), 0.25))
+            patch.set_edgecolor(colour_of(design))
+        for pos, vals, design in zip(positions, values, designs, strict=True):
+            ax.scatter(vals, pos + rng.uniform(-0.2, 0.2, vals.size), s=20,
+                       color=colour_of(design), alpha=0.6, zorder=3, lw=0)
+        ax.set_yticks(positions, [label_of(d) for d in designs])
+        ax.set_xlabel(axis_label(metric))
+        ax.set_title(f"Final {BY_NAME[metric].label.lower() if metric in BY_NAME else metric}")
+        if metric in BY_NAME and "0-1" in BY_NAME[metric].unit:
+            ax.set_xlim(-0.02, 1.02)
+        ax.grid(axis="y", visible=False)
+    week = int(tidy["week"].max())
+    fig.suptitle(f"Where runs end after {week} weeks (box: quartiles; dots: single runs)")
+    return fig
+
+
+ENGAGEMENT_PANELS = ("engagement", "engaged_business", "dropouts", "members",
+                     "members_government", "members_business", "members_civil_society",
+                     "members_citizens")
+
+
+@_styled
+def engagement_by_sector(tidy: pd.DataFrame,
+                         metrics: Sequence[str] = ENGAGEMENT_PANELS) -> Figure:
+    """Engagement, membership by sector and dropouts over time: median of runs per design."""
+    metrics = [m for m in metrics if m in tidy]
+    ncols = min(4, len(metrics))
+    nrows = int(np.ceil(len(metrics) / ncols))
+    fig, axes = figure(nrows, ncols, sharex=True, size=(SLIDE[0], SLIDE[1] * 1.1))
+    axes = np.atleast_1d(axes).ravel()
+    designs = ordered_designs(tidy["design"].unique())
+    for ax, metric in zip(axes, metrics, strict=False):
+        time_panel(ax, tidy, metric, band=None, designs=designs)
+        m = BY_NAME.get(metric)
+        ax.set_ylabel(m.unit if m else metric)
+        if not ax.get_subplotspec().is_last_row():
+            ax.set_xlabel("")
+    for ax in axes[len(metrics):]:
+        ax.set_axis_off()
+    _design_legend(fig, designs, loc="outside lower center", ncols=min(len(designs), 4),
+                   frameon=False)
+    fig.suptitle("Engagement, members by sector and dropouts (median of runs)")
+    return fig
+
+
+@_styled
+def legitimacy_and_claims(tidy: pd.DataFrame, *, band: float = 0.9) -> Figure:
+    """The public's judgement and the gap between claims and visible action, over time."""
+    fig, axes = figure(1, 2, sharex=True)
+    designs = ordered_designs(tidy["design"].unique())
+    for ax, metric in zip(axes, ("legitimacy", "claims_gap"), strict=True):
+        time_panel(ax, tidy, metric, band=band, designs=designs)
+    axes[1].axhline(0, color="grey", lw=1)
+    _design_legend(fig, designs, loc="outside right center", frameon=False)
+    fig.suptitle(f"Legitimacy and claims gap (median and {band:.0%} band of runs)")
+    return fig
+
+
+@_styled
+def forest(effects: pd.DataFrame, *, label: str = "variant",
+           metrics: Sequence[str] | None = None, estimate: str = "median_difference",
+           low: str = "diff_ci_low", high: str = "diff_ci_high",
+           title: str = "Effect of removing each ingredient",
+           xlabel: str = "change in median vs the full design") -> Figure:
+    """Forest plot: one row per `label`, a point and interval per metric panel, a line at 0.
+
+    Intervals that exclude 0 are drawn in the highlight colour.
+    """
+    metrics = list(metrics or dict.fromkeys(effects["metric"]))
+    rows = list(dict.fromkeys(effects[label]))
+    fig, axes = figure(1, len(metrics), sharey=True)
+    axes = np.atleast_1d(axes)
+    y = np.arange(len(rows))[::-1]
+    for ax, metric in zip(axes, metrics, strict=True):
+        part = effects[effects["metric"] == metric].set_index(label).reindex(rows)
+        excludes_zero = (part[low] > 0) | (part[high] < 0)
+        for yk, est, lo, hi, hit in zip(y, part[estimate], part[low], part[high],
+                                        excludes_zero, strict=True):
+            colour = HIGHLIGHT if hit else "black"
+            ax.errorbar(est, yk, xerr=[[est - lo], [hi - est]], fmt="D", ms=8, color=colour,
+                        elinewidth=2.5, capsize=4)
+        ax.axvline(0, color="grey", lw=1.2, ls="--")
+        ax.set_yticks(y, rows)
+        ax.set_title(BY_NAME[metric].label if metric in BY_NAME else metric)
+        unit = BY_NAME[metric].unit if metric in BY_NAME else ""
+        ax.set_xlabel(f"{xlabel}\n({unit})" if unit else xlabel)
+        ax.grid(axis="y", visible=False)
+    fig.suptitle(f"{title} (95% bootstrap intervals; coloured: interval excludes 0)")
+    return fig
+
+
+def _outline(ax, mask: np.ndarray, x_edges: np.ndarray, y_edges: np.ndarray, **line) -> None:
+    """Draw the boundary between True and False cells of `mask` (rows = y, columns = x)."""
+    padded = np.pad(mask.astype(bool), 1)
+    segments = []
+    for i in range(padded.shape[0] - 1):  # horizontal edges between row i-1 and i
+        for j in range(1, padded.shape[1] - 1):
+            if padded[i, j] != padded[i + 1, j]:
+                segments.append(((x_edges[j - 1], x_edges[j]), (y_edges[i], y_edges[i])))
+    for i in range(1, padded.shape[0] - 1):  # vertical edges between column j-1 and j
+        for j in range(padded.shape[1] - 1):
+            if padded[i, j] != padded[i, j + 1]:
+                segments.append(((x_edges[j], x_edges[j]), (y_edges[i - 1], y_edges[i])))
+    for xs, ys in segments:
+        ax.plot(xs, ys, solid_capstyle="projecting", **line)
+
+
+def _edges(centres: np.ndarray) -> np.ndarray:
+    centres = np.asarray(centres, dtype=float)
+    if centres.size == 1:
+        return np.array([centres[0] - 0.5, centres[0] + 0.5])
+    mids = (centres[1:] + centres[:-1]) / 2
+    return np.concatenate([[2 * centres[0] - mids[0]], mids, [2 * centres[-1] - mids[-1]]])
+
+
+@_styled
+def heatmap(cells: pd.DataFrame, x: str, y: str, value: str = "median_progress",
+            stalled: str | None = "stalled", *, title: str | None = None,
+            colorbar_label: str | None = None, annotate: bool = True,
+            mark: tuple[float, float, str] | None = None) -> Figure:
+    """A grid of `value` over two knobs, with the cells where `stalled` is True outlined.
+
+    `cells` has one row per grid cell: columns `x`, `y`, `value` and (optionally) `stalled`.
+    `mark` = (x, y, label) puts a labelled star at a point, such as a design's own settings.
+    """
+    grid = cells.pivot(index=y, columns=x, values=value).sort_index().sort_index(axis=1)
+    xs, ys = grid.columns.to_numpy(dtype=float), grid.index.to_numpy(dtype=float)
+    x_edges, y_edges = _edges(xs), _edges(ys)
+    fig, ax = figure(size=(SLIDE[1] * 1.35, SLIDE[1]))
+    mesh = ax.pcolormesh(x_edges, y_edges, grid.to_numpy(), cmap="cividis", vmin=0, vmax=1)
+    bar = fig.colorbar(mesh, ax=ax)
+    bar.set_label(colorbar_label or axis_label(value))
+    if annotate and grid.size <= 200:
+        for (i, j), v in np.ndenumerate(grid.to_numpy()):
+            if np.isfinite(v):
+                ax.text(xs[j], ys[i], f"{v:.2f}", ha="center", va="center", fontsize=8,
+                        color="white" if v < 0.55 else "black")
+    if stalled is not None and stalled in cells:
+        mask = cells.pivot(index=y, columns=x, values=stalled).sort_index().sort_index(axis=1)
+        _outline(ax, mask.fillna(False).to_numpy(dtype=bool), x_edges, y_edges,
+                 color=HIGHLIGHT, lw=3.5)
+    handles, labels = [], []
+    if stalled is not None and stalled in cells:
+        handles.append(Line2D([], [], color=HIGHLIGHT, lw=3.5))
+        labels.append("most runs stall" if cells[stalled].any()
+                      else "most runs stall (no such cell here)")
+    if mark is not None:
+        # a frame round the nearest cell, so the cell's number stays readable
+        j, i = np.abs(xs - mark[0]).argmin(), np.abs(ys - mark[1]).argmin()
+        frame = {"fill": False, "ec": "black", "lw": 3, "zorder": 5,
+                 "path_effects": [withStroke(linewidth=4.5, foreground="white")]}
+        ax.add_patch(Rectangle((x_edges[j], y_edges[i]), x_edges[j + 1] - x_edges[j],
+                               y_edges[i + 1] - y_edges[i], **frame))
+        handles.append(Patch(**{k: v for k, v in frame.items() if k != "zorder"}))
+        labels.append(mark[2])
+    if handles:
+        ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.12),
+                  ncols=len(handles), frameon=False)
+    ax.set_xlabel(f"{x.replace('_', ' ')} (knob, 0-1)")
+    ax.set_ylabel(f"{y.replace('_', ' ')} (knob, 0-1)")
+    ax.set_xticks(xs[:: max(1, len(xs) // 6)])
+    ax.set_yticks(ys[:: max(1, len(ys) // 6)])
+    ax.grid(False)
+    ax.set_aspect("auto")
+    ax.set_title(title or f"{axis_label(value)} over {x} and {y}")
+    return fig
+
+
+@_styled
+def sensitivity_bars(indices: pd.DataFrame, columns: Sequence[tuple[str, str, str]], *,
+                     title: str, xlabel: str) -> Figure:
+    """Horizontal bars of sensitivity indices with confidence intervals, one panel per metric.
+
+    `indices` has columns metric, parameter and, for each (value, conf, label) in `columns`,
+    the index and the half-width of its confidence interval. Parameters are sorted by the first
+    index, largest at the top.
+    """
+    metrics = list(dict.fromkeys(indices["metric"]))
+    fig, axes = figure(1, len(metrics))
+    axes = np.atleast_1d(axes)
+    colours = [OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["bluish_green"]]
+    height = 0.8 / len(columns)
+    for ax, metric in zip(axes, metrics, strict=True):
+        part = indices[indices["metric"] == metric].sort_values(columns[0][0])
+        y = np.arange(len(part))
+        for k, ((value, conf, name), colour) in enumerate(zip(columns, colours, strict=False)):
+            offset = (k - (len(columns) - 1) / 2) * height
+            ax.barh(y - offset, part[value], height=height, color=colour, label=name,
+                    xerr=part[conf], error_kw={"ecolor": "black", "capsize": 3, "lw": 1.5})
+        ax.set_yticks(y, [p.replace("_", " ") for p in part["parameter"]])
+        ax.set_title(BY_NAME[metric].label if metric in BY_NAME else metric)
+        ax.axvline(0, color="grey", lw=1)
+        ax.grid(axis="y", visible=False)
+    fig.supxlabel(xlabel)
+    if len(columns) > 1:
+        axes[0].legend(loc="lower right")
+    fig.suptitle(f"{title} (bars: index; whiskers: 95% confidence interval)")
+    return fig
+
+
+@_styled
+def size_plot(finals: pd.DataFrame, *, x: str = "start_members", hue: str = "orchestration",
+              panels: Sequence[tuple[str, str]] = (
+                  ("progress_per_member",
+                   "final progress per starting member (share per organisation)"),
+                  ("progress", "final progress (share solved, 0-1)")),
+              band: float = 0.9) -> Figure:
+    """Median and `band` of runs of each panel's column against partnership size, one line per
+    value of `hue`."""
+    fig, axes = figure(1, len(panels))
+    axes = np.atleast_1d(axes)
+    levels = sorted(finals[hue].unique())
+    palette = [OKABE_ITO["vermillion"], OKABE_ITO["blue"], OKABE_ITO["bluish_green"],
+               OKABE_ITO["orange"]]
+    styles = ["--", "-", "-.", ":"]
+    lo, hi = (1 - band) / 2, 1 - (1 - band) / 2
+    for ax, (column, ylabel) in zip(axes, panels, strict=True):
+        for k, level in enumerate(levels):
+            part = finals[finals[hue] == level].groupby(x)[column]
+            q = pd.DataFrame({"median": part.median(), "lo": part.quantile(lo),
+                              "hi": part.quantile(hi)})
+            colour = palette[k % len(palette)]
+            ax.fill_between(q.index, q["lo"], q["hi"], color=colour, alpha=0.15, lw=0)
+            ax.plot(q.index, q["median"], color=colour, ls=styles[k % len(styles)], marker="o",
+                    label=f"{hue.replace('_', ' ')} = {level:g}")
+        ax.set_xlabel("members at the start (organisations)")
+        ax.set_ylabel(ylabel)
+        ax.set_ylim(bottom=0)
+        ax.set_title(ylabel.split(" (")[0].capitalize())
+    axes[0].legend()
+    fig.suptitle(f"Partnership size (median and {band:.0%} band of runs)")
+    return fig

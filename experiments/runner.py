@@ -1,0 +1,174 @@
+"""Run many (design, parameters, seed) jobs in parallel and gather one tidy table.
+
+`run_many` is the one place experiments turn jobs into data. It uses joblib on the cores of one
+machine and shows a tqdm progress bar. When the Hydra sweep machinery lands (`python -m sim -m`
+and `experiments.collect`), this function is the only thing to swap: its table has the same
+shape, one row per run and week.
+
+The small command-line helpers shared by every `python -m experiments.<name>` live here too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import traceback
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from joblib import Parallel, delayed
+from tqdm import tqdm
+
+from sim.metrics import BY_NAME
+from sim.params import Params
+from sim.run import ROOT, run_one
+from sim.scenarios import resolve
+
+RESULTS = ROOT / "results"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One run to make: a design's name (for tables and colours), its parameters and a seed.
+
+    `labels` are extra columns for the tidy table, such as an ablation's variant name.
+    """
+
+    design: str
+    params: Params
+    seed: int
+    labels: Mapping[str, Any] = field(default_factory=dict)
+
+
+def jobs_for(designs: Sequence[str], seeds: Sequence[int] | int, *,
+             labels: Mapping[str, Any] | None = None, **overrides: Any) -> list[Job]:
+    """One job per design and seed, each design's scenario resolved with `overrides` on top."""
+    seeds = range(seeds) if isinstance(seeds, int) else seeds
+    jobs = []
+    for design in designs:
+        params = resolve(design, **overrides)
+        jobs.extend(Job(design, params, int(seed), dict(labels or {})) for seed in seeds)
+    return jobs
+
+
+def _run_job(index: int, job: Job,
+             final_only: bool) -> tuple[int, pd.DataFrame | None, str | None]:
+    try:
+        result = run_one(job.params, job.seed, design=job.design)
+    except Exception:  # a failing run is reported with its traceback; the others go on
+        return index, None, traceback.format_exc()
+    weeks = result.timeseries.iloc[-1:] if final_only else result.timeseries
+    return index, weeks.reset_index(), None
+
+
+def swept_columns(jobs: Sequence[Job]) -> pd.DataFrame:
+    """The parameters that differ between jobs, one row per job.
+
+    A parameter whose name is also a metric (the starting `members_<sector>`) is renamed
+    `param_<name>` so that the metric keeps its name.
+    """
+    rows = []
+    for job in jobs:
+        values = dataclasses.asdict(job.params)
+        rows.append({k: v for k, v in values.items() if isinstance(v, (int, float, str))
+                     or v is None})
+    table = pd.DataFrame(rows)
+    varying = [c for c in table if table[c].astype(str).nunique() > 1]
+    return table[varying].rename(columns={c: f"param_{c}" for c in varying if c in BY_NAME})
+
+
+def run_many(jobs: Sequence[Job], n_jobs: int = -1, *, progress: bool = True,
+             errors: str = "raise", final_only: bool = False,
+             description: str = "runs") -> pd.DataFrame:
+    """Run every job and return a tidy table: one row per run and week.
+
+    Columns: run (the job's index), design, seed, each job's labels, every parameter that
+    differs between jobs, week, and one column per metric. `n_jobs=-1` uses every core.
+    `final_only` keeps only each run's last week (for sweeps that need nothing else).
+
+    A failing run does not stop the others. With `errors="raise"` a RuntimeError listing the
+    failures is raised once all runs are done; with `errors="skip"` the failed runs are left
+    out, listed on stderr and kept in `table.attrs["failed"]`.
+    """
+    if errors not in ("raise", "skip"):
+        raise ValueError(f"errors={errors!r}: use 'raise' or 'skip'")
+    jobs = list(jobs)
+    if not jobs:
+        raise ValueError("no jobs to run")
+    pool = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+    outputs = pool(delayed(_run_job)(i, job, final_only) for i, job in enumerate(jobs))
+    frames: dict[int, pd.DataFrame] = {}
+    failed: dict[int, str] = {}
+    for index, frame, error in tqdm(outputs, total=len(jobs), desc=description,
+                                    disable=not progress, mininterval=0.5, file=sys.stderr):
+        if error is None:
+            frames[index] = frame
+        else:
+            failed[index] = error
+    if failed:
+        listing = "\n".join(f"run {i} ({jobs[i].design}, seed {jobs[i].seed}):\n{failed[i]}"
+                            for i in sorted(failed))
+        if errors == "raise" or not frames:
+            raise RuntimeError(f"{len(failed)} of {len(jobs)} runs failed:\n{listing}")
+        print(f"{len(failed)} of {len(jobs)} runs failed and are left out:\n{listing}",
+              file=sys.stderr)
+    done = sorted(frames)
+    swept = swept_columns([jobs[i] for i in done])
+    parts = []
+    for position, index in enumerate(done):
+        job = jobs[index]
+        head = {"run": index, "design": job.design, "seed": job.seed, **job.labels,
+                **swept.iloc[position].to_dict()}
+        frame = frames[index]
+        parts.append(pd.concat([pd.DataFrame(head, index=frame.index), frame], axis=1))
+    table = pd.concat(parts, ignore_index=True)
+    table.attrs["failed"] = [(i, jobs[i].design, jobs[i].seed) for i in sorted(failed)]
+    return table
+
+
+# --- shared command line ------------------------------------------------------------------
+
+def parse_args(name: str, description: str, argv: Sequence[str] | None,
+               default_seeds: int) -> argparse.Namespace:
+    """`--seeds N --out DIR --jobs N --quick`, the same for every experiment."""
+    parser = argparse.ArgumentParser(prog=f"python -m experiments.{name}",
+                                     description=description)
+    parser.add_argument("--seeds", type=int, default=None,
+                        help=f"seeds (replications) per configuration (default {default_seeds})")
+    parser.add_argument("--out", type=Path, default=None,
+                        help=f"output folder (default results/{name}-<timestamp>)")
+    parser.add_argument("--jobs", type=int, default=-1,
+                        help="parallel worker processes (default -1: every core)")
+    parser.add_argument("--quick", action="store_true",
+                        help="a tiny, fast version for tests: few seeds, few weeks")
+    args = parser.parse_args(argv)
+    if args.seeds is not None and args.seeds < 1:
+        parser.error("--seeds must be at least 1")
+    return args
+
+
+def output_folder(name: str, out: Path | str | None = None) -> Path:
+    """`out`, or results/<name>-<timestamp>; created if missing."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    folder = Path(out) if out is not None else RESULTS / f"{name}-{stamp}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def settings_from(args: argparse.Namespace, experiment: Mapping[str, Any],
+                  quick: Mapping[str, Any]) -> dict[str, Any]:
+    """The experiment's settings, with the quick ones and `--seeds` on top."""
+    settings = {**experiment, **(quick if args.quick else {})}
+    if args.seeds is not None:
+        settings["seeds"] = args.seeds
+    return settings
+
+
+def scenario_overrides(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Keyword overrides every run of an experiment shares (only `steps` for now)."""
+    return {"steps": settings["steps"]} if settings.get("steps") else {}

@@ -1,0 +1,173 @@
+"""The command line: one run, or a sweep of runs with Hydra's multirun.
+
+    python -m sim scenario=<design> seed=3 transparency=0.9
+    python -m sim -m scenario=<design>,<design> 'seed=range(0,3)' orchestration=0,0.5
+
+(designs: the files in scenarios/; README.md has worked examples)
+
+A thin wrapper around `sim.run.run_one`: it resolves the parameters (configs/config.yaml, whose
+keys are the fields of `sim.params.Params`), runs, and writes the run's record with
+`sim.output`. In a sweep, a run that raises is recorded (`"completed": false` and the error)
+and the others go on; a run whose folder already holds a completed record of the same
+configuration is skipped, so re-running a sweep into the same `hydra.sweep.dir` resumes it.
+
+For tests, `SIM_INJECT_FAILURE` makes chosen runs raise: `key=value` conditions joined by `,`
+(all must hold), alternatives joined by `;`, or a config-hash prefix; e.g. `seed=1` or
+`scenario=<design>,seed=0`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+import traceback
+import warnings
+from pathlib import Path
+from typing import Any
+
+import hydra
+from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from hydra.core.hydra_config import HydraConfig
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.types import RunMode
+from omegaconf import DictConfig, OmegaConf
+
+from sim import output
+from sim.cli_checks import CONFIG_DIR, UsageError, check_argv, check_seed
+from sim.params import ParameterError, Params
+from sim.run import config_dict, config_hash, run_one
+from sim.scenarios import resolve
+
+INJECT_ENV = "SIM_INJECT_FAILURE"
+
+# configs/hydra/launcher/ray.yaml deliberately takes the place of the plugin's own `ray` config
+# (so that `hydra/launcher=ray` can only start a loopback-only Ray); Hydra merges the two and
+# warns that this automatic schema matching is deprecated. It works in Hydra 1.3, pinned here.
+warnings.filterwarnings("ignore", message=r"\s*'hydra/launcher/ray' is validated against "
+                        "ConfigStore schema with the same name", category=UserWarning)
+
+
+@hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")
+def main(cfg: DictConfig) -> None:
+    """Run the configured job and record it in Hydra's output folder."""
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    hc = HydraConfig.get()
+    folder = Path(hc.runtime.output_dir)
+    sweep = hc.mode == RunMode.MULTIRUN
+    overrides = list(hc.overrides.task)
+    parameters = parsed_overrides(overrides)
+    label = hc.job.override_dirname or "defaults"
+    started = time.perf_counter()
+    params: Params | None = None
+    try:
+        params, seed = params_of(cfg)
+        if sweep and output.is_done(folder, config_hash=config_hash(params), seed=seed):
+            _progress(hc, label, "already done, skipped")
+            return
+        inject_failure(cfg, config_hash(params))
+        result = run_one(params, seed, design=cfg.scenario)
+    except Exception as err:
+        output.write_failure(
+            folder, scenario=cfg.get("scenario"), seed=cfg.get("seed"), overrides=overrides,
+            parameters=parameters, error=err, trace=traceback.format_exc(),
+            config=config_dict(params) if params else None,
+            config_hash=config_hash(params) if params else None)
+        if sweep:
+            _progress(hc, label, f"FAILED: {type(err).__name__}: {err}")
+            return
+        if isinstance(err, ParameterError):
+            print(f"error: {err}", file=sys.stderr)
+            sys.exit(2)
+        raise
+    paths = output.write_run(folder, result, scenario=cfg.scenario, overrides=overrides,
+                             parameters=parameters)
+    if sweep:
+        _progress(hc, label, f"completed in {time.perf_counter() - started:.1f} s")
+    else:
+        print(f"Run written to {folder}:")
+        for path in paths.values():
+            print(f"  {path}")
+
+
+def params_of(cfg: DictConfig) -> tuple[Params, int]:
+    """The validated parameters and seed of a composed config (null = the scenario's value)."""
+    values = OmegaConf.to_container(cfg, resolve=True)
+    scenario, seed = values.pop("scenario"), check_seed(values.pop("seed"))
+    return resolve(scenario, **{k: v for k, v in values.items() if v is not None}), seed
+
+
+def parsed_overrides(overrides: list[str]) -> dict[str, Any]:
+    """This run's overrides as {key: typed value}: the swept parameters of a sweep."""
+    parsed = OverridesParser.create().parse_overrides(overrides)
+    return {o.key_or_group: o.value() for o in parsed if not o.is_delete()}
+
+
+def inject_failure(cfg: DictConfig, chash: str) -> None:
+    """Raise if SIM_INJECT_FAILURE selects this run (a test hook; see the module docstring)."""
+    spec = os.environ.get(INJECT_ENV, "").strip()
+    for alternative in filter(None, (a.strip() for a in spec.split(";"))):
+        conditions = [c.strip() for c in alternative.split(",") if c.strip()]
+        if all(_holds(c, cfg, chash) for c in conditions):
+            raise RuntimeError(f"failure injected by {INJECT_ENV}={spec!r}")
+
+
+def _holds(condition: str, cfg: DictConfig, chash: str) -> bool:
+    if "=" not in condition:
+        return len(condition) >= 6 and chash.startswith(condition)
+    key, value = condition.split("=", 1)
+    return key in cfg and str(cfg[key]) == value
+
+
+def _progress(hc: Any, label: str, status: str) -> None:
+    """One line per finished run of a sweep: how many of the sweep's runs have a record."""
+    sweep_dir = Path(hc.sweep.dir)
+    done = sum(1 for _ in sweep_dir.rglob(output.SUMMARY))
+    total = _sweep_size(sweep_dir)
+    print(f"[{done}/{total or '?'}] {label}: {status}", flush=True)
+
+
+def _sweep_size(sweep_dir: Path) -> int | None:
+    """Number of runs in a basic-sweeper sweep, from the multirun.yaml Hydra saves first."""
+    try:
+        conf = OmegaConf.load(sweep_dir / "multirun.yaml").hydra
+        if not str(conf.sweeper._target_).endswith("BasicSweeper"):
+            return None
+        params = conf.sweeper.get("params")
+        args = [f"{k}={v}" for k, v in (params or {}).items()] + list(conf.overrides.task)
+        batches = BasicSweeper.split_arguments(OverridesParser.create().parse_overrides(args),
+                                               None)
+        return len(batches[0])
+    except Exception:  # progress is a courtesy: never fail a run over it
+        return None
+
+
+def local_ray_on_loopback(argv: list[str]) -> None:
+    """Keep a local Ray instance on the loopback address.
+
+    Ray 2.60 turns a node IP of 127.0.0.1 into the machine's network address
+    (`ray._private.services.resolve_ip_for_localhost`), so `_node_ip_address: 127.0.0.1` alone
+    still leaves its servers listening on every interface. With Ray's "no cluster" switch it
+    takes 127.0.0.1 as the node's address and binds every server there. Set only when this
+    command starts a local instance (no `...ray.init.address=`), and never over a user's value.
+    """
+    if "hydra/launcher=ray" in argv and not any(
+            a.startswith("hydra.launcher.ray.init.address=") and a.split("=", 1)[1] != "null"
+            for a in argv):
+        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+
+
+def cli() -> None:
+    """Check the command line, then hand it to Hydra."""
+    try:
+        check_argv(sys.argv[1:])
+    except (UsageError, ParameterError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)
+    local_ray_on_loopback(sys.argv[1:])
+    main()
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,199 @@
+"""The command line: config keys match Params, one run writes its record, bad input stops cleanly."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+import yaml
+from hydra import compose, initialize_config_dir
+from omegaconf import open_dict
+
+from sim.__main__ import params_of
+from sim.cli_checks import (
+    CONFIG_DIR,
+    CONFIG_FILE,
+    UsageError,
+    check_argv,
+    check_experiment_file,
+    config_groups,
+    generated_block_of,
+    parameter_block,
+)
+from sim.output import atomic_path
+from sim.params import ParameterError, Params
+from sim.run import ROOT, run_one
+from sim.scenarios import resolve
+
+RAY_SCHEMA_WARNING = ("ignore:\\s*'hydra/launcher/ray' is validated against ConfigStore schema"
+                      ":UserWarning")  # configs/hydra/launcher/ray.yaml replaces the plugin's
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items()
+             if k not in ("SIM_INJECT_FAILURE", "HYDRA_FULL_ERROR")}
+    return subprocess.run([sys.executable, "-m", "sim", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, env={**clean, **(env or {})})
+
+
+def test_config_keys_are_the_params_fields():
+    config = yaml.safe_load(CONFIG_FILE.read_text(encoding="utf-8"))
+    keys = set(config) - {"defaults", "hydra"}
+    assert keys == {"scenario", "seed", *Params.names()}
+    assert all(config[name] is None for name in Params.names())  # null = the scenario's value
+    # The comments (range, unit, help) are regenerated too: stale text fails here.
+    assert generated_block_of() == parameter_block(), \
+        "configs/config.yaml is stale: run python -m sim.cli_checks --write-config"
+
+
+def test_composed_config_resolves_to_the_scenario_with_overrides():
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose("config", overrides=["scenario=business_led", "seed=3",
+                                           "transparency=0.9"])
+    params, seed = params_of(cfg)
+    assert seed == 3
+    assert params == resolve("business_led", transparency=0.9)
+    assert params != resolve("business_led")
+
+
+@pytest.mark.parametrize("experiment", config_groups()["experiment"])
+def test_every_experiment_file_composes_and_resolves(experiment):
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose("config", overrides=[f"+experiment={experiment}"],
+                      return_hydra_config=True)
+    if experiment == "smoke":
+        assert str(cfg.hydra.mode) == "RunMode.MULTIRUN"  # a sweep without -m
+        assert cfg.hydra.sweep.dir == "outputs/experiments/smoke"  # fixed: re-running resumes
+    with open_dict(cfg):
+        del cfg["hydra"]
+    params, _ = params_of(cfg)
+    assert isinstance(params, Params)
+
+
+@pytest.mark.filterwarnings(RAY_SCHEMA_WARNING)
+@pytest.mark.parametrize("launcher", ["joblib", "basic", "ray", "submitit_local", "slurm"])
+def test_every_launcher_choice_composes(launcher):
+    if launcher == "ray":
+        pytest.importorskip("hydra_plugins.hydra_ray_launcher")
+    if launcher in ("submitit_local", "slurm"):
+        pytest.importorskip("hydra_plugins.hydra_submitit_launcher")
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        overrides = [] if launcher == "joblib" else [f"hydra/launcher={launcher}"]
+        cfg = compose("config", overrides=overrides, return_hydra_config=True)
+    target = cfg.hydra.launcher._target_
+    expected = {"joblib": "JoblibLauncher", "basic": "BasicLauncher", "ray": "RayLauncher",
+                "submitit_local": "LocalLauncher", "slurm": "SlurmLauncher"}[launcher]
+    assert target.endswith(expected)  # joblib is the default
+    if launcher == "ray":  # a local instance, on the loopback address, without a dashboard
+        init = cfg.hydra.launcher.ray.init
+        assert init.address is None
+        assert init._node_ip_address == "127.0.0.1"
+        assert init.include_dashboard is False
+
+
+def test_one_run_writes_timeseries_summary_and_plot(tmp_path):
+    folder = tmp_path / "run"
+    done = run_cli("scenario=business_led", "seed=3", "transparency=0.9", "steps=12",
+                   f"hydra.run.dir={folder}")
+    assert done.returncode == 0, done.stderr
+    timeseries = pd.read_csv(folder / "timeseries.csv", index_col="week")
+    summary = json.loads((folder / "summary.json").read_text())
+    png = (folder / "quicklook.png").read_bytes()
+    for name in ("timeseries.csv", "summary.json", "quicklook.png"):
+        assert str(folder / name) in done.stdout  # it says where they are
+    assert list(timeseries.index) == list(range(13))
+    assert summary["final"]["progress"] == pytest.approx(timeseries["progress"].iloc[-1],
+                                                         rel=1e-12)
+    assert summary["completed"] is True and summary["error"] is None
+    assert summary["scenario"] == "business_led" and summary["seed"] == 3
+    assert "transparency=0.9" in summary["overrides"]
+    assert summary["parameters"]["transparency"] == 0.9
+    assert summary["config"]["transparency"] == 0.9
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+    assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
+    assert "MESA" not in (folder / "sim.log").read_text()  # Mesa's per-step INFO is off
+    # The CLI is a thin wrapper: the same numbers as run_one with the same parameters and seed.
+    direct = run_one(resolve("business_led", transparency=0.9, steps=12), 3).timeseries
+    pd.testing.assert_frame_equal(timeseries, direct, check_dtype=False, check_names=False)
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["transparancy=0.9"], ["unknown parameter 'transparancy'", "Did you mean transparency"]),
+    (["transparency=1.5"], ["transparency=1.5", "out of range", "from 0 to 1"]),
+    (["scenario=nope"], ["scenario='nope' does not exist", "impact_partnership"]),
+    (["-m", "orchestration=0,2"], ["orchestration=2", "out of range", "from 0 to 1"]),
+    (["convener=citizens", "members_citizens=0"], ["convener='citizens'", "has no members"]),
+], ids=["unknown-key", "out-of-range", "unknown-scenario", "sweep-value", "combination"])
+def test_bad_input_stops_with_one_clear_line(tmp_path, args, words):
+    folder = tmp_path / "never"
+    done = run_cli(*args, f"hydra.run.dir={folder}", f"hydra.sweep.dir={folder}")
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    message = done.stderr.strip()
+    assert message.startswith("error: ") and "\n" not in message
+    for word in words:
+        assert word in message
+    assert not folder.exists()  # stopped before Hydra made a run folder
+
+
+@pytest.mark.parametrize(("argv", "words"), [
+    (["seed=-1"], ["seed=-1", ">= 0"]),
+    (["seed=abc"], ["seed='abc'", "whole number"]),
+    (["steps=2.5"], ["steps=2.5", "whole number from 1"]),
+    (["+experiment=nope"], ["experiment='nope' does not exist", "smoke"]),
+    (["experiment=smoke"], ["+experiment=smoke"]),
+    (["+transparancy=1"], ["unknown parameter 'transparancy'"]),
+    (["~orchestration"], ["cannot be deleted"]),
+    (["orchestration=0,1"], ["add -m"]),
+    (["facets={rules:[money]}"], ["'money'", "asset types are"]),
+    (["convener=nobody"], ["convener='nobody'", "allowed values are"]),
+])
+def test_check_argv_refuses(argv, words):
+    with pytest.raises((UsageError, ParameterError)) as caught:
+        check_argv(argv)
+    for word in words:
+        assert word in str(caught.value)
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("transparancy: 0.5\n", ["unknown parameter 'transparancy'", "bad.yaml",
+                             "Did you mean transparency"]),
+    ("steps: 0\n", ["steps=0", "bad.yaml", "out of range"]),
+    ("hydra:\n  sweeper:\n    params:\n      orchestration: 0,3\n",
+     ["orchestration=3", "bad.yaml", "out of range"]),
+    ("hydra:\n  sweeper:\n    params:\n      scenario: business_led,nope\n",
+     ["scenario='nope' does not exist"]),
+])
+def test_experiment_files_are_checked_before_any_run(tmp_path, text, words):
+    path = tmp_path / "bad.yaml"
+    path.write_text("# @package _global_\n" + text)
+    with pytest.raises((UsageError, ParameterError)) as caught:
+        check_experiment_file(path)
+    for word in words:
+        assert word in str(caught.value)
+
+
+def test_check_argv_accepts_valid_commands():
+    check_argv(["scenario=business_led", "seed=3", "transparency=0.9"])
+    check_argv(["-m", "scenario=impact_partnership,business_led", "seed=range(0,3)",
+                "orchestration=0,0.5", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2",
+                "hydra.sweep.dir=outputs/x", "+experiment=smoke"])
+    check_argv(["--cfg", "job", "facets={rules:[authority,expertise]}", "target_members=null"])
+
+
+def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
+    path = tmp_path / "summary.json"
+    path.write_text("old")
+    with pytest.raises(RuntimeError), atomic_path(path) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("disk full")
+    assert path.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["summary.json"]
+    with atomic_path(path) as tmp:
+        tmp.write_text("new")
+    assert path.read_text() == "new"
+    assert [p.name for p in tmp_path.iterdir()] == ["summary.json"]

@@ -1,0 +1,107 @@
+"""The statistics against inputs whose answers are known by hand or by definition."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from experiments import stats
+
+
+def test_vargha_delaney_a_by_hand():
+    # pairs (x, y): 3>1, 3<4, 4>1, 4=4, 5>1, 5>4 -> (1 + 0 + 1 + 0.5 + 1 + 1) / 6
+    assert stats.vargha_delaney_a([3, 4, 5], [1, 4]) == pytest.approx(4.5 / 6)
+    assert stats.vargha_delaney_a([3, 4, 5], [1, 4], better="lower") == pytest.approx(1.5 / 6)
+    assert stats.cliffs_delta([3, 4, 5], [1, 4]) == pytest.approx(0.5)
+
+
+def test_a_equals_brute_force_pair_count():
+    rng = np.random.default_rng(1)
+    x, y = rng.integers(0, 5, 13), rng.integers(0, 5, 9)  # many ties
+    wins = (x[:, None] > y[None, :]).mean() + 0.5 * (x[:, None] == y[None, :]).mean()
+    assert stats.vargha_delaney_a(x, y) == pytest.approx(wins)
+
+
+def test_identical_samples_show_no_effect():
+    x = [0.2, 0.5, 0.5, 0.9]
+    assert stats.vargha_delaney_a(x, x) == 0.5
+    assert stats.cliffs_delta(x, x) == 0.0
+    assert stats.magnitude(0.5) == "negligible"
+    assert stats.mann_whitney([1, 1, 1], [1, 1, 1]) == 1.0
+
+
+def test_complete_separation():
+    assert stats.vargha_delaney_a([5, 6, 7], [1, 2]) == 1.0
+    assert stats.cliffs_delta([1, 2], [5, 6, 7]) == -1.0
+    assert stats.magnitude(0.0) == "large"
+    assert stats.magnitude(0.6) == "small" and stats.magnitude(0.67) == "medium"
+
+
+def test_mann_whitney_one_sided_follows_direction():
+    better, worse = np.arange(10, 20), np.arange(0, 10)
+    assert stats.mann_whitney(better, worse, alternative="better", better="higher") < 0.001
+    assert stats.mann_whitney(better, worse, alternative="better", better="lower") > 0.99
+    two = stats.mann_whitney(better, worse)
+    one = stats.mann_whitney(better, worse, alternative="greater")
+    assert two == pytest.approx(2 * one)
+    with pytest.raises(ValueError):
+        stats.mann_whitney(better, worse, alternative="better")
+
+
+def test_holm_on_known_list():
+    # sorted: 0.005*4=0.02, 0.01*3=0.03, 0.03*2=0.06, 0.04*1=0.04 -> monotone 0.06
+    adjusted = stats.holm([0.01, 0.04, 0.03, 0.005])
+    np.testing.assert_allclose(adjusted, [0.03, 0.06, 0.06, 0.02])
+    np.testing.assert_allclose(stats.holm([0.5, 0.9]), [1.0, 1.0])
+    with_nan = stats.holm([0.01, np.nan, 0.02])
+    np.testing.assert_allclose(with_nan, [0.02, np.nan, 0.02])
+
+
+def test_median_ci_brackets_median_and_is_seeded():
+    x = np.random.default_rng(0).normal(0.5, 0.1, 30)
+    median, low, high = stats.median_ci(x, seed=3)
+    assert median == np.median(x)
+    assert low <= median <= high and high - low < 0.2
+    assert stats.median_ci(x, seed=3) == (median, low, high)
+    assert stats.median_ci([0.2, 0.2, 0.2]) == (0.2, 0.2, 0.2)
+    assert stats.median_ci([0.1, 0.2, np.nan, 0.3])[0] == pytest.approx(0.2)
+
+
+def test_median_difference_ci():
+    diff, low, high = stats.median_difference_ci([1, 2, 3, 4, 5], [0, 0, 0, 0, 0])
+    assert diff == 3 and low <= 3 <= high and low >= 1
+    assert stats.median_difference_ci([1, 1], [1, 1]) == (0.0, 0.0, 0.0)
+
+
+def test_cv_curve_matches_definition():
+    x = np.array([1.0, 3.0, 2.0, 5.0, 4.0])
+    curve = stats.cv_curve(x)
+    assert list(curve.index) == [2, 3, 4, 5]
+    for n in curve.index:
+        assert curve[n] == pytest.approx(np.std(x[:n], ddof=1) / np.mean(x[:n]))
+    assert curve[2] == pytest.approx(np.sqrt(2) / 2)
+
+
+def test_replications_needed():
+    assert stats.replications_needed([2.0] * 10) == 2
+    x = [1.0, 3.0, 2.0] + [2.0, 2.1, 1.9] * 20
+    n = stats.replications_needed(x, tolerance=0.01)
+    change = np.abs(np.diff(stats.cv_curve(x).to_numpy()))
+    # from n on, every further replication moves the CV by less than the tolerance
+    assert (change[n - 2:] < 0.01).all() and change[n - 3] >= 0.01
+    assert stats.replications_needed([0.0, 0.0, 0.0]) is None  # CV undefined
+    assert stats.replications_needed([1.0, 1.0, 5.0]) is None  # still moving
+
+
+def test_effects_against_reference_orients_by_metric():
+    finals = pd.DataFrame({
+        "design": ["ref"] * 5 + ["base"] * 5,
+        "progress": [0.8, 0.9, 0.85, 0.95, 0.9, 0.1, 0.2, 0.15, 0.3, 0.2],
+        "dropouts": [0, 1, 0, 1, 0, 5, 6, 4, 7, 5],
+    })
+    table = stats.effects_against(finals, "ref", ["progress", "dropouts"]).set_index("metric")
+    assert table.loc["progress", "A"] == 0.0  # the baseline never does better
+    assert table.loc["dropouts", "A"] == 0.0  # more dropouts is worse
+    assert table.loc["progress", "median_difference"] == pytest.approx(0.2 - 0.9)
+    np.testing.assert_allclose(table["p_holm"], stats.holm(table["p"]))
+    summary = stats.summary_table(finals, ["progress"]).set_index("design")
+    assert summary.loc["ref", "median"] == 0.9 and summary.loc["base", "n"] == 5
