@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PYTHON312 ?= python3.12 $(wildcard $(or $(PYENV_ROOT),$(HOME)/.pyenv)/versions/3.12*/bin/python3.12)
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint clean
+.PHONY: setup demo test lint clean workshop bench
 
 setup: $(STAMP)
 
@@ -14,14 +14,26 @@ $(STAMP): pyproject.toml
 	@py="$$(for c in $(PYTHON312); do "$$c" -c 'import sys; assert sys.version_info[:2]==(3,12)' 2>/dev/null && echo "$$c" && break; done)"; \
 	if [ -z "$$py" ]; then echo "Python 3.12 not found. Install it (pyenv install 3.12) or run: make PYTHON312=/path/to/python3.12" >&2; exit 1; fi; \
 	[ -x $(PY) ] || "$$py" -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,workshop]'
 	@touch $(STAMP)
 
 demo: $(STAMP)
 	$(PY) -m experiments.demo
 
+# The workshop app on http://$(HOST):$(PORT); loopback unless the facilitator opens it to the
+# room's network: make workshop HOST=0.0.0.0
+HOST ?= 127.0.0.1
+PORT ?= 8765
+workshop: $(STAMP)
+	$(PY) -m sim_app --host $(HOST) --port $(PORT)
+
 test: $(STAMP)
 	$(PY) -m pytest -n auto -q
+
+# Speed and scale (issue 6): prints a table, writes benchmarks/results.json; a few minutes.
+# Not part of `make test`.
+bench: $(STAMP)
+	$(PY) -m benchmarks.run
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

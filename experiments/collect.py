@@ -10,7 +10,8 @@ folder and writes, into that folder:
   `members_<sector>`), `completed`, `week` and every metric. A run that failed has one row with
   `completed` False and no week or metrics, so it is counted, not silently lost.
 - `summary.parquet` / `summary.csv`: one row per run: the same identifying columns, `completed`,
-  `error`, `time_to_half_progress` and each metric's final value.
+  `error`, `time_to_half_progress`, the stall diagnosis (`stalled`, `stall_week`, `stall_cause`,
+  `best_remedy`; empty for a failed run) and each metric's final value.
 
     import pandas as pd; tidy = pd.read_parquet("outputs/sweeps/my_sweep/tidy.parquet")
 """
@@ -27,6 +28,8 @@ import pandas as pd
 
 from sim.metrics import BY_NAME, METRICS
 from sim.output import SUMMARY, TIMESERIES, atomic_path
+
+from .runner import STALL_FIELDS
 
 ID_COLUMNS = ("run_id", "scenario", "seed")
 OUTPUTS = ("tidy.parquet", "tidy.csv", "summary.parquet", "summary.csv")
@@ -74,8 +77,11 @@ def collect(folder: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     for run_id, record in runs:
         ids = _identity(run_id, record, swept)
         completed = bool(record["completed"])
+        series = _timeseries(folder / run_id) if completed else None
+        if completed and series is None:  # deleted or damaged by hand since the run
+            completed = False
+            record = {**record, "error": f"{TIMESERIES} is missing or unreadable"}
         if completed:
-            series = pd.read_csv(folder / run_id / TIMESERIES, index_col="week").reset_index()
             part = pd.concat([pd.DataFrame({**ids, "completed": completed}, index=series.index),
                               series], axis=1)
         else:
@@ -86,6 +92,7 @@ def collect(folder: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         summary_rows.append({
             **ids, "completed": completed, "error": record.get("error"),
             "time_to_half_progress": record.get("time_to_half_progress"),
+            **{name: record.get(name) for name in STALL_FIELDS if name in record},
             **{name: final.get(name) for name in metric_names},
             **{k: v for k, v in final.items() if k not in metric_names},
             "weeks": record.get("weeks"), "config_hash": provenance.get("config_hash"),
@@ -98,7 +105,18 @@ def collect(folder: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         table["completed"] = table["completed"].astype(bool)
         table["seed"] = pd.to_numeric(table["seed"], errors="coerce").astype("Int64")
     summary["time_to_half_progress"] = summary["time_to_half_progress"].astype("Float64")
+    if "stalled" in summary:  # records from before the stall diagnosis have none of these
+        summary["stalled"] = summary["stalled"].astype("boolean")
+        summary["stall_week"] = pd.to_numeric(summary["stall_week"]).astype("Int64")
     return tidy, summary
+
+
+def _timeseries(run: Path) -> pd.DataFrame | None:
+    try:
+        series = pd.read_csv(run / TIMESERIES, index_col="week").reset_index()
+    except Exception:  # damaged in any way (pandas raises several kinds): not readable
+        return None
+    return series if "week" in series and not series.empty else None
 
 
 def _identity(run_id: str, record: dict[str, Any], swept: list[str]) -> dict[str, Any]:
@@ -141,7 +159,12 @@ def main(argv: list[str] | None = None) -> int:
     except FileNotFoundError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    paths = save(args.folder, tidy, summary, args.out)
+    try:
+        paths = save(args.folder, tidy, summary, args.out)
+    except OSError as err:  # a full disk: each table is whole or absent, never half-written
+        print(f"error: cannot write the tables to {args.out or args.folder}: "
+              f"{err.strerror or err}", file=sys.stderr)
+        return 1
     failed = int((~summary["completed"]).sum())
     print(f"{len(summary)} runs ({failed} failed), {len(tidy)} rows; written:")
     for path in paths:

@@ -59,7 +59,23 @@ def analyse(tidy: pd.DataFrame, settings: dict[str, Any]) -> dict[str, pd.DataFr
          if len(runs) > 1 else float("nan")}
         for design, runs in finals.groupby("design", sort=False)
         for metric in ("progress", "systems_change")])
-    return {"finals": finals, "table": table, "effects": effects, "replications": replications}
+    return {"finals": finals, "table": table, "effects": effects, "replications": replications,
+            "stall_causes": plots.stall_cause_shares(tidy)}
+
+
+def _stall_reading(shares: pd.DataFrame) -> str:
+    """The most common stall cause per design, from the shares of runs by cause."""
+    parts = []
+    for design, row in shares.iterrows():
+        causes = row.drop(plots.NO_STALL, errors="ignore")
+        stalled = float(causes.sum())
+        if stalled == 0:
+            parts.append(f"{plots.label_of(design)} never stalled")
+        else:
+            parts.append(f"{plots.label_of(design)} {stalled:.0%} stalled, most often "
+                         f"{plots.cause_label(causes.idxmax()).lower()} ({causes.max():.0%})")
+    return "Stalls (the first week progress stopped, diagnosed by sim.diagnosis): " + \
+        "; ".join(parts) + "."
 
 
 def _reading(tables: dict[str, pd.DataFrame], settings: dict[str, Any], n_seeds: int) -> list[str]:
@@ -114,6 +130,7 @@ def _reading(tables: dict[str, pd.DataFrame], settings: dict[str, Any], n_seeds:
             + "; more runs would firm up their estimates"
             + (f". The others settled within {int(settled.max())} runs." if len(settled)
                else "."))
+    lines.append(_stall_reading(tables["stall_causes"]))
     lines.append(
         "With a simulation, p-values shrink as seeds are added, so they say the difference is "
         "not seed noise; the effect sizes (A) say how often one design's run beats the other's.")
@@ -154,6 +171,8 @@ def write_report(folder: Path, tidy: pd.DataFrame, tables: dict[str, pd.DataFram
                   "Engagement, members by sector and dropouts over time (median of runs)")
     report.figure(plots.legitimacy_and_claims(tidy, band=settings["band"]),
                   "legitimacy_and_claims", "Legitimacy and claims gap over time")
+    report.figure(plots.stall_causes(tidy), "stall_causes",
+                  "Share of runs by the cause of their first stall (sim.diagnosis), per design")
     report.heading("Median and 95% bootstrap interval of final values")
     report.table(_wide(tables["table"], settings["headline_metrics"], designs))
     report.text("Every metric, with units, is in `table.csv`. Units: " + "; ".join(

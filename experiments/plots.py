@@ -19,6 +19,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.patheffects import withStroke
 
+from sim.diagnosis import CAUSE_LABELS, CAUSES, NO_SINGLE_CAUSE
 from sim.metrics import BY_NAME
 
 from .stats import final_week
@@ -454,4 +455,67 @@ def size_plot(finals: pd.DataFrame, *, x: str = "start_members", hue: str = "orc
         ax.set_title(ylabel.split(" (")[0].capitalize())
     axes[0].legend()
     fig.suptitle(f"Partnership size (median and {band:.0%} band of runs)")
+    return fig
+
+
+NO_STALL = "no stall"
+# One fixed colour per stall cause (Okabe-Ito, black left to the reference design); runs that
+# never stalled are light grey, a stall with no single cause mid grey.
+CAUSE_COLOURS = {
+    NO_STALL: "#DDDDDD",
+    **dict(zip(CAUSES, (OKABE_ITO[c] for c in ("orange", "sky_blue", "bluish_green", "yellow",
+                                                 "blue", "vermillion", "reddish_purple")),
+               strict=True)),
+    NO_SINGLE_CAUSE: FALLBACK_COLOUR,
+}
+CAUSE_ORDER = tuple(CAUSE_COLOURS)
+
+
+def stall_cause_shares(tidy: pd.DataFrame) -> pd.DataFrame:
+    """Share of runs (0-1) by stall cause: one row per design (in the fixed order), one column
+    per cause present (`NO_STALL` for runs that never stalled), each row summing to 1."""
+    keys = ["run"] if "run" in tidy else ["design", "seed"]
+    runs = tidy.drop_duplicates(keys)
+    cause = runs["stall_cause"].where(runs["stalled"].astype(bool), NO_STALL)
+    cause = cause.fillna(NO_SINGLE_CAUSE)  # stalled with no cause named: none stood out
+    shares = pd.crosstab(runs["design"], cause, normalize="index")
+    columns = [c for c in CAUSE_ORDER if c in shares] + sorted(set(shares) - set(CAUSE_ORDER))
+    return shares.reindex(index=ordered_designs(shares.index), columns=columns)
+
+
+def cause_label(cause: str) -> str:
+    return NO_STALL if cause == NO_STALL else CAUSE_LABELS.get(cause, cause.replace("_", " "))
+
+
+@_styled
+def stall_causes(tidy: pd.DataFrame, out: str | Path | None = None) -> Figure:
+    """Per design, a horizontal bar of the share of runs by stall cause (sim.diagnosis), with
+    "no stall" first. With `out`, also saved there as stall_causes.png and .svg."""
+    shares = stall_cause_shares(tidy)
+    designs = list(shares.index)
+    fig, ax = figure(size=(SLIDE[0], max(3.5, 1.2 + 0.75 * len(designs))))
+    positions = np.arange(len(designs))[::-1]  # the fixed order, top to bottom
+    left = np.zeros(len(designs))
+    for cause in shares.columns:
+        values = shares[cause].to_numpy()
+        colour = CAUSE_COLOURS.get(cause, FALLBACK_COLOUR)
+        ax.barh(positions, values, left=left, height=0.7, label=cause_label(cause),
+                color=colour, edgecolor="white", lw=1)
+        for y, x0, v in zip(positions, left, values, strict=True):
+            if v >= 0.08:  # label the segments wide enough to hold their number
+                ax.text(x0 + v / 2, y, f"{v:.0%}", ha="center", va="center", fontsize=11,
+                        color="white" if colour in (OKABE_ITO["blue"], FALLBACK_COLOUR) else "black")
+        left += values
+    ax.set_yticks(positions, [label_of(d) for d in designs])
+    for tick, design in zip(ax.get_yticklabels(), designs, strict=True):
+        tick.set_color(colour_of(design))
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of runs, 0-1")
+    ax.grid(axis="y", visible=False)
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside right center", frameon=False,
+               title="stall cause")
+    fig.suptitle(f"Why runs stall: share of runs by first stall cause "
+                 f"({_n_runs(tidy) // len(designs)} runs per design)")
+    if out is not None:
+        save(fig, out, "stall_causes")
     return fig

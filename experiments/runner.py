@@ -30,6 +30,8 @@ from sim.run import ROOT, run_one
 from sim.scenarios import resolve
 
 RESULTS = ROOT / "results"
+# From run_one's summary (sim.diagnosis.StallObserver): one value per run, repeated on each week.
+STALL_FIELDS = ("stalled", "stall_week", "stall_cause", "best_remedy")
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,10 @@ def _run_job(index: int, job: Job,
     except Exception:  # a failing run is reported with its traceback; the others go on
         return index, None, traceback.format_exc()
     weeks = result.timeseries.iloc[-1:] if final_only else result.timeseries
-    return index, weeks.reset_index(), None
+    weeks = weeks.reset_index()
+    for position, name in enumerate(STALL_FIELDS):  # before week, after the run's identity
+        weeks.insert(position, name, result.summary.get(name))
+    return index, weeks, None
 
 
 def swept_columns(jobs: Sequence[Job]) -> pd.DataFrame:
@@ -88,7 +93,9 @@ def run_many(jobs: Sequence[Job], n_jobs: int = -1, *, progress: bool = True,
     """Run every job and return a tidy table: one row per run and week.
 
     Columns: run (the job's index), design, seed, each job's labels, every parameter that
-    differs between jobs, week, and one column per metric. `n_jobs=-1` uses every core.
+    differs between jobs, the run's stall diagnosis (`STALL_FIELDS`: stalled, stall_week (<NA>
+    when it did not stall), stall_cause and best_remedy, from `run_one`'s summary), week, and
+    one column per metric. `n_jobs=-1` uses every core.
     `final_only` keeps only each run's last week (for sweeps that need nothing else).
 
     A failing run does not stop the others. With `errors="raise"` a RuntimeError listing the
@@ -127,6 +134,8 @@ def run_many(jobs: Sequence[Job], n_jobs: int = -1, *, progress: bool = True,
         frame = frames[index]
         parts.append(pd.concat([pd.DataFrame(head, index=frame.index), frame], axis=1))
     table = pd.concat(parts, ignore_index=True)
+    table["stalled"] = table["stalled"].astype(bool)
+    table["stall_week"] = pd.to_numeric(table["stall_week"]).astype("Int64")  # <NA>: no stall
     table.attrs["failed"] = [(i, jobs[i].design, jobs[i].seed) for i in sorted(failed)]
     return table
 

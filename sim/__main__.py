@@ -18,6 +18,7 @@ For tests, `SIM_INJECT_FAILURE` makes chosen runs raise: `key=value` conditions 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -35,8 +36,8 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from sim import output
-from sim.cli_checks import CONFIG_DIR, UsageError, check_argv, check_seed
-from sim.params import ParameterError, Params
+from sim.cli_checks import CONFIG_DIR, UsageError, check_argv
+from sim.params import ParameterError, Params, check_seed
 from sim.run import config_dict, config_hash, run_one
 from sim.scenarios import resolve
 
@@ -69,20 +70,32 @@ def main(cfg: DictConfig) -> None:
         inject_failure(cfg, config_hash(params))
         result = run_one(params, seed, design=cfg.scenario)
     except Exception as err:
-        output.write_failure(
-            folder, scenario=cfg.get("scenario"), seed=cfg.get("seed"), overrides=overrides,
-            parameters=parameters, error=err, trace=traceback.format_exc(),
-            config=config_dict(params) if params else None,
-            config_hash=config_hash(params) if params else None)
+        with contextlib.suppress(OSError):  # a full disk: the error below still says what failed
+            output.write_failure(
+                folder, scenario=cfg.get("scenario"), seed=cfg.get("seed"),
+                overrides=overrides, parameters=parameters, error=err,
+                trace=traceback.format_exc(), config=config_dict(params) if params else None,
+                config_hash=config_hash(params) if params else None)
         if sweep:
             _progress(hc, label, f"FAILED: {type(err).__name__}: {err}")
             return
         if isinstance(err, ParameterError):
             print(f"error: {err}", file=sys.stderr)
             sys.exit(2)
+        if isinstance(err, MemoryError):
+            print(f"error: the run ran out of memory ({err}); lower its sizes", file=sys.stderr)
+            sys.exit(1)
         raise
-    paths = output.write_run(folder, result, scenario=cfg.scenario, overrides=overrides,
-                             parameters=parameters)
+    try:
+        paths = output.write_run(folder, result, scenario=cfg.scenario, overrides=overrides,
+                                 parameters=parameters)
+    except OSError as err:  # a full disk, a folder taken away: nothing half-written is left
+        message = f"cannot write the run's results to {folder}: {err.strerror or err}"
+        if sweep:
+            _progress(hc, label, f"FAILED: {message}")
+            return
+        print(f"error: {message}", file=sys.stderr)
+        sys.exit(1)
     if sweep:
         _progress(hc, label, f"completed in {time.perf_counter() - started:.1f} s")
     else:

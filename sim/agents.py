@@ -8,6 +8,7 @@ draws and what Mesa's DataCollector reads.
 from __future__ import annotations
 
 import mesa
+import numpy as np
 
 from .partnership import MEMBER
 from .sectors import SECTORS
@@ -40,11 +41,9 @@ class Organisation(mesa.Agent):
 
     @property
     def trust_in_group(self) -> float:
-        active = self._orgs.active()
-        if self.row not in active or active.size < 2:
+        if not self.active:
             return 0.0
-        others = active[active != self.row]
-        return float(self.model.trust_matrix.level[self.row, others].mean())
+        return float(self.model.trust_matrix.group_trust(np.array([self.row]))[0])
 
     def __repr__(self) -> str:
         state = "member" if self.active else "left"

@@ -11,19 +11,26 @@ scenario or experiment. The same module generates the parameter block of
 from __future__ import annotations
 
 import difflib
+import itertools
+import math
+import os
 import sys
-from dataclasses import fields
+import tempfile
+from dataclasses import dataclass, fields
+from dataclasses import field as dataclass_field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import yaml
 from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import Glob, RangeSweep
 from hydra.errors import HydraException
 from omegaconf import OmegaConf
 
-from . import scenarios
-from .params import ParameterError, Params, describe
+from . import datafile, scenarios
+from .params import ParameterError, Params, check_seed, describe, shown
 from .params import _check as check_field  # Params.build's own field check: the same messages
+from .sectors import SECTORS
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = ROOT / "configs"
@@ -50,70 +57,227 @@ def config_groups() -> dict[str, list[str]]:
     return groups
 
 
-def check_seed(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ParameterError(f"seed={value!r} is not allowed: seed must be a whole number >= 0")
-    return value
-
-
 def check_argv(argv: list[str]) -> None:
     """Refuse bad overrides in `argv` (without the program name) before Hydra starts.
 
-    Experiment files named by `+experiment=NAME` are checked too (`check_experiment_file`).
+    Experiment files named by `+experiment=NAME` are checked too (`check_experiment_file`),
+    and so is every combination of values a sweep will run (a convener with no members, a
+    size that would not fit in memory), before the first run starts.
 
     Raises:
-        UsageError: for an unknown key or config-group option.
+        UsageError: for an unknown key or config-group option, or a malformed command.
         ParameterError: for a value Params or the scenario list refuses.
     """
     parser = OverridesParser.create()
     groups = config_groups()
     multirun = any(a in ("-m", "--multirun") for a in argv)
-    single: dict[str, Any] = {}
-    uses_group = False
-    for arg in argv:
-        if arg.startswith("-") or ("=" not in arg and not arg.startswith("~")):
-            continue  # a flag, or the value of a flag such as `--cfg job`
+    command_line: dict[str, Any] = {}  # key -> Override; a later one wins, as in Hydra
+    experiments: list[Path] = []
+    seen_groups: set[str] = set()
+    for arg in _override_args(argv):
         override = _parse(parser, arg)
         key = override.key_or_group
         if _is_hydra(key):
+            _check_hydra_override(override, arg)
             continue
         if key in groups:
+            if key in seen_groups:
+                raise UsageError(f"{arg!r}: {key} is given twice; give one {key} (or sweep "
+                                 f"over several with +{key}=a,b)")
+            seen_groups.add(key)
             _check_group(key, _values(override), groups[key], override.is_add())
-            for name in _values(override):
-                check_experiment_file(CONFIG_DIR / key / f"{name}.yaml")
-            uses_group = True
+            experiments += [CONFIG_DIR / key / f"{name}.yaml" for name in _values(override)]
             continue
-        _check_parameter(override, arg, "the command line")
-        if override.is_sweep_override() and not multirun:
+        _check_key(key, arg, "the command line")
+        if override.is_delete():
+            raise UsageError(f"{arg!r}: parameters cannot be deleted; set them to null instead")
+        command_line[key] = (override, arg)
+    for plan in [check_experiment_file(path) for path in experiments] or [ExperimentPlan()]:
+        swept = {**plan.sweeps, **{k: o for k, (o, _) in command_line.items()}}
+        where = {k: plan.where for k in plan.sweeps} | {k: "the command line"
+                                                         for k in command_line}
+        fixed = {k: v for k, v in plan.fixed.items() if k not in swept}
+        sweeping = [k for k, o in swept.items() if o.is_sweep_override()]
+        if sweeping and not (multirun or plan.multirun):
+            arg = next(a for k, (o, a) in command_line.items() if k in sweeping)
             raise UsageError(f"{arg!r} lists several values: add -m to sweep over them "
                              f"(python -m sim -m {arg})")
-        if not override.is_sweep_override():
-            single[key] = override.value()
-    if not multirun and not uses_group:
-        # A single run with nothing from an experiment file: check the whole combination now,
-        # before Hydra makes a run folder (e.g. a convener from a sector with no members).
-        scenario = single.pop("scenario", None) or scenarios.DEFAULT_SCENARIO
-        single.pop("seed", None)
-        scenarios.resolve(scenario, **{k: v for k, v in single.items() if v is not None})
+        runs = _sweep_size(swept, where)
+        values = {k: _values(o) for k, o in swept.items()}
+        for key, listed in values.items():
+            for value in listed:
+                _check_value(key, value, where[key])
+        _check_combinations(fixed, values, runs)
 
 
-def check_experiment_file(path: Path) -> None:
-    """Refuse unknown keys and bad values in an experiment file, fixed or swept."""
+def check_experiment_file(path: Path) -> ExperimentPlan:
+    """Refuse unknown keys, bad values and code in an experiment file, fixed or swept.
+
+    Returns what the file sets: fixed values, swept values and whether it is a sweep.
+    """
+    path = Path(path)
     where = str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = datafile.read(path, "experiment file")
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise UsageError(f"experiment file {where} must be a mapping of key: value, not "
+                         f"{type(data).__name__}")
+    datafile.refuse_code(data, f"experiment file {where}")
     parser = OverridesParser.create()
+    plan = ExperimentPlan(where=where)
     for key, value in data.items():
         if key in ("hydra", "defaults"):
             continue
-        _check_key(str(key), f"{key}: {value}", where)
+        _check_key(str(key), f"{key}: {shown(value)}", where)
         if not (isinstance(value, str) and "${" in value):  # interpolations resolve later
             _check_value(str(key), value, where)
-    sweeper = ((data.get("hydra") or {}).get("sweeper") or {}).get("params") or {}
+            plan.fixed[str(key)] = value
+    hydra = _mapping(data.get("hydra"), "hydra", where)
+    plan.multirun = str(hydra.get("mode", "")).upper() in ("MULTIRUN", "RUNMODE.MULTIRUN")
+    sweeper = _mapping(_mapping(hydra.get("sweeper"), "hydra.sweeper", where).get("params"),
+                       "hydra.sweeper.params", where)
     for key, spec in sweeper.items():
+        if isinstance(spec, (dict, list)):
+            raise UsageError(f"{where}: hydra.sweeper.params.{key} must be written as on the "
+                             f"command line (e.g. 0,0.5,1 or range(0,3)), not {shown(spec)}")
         text = f"{key}={spec}"
         override = _parse(parser, text)
         if not _is_hydra(override.key_or_group) and override.key_or_group not in config_groups():
             _check_parameter(override, text, where)
+            plan.sweeps[override.key_or_group] = override
+    return plan
+
+
+@dataclass
+class ExperimentPlan:
+    """What an experiment file sets: fixed values, swept values, whether it is a sweep."""
+
+    where: str = "the command line"
+    fixed: dict[str, Any] = dataclass_field(default_factory=dict)
+    sweeps: dict[str, Any] = dataclass_field(default_factory=dict)
+    multirun: bool = False
+
+
+def _mapping(value: Any, name: str, where: str) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise UsageError(f"{where}: {name} must be a mapping, not {shown(value)}")
+    return value
+
+
+def _override_args(argv: list[str]) -> list[str]:
+    """The overrides in `argv`: not flags, nor the values of flags such as `--cfg job`."""
+    found, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+            if "=" not in arg:
+                continue
+        if arg.startswith("-"):
+            skip = arg in _FLAGS_WITH_VALUE
+            continue
+        if "=" not in arg and not arg.startswith("~"):
+            raise UsageError(f"{shown(arg)} is not a setting: write key=value (e.g. steps=52); "
+                             "python -m sim --help lists the keys")
+        found.append(arg)
+    return found
+
+
+_FLAGS_WITH_VALUE = {"--cfg", "-c", "--package", "-p", "--config-path", "-cp", "--config-name",
+                     "-cn", "--config-dir", "-cd", "--experimental-rerun", "--info", "-i",
+                     "--shell-completion", "-sc"}
+
+
+def _check_hydra_override(override, text: str) -> None:
+    """Hydra's own settings are the user's to choose; refuse only an output folder that
+    cannot be made, before Hydra fails on it with a traceback."""
+    if override.key_or_group not in ("hydra.run.dir", "hydra.sweep.dir"):
+        return
+    if override.is_sweep_override():
+        raise UsageError(f"{text!r}: an output folder cannot be swept")
+    value = override.value()
+    if not isinstance(value, str) or not value or "${" in value:
+        return
+    folder = Path(value).absolute()
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    if not existing.is_dir():
+        raise UsageError(f"{shown(text)}: the folder cannot be made, as {existing} is a file")
+    try:  # try it (os.access says yes to root everywhere, even under /proc)
+        os.rmdir(tempfile.mkdtemp(dir=existing, prefix=".sim-check-"))
+    except OSError as err:
+        raise UsageError(f"{shown(text)}: cannot write in {existing}: "
+                         f"{err.strerror or err}") from None
+
+
+def _sweep_size(swept: dict[str, Any], where: dict[str, str]) -> int:
+    """Runs in the sweep: the product of every swept key's number of values, refused if 0
+    or above MAX_RUNS before anything is expanded (range(0,100000000) is one short line)."""
+    runs, counts = 1, {}
+    for key, override in swept.items():
+        n = _count(override, where[key])
+        counts[key] = n
+        runs *= n
+    if runs == 0:
+        empty = [k for k, n in counts.items() if n == 0]
+        raise UsageError(f"the sweep has no runs: {', '.join(empty)} lists no values "
+                         f"(from {where[empty[0]]})")
+    if runs > MAX_RUNS:
+        listing = " x ".join(f"{k}: {n}" for k, n in counts.items() if n > 1)
+        raise UsageError(f"the sweep has {runs} runs ({listing}), more than {MAX_RUNS}: split "
+                         "it into several sweeps")
+    return runs
+
+
+def _count(override, where: str) -> int:
+    if not override.is_sweep_override():
+        return 1
+    text = override.input_line or override.key_or_group
+    if not override.is_discrete_sweep():
+        raise UsageError(f"{text!r} (from {where}): interval() is for optimising sweepers; list "
+                         "the values (0,0.5,1) or use range(start,stop,step)")
+    value = override.value()
+    if isinstance(value, RangeSweep):
+        if value.step == 0:
+            raise UsageError(f"{text!r} (from {where}): a range's step cannot be 0")
+        span = (Decimal(str(value.stop)) - Decimal(str(value.start))) / Decimal(str(value.step))
+        return max(0, math.ceil(span))
+    if isinstance(value, Glob):
+        raise UsageError(f"{text!r} (from {where}): glob() chooses config files; list the "
+                         "values of a parameter instead")
+    return len(list(override.sweep_iterator()))
+
+
+def _check_combinations(fixed: dict[str, Any], values: dict[str, list[Any]], runs: int) -> None:
+    """Resolve the distinct combinations of the keys that must agree with each other (members
+    and convener, sizes and memory): a sweep stops before its first run, not at its tenth."""
+    settings = {**{k: [v] for k, v in fixed.items()}, **values}
+    varying = [k for k in settings if k in _COMBINED and len(settings[k]) > 1]
+    single = {k: v[0] for k, v in settings.items() if k not in varying}
+    for count, combo in enumerate(itertools.product(*(settings[k] for k in varying))):
+        if count >= MAX_COMBINATIONS_CHECKED:
+            break
+        chosen = {**single, **dict(zip(varying, combo, strict=True))}
+        scenario = chosen.pop("scenario", None) or scenarios.DEFAULT_SCENARIO
+        chosen.pop("seed", None)
+        try:
+            scenarios.resolve(scenario, **{k: v for k, v in chosen.items() if v is not None})
+        except ParameterError as err:
+            if runs == 1:
+                raise
+            run = ",".join(f"{k}={v}" for k, v in zip(varying, combo, strict=True))
+            raise ParameterError(f"the sweep's runs with {run or 'these settings'}: {err}") \
+                from None
+
+
+# Keys whose values must agree with each other or set the run's size (Params' consistency
+# check and sim.limits); the others are checked value by value.
+_COMBINED = {"scenario", "convener", "target_members", "pool_per_sector", "public_size",
+             "working_group_size", "steps", "network_intro_rate", "curated_intro_rate",
+             "curation", *(f"members_{s}" for s in SECTORS)}
+MAX_RUNS = 100_000
+MAX_COMBINATIONS_CHECKED = 2_000
 
 
 def _parse(parser: OverridesParser, text: str):
@@ -121,7 +285,10 @@ def _parse(parser: OverridesParser, text: str):
         return parser.parse_overrides([text])[0]
     except HydraException as err:
         first = str(err).strip().splitlines()[0]
-        raise UsageError(f"cannot read the override {text!r}: {first}") from None
+        raise UsageError(f"cannot read the override {shown(text)}: {first}") from None
+    except (ValueError, RecursionError) as err:  # a 5000-digit number, a list 1000 deep
+        first = str(err).strip().splitlines()[0][:120]
+        raise UsageError(f"cannot read the override {shown(text)}: {first}") from None
 
 
 def _is_hydra(key: str) -> bool:
@@ -133,7 +300,7 @@ def _check_key(key: str, text: str, where: str) -> None:
         close = difflib.get_close_matches(key, allowed_keys(), n=3)
         hint = f" Did you mean {' or '.join(close)}?" if close else ""
         raise UsageError(
-            f"unknown parameter {key!r} in {text!r} (from {where}).{hint} Allowed keys: "
+            f"unknown parameter {shown(key)} in {shown(text)} (from {where}).{hint} Allowed keys: "
             f"{', '.join(allowed_keys())} (see configs/config.yaml)"
         )
 
@@ -142,6 +309,8 @@ def _check_parameter(override, text: str, where: str) -> None:
     _check_key(override.key_or_group, text, where)
     if override.is_delete():
         raise UsageError(f"{text!r}: parameters cannot be deleted; set them to null instead")
+    if _count(override, where) > MAX_RUNS:
+        raise UsageError(f"{shown(text)} (from {where}) lists more than {MAX_RUNS} values")
     for value in _values(override):
         _check_value(override.key_or_group, value, where)
 

@@ -26,7 +26,7 @@ from .mechanisms import (
 from .mechanisms import trust as trust_mechanism
 from .metrics import AGENT_COLUMNS, METRICS, TIE_THRESHOLD
 from .params import Params
-from .partnership import MEMBER, Organisations
+from .partnership import Organisations
 from .problem import Problem
 from .public import Public
 from .rng import Streams
@@ -62,7 +62,7 @@ class PartnershipModel(mesa.Model):
         p = params
 
         self.orgs = Organisations.create(p, self.streams["world"])
-        self.trust_matrix = TrustMatrix(self.orgs.n)
+        self.trust_matrix = TrustMatrix(self.orgs.n, p.working_group_size)
         self.problem = Problem(p)
         self.convener = sectors.SECTORS.index(p.convener)
         self._weights = sectors.benefit_matrix()
@@ -72,8 +72,13 @@ class PartnershipModel(mesa.Model):
         self._public_trust = sectors.profile_array("public_trust")
         self.target_members = p.target_members or int(sum(p.initial_members.values()))
 
-        for i in self.orgs.active():
-            self._welcome(int(i), onboarding=0.0)
+        # the founders: agent handles, working groups, starting trust from the sector priors
+        founders = self.orgs.active()
+        for i in founders:
+            Organisation(self, int(i))
+        self.trust_matrix.form_groups(founders, self.streams["network"])
+        i, j, _ = self.trust_matrix.edges()
+        self.trust_matrix.seed(i, j, sectors.TRUST_PRIOR[self.orgs.sector[i], self.orgs.sector[j]])
         counts = self.orgs.counts(self.orgs.active())
         self.public = Public(p, legitimacy.composition_prior(counts, self._public_trust),
                              self.streams["public"])
@@ -281,6 +286,7 @@ class PartnershipModel(mesa.Model):
         leavers = active[engagement.leaving(orgs.engagement[active], orgs.exit_threshold[active])]
         if leavers.size:
             orgs.leave(leavers, self.steps)
+            self.trust_matrix.leave(leavers)
             self.dropouts += leavers.size
 
     def stand_down(self) -> None:
@@ -292,13 +298,13 @@ class PartnershipModel(mesa.Model):
 
     # ------------------------------------------------------------------ helpers
     def _welcome(self, i: int, onboarding: float) -> None:
-        """A member joins: its agent handle, and starting trust from the sector priors."""
+        """A member joins: its agent handle, a place in a working group, and starting trust
+        with its working partners from the sector priors."""
         Organisation(self, i)
-        others = self.orgs.active()
-        others = others[others != i]
-        if others.size:
-            prior = sectors.TRUST_PRIOR[self.orgs.sector[i], self.orgs.sector[others]]
-            self.trust_matrix.seed(i, others, np.clip(prior + onboarding, 0.0, 1.0))
+        partners = self.trust_matrix.join(i)
+        if partners.size:
+            prior = sectors.TRUST_PRIOR[self.orgs.sector[i], self.orgs.sector[partners]]
+            self.trust_matrix.seed(i, partners, np.clip(prior + onboarding, 0.0, 1.0))
 
     def suspend_contribution(self, agent: Organisation, weeks: int) -> None:
         """A member withholds its assets for `weeks` weeks: a breach, for experiments."""

@@ -3,7 +3,10 @@
 Every file is written atomically (a temporary file in the same folder, then `os.replace`), and
 `summary.json` is written last: a folder whose summary says `"completed": true` holds a whole
 run, which is what lets a re-run sweep skip it. A run that failed leaves a summary with
-`"completed": false` and the error, and nothing else.
+`"completed": false` and the error, and nothing else. Writing a run first removes the folder's
+old summary, so a write stopped part-way (a kill, a full disk) leaves a folder without a
+summary, which a resumed sweep redoes and `experiments.collect` ignores, never an old summary
+beside new numbers. A temporary file left by a killed writer (`.<name>.*.tmp`) is never read.
 """
 
 from __future__ import annotations
@@ -78,6 +81,11 @@ def write_run(folder: Path, result: RunResult, *, scenario: str, overrides: list
     folder = Path(folder)
     paths = {"timeseries": folder / TIMESERIES, "quicklook": folder / QUICKLOOK,
              "summary": folder / SUMMARY}
+    with contextlib.suppress(FileNotFoundError):
+        paths["summary"].unlink()  # from an earlier attempt: it must not vouch for this one
+    for leftover in folder.glob(".*.tmp"):  # from a writer killed part-way
+        with contextlib.suppress(FileNotFoundError):
+            leftover.unlink()
     with atomic_path(paths["timeseries"]) as tmp:
         result.timeseries.to_csv(tmp)
     fig = quicklook_figure(result.timeseries,

@@ -9,14 +9,18 @@ a message naming the field, the value, what is allowed and where the value came 
 
 from __future__ import annotations
 
+import contextvars
 import difflib
 import math
 import numbers
+import reprlib
+from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
 
+from . import limits
 from .sectors import ASSETS, SECTORS
 
 # Mesa's spawn-based batch_run and Hydra's launchers pickle parameters, so everything here is
@@ -31,6 +35,9 @@ DEFAULT_FACETS: tuple[tuple[str, tuple[str, ...]], ...] = (
 MAX_MEMBERS = 1_000_000
 MAX_PUBLIC = 50_000_000
 MAX_STEPS = 5_200
+MAX_FACETS = 100
+MAX_NAME = 80  # characters in a facet name
+_BUILDING = contextvars.ContextVar("building", default=False)  # inside Params.build
 
 
 class ParameterError(ValueError):
@@ -95,6 +102,11 @@ class Params:
         help="joint work at which a facet moves at half its top speed")
 
     # --- constants: trust (ODD 7.5) -------------------------------------------------------
+    working_group_size: int = _p(50, 2, MAX_MEMBERS, unit="organisations",
+        source="assumption: large partnerships work in task groups and sprint teams",
+        help="most members that work together closely, observing and trusting each other; "
+        "a bigger partnership splits into working groups of at most this size (at or below "
+        "it, every member works with every other)")
     trust_gain: float = _p(0.01, 0, 1, unit="1/week", source="Kania & Kramer 2011: years of "
         "regular meetings", help="weekly share of the gap to the trust cap closed by a partner "
         "seen to deliver")
@@ -104,7 +116,7 @@ class Params:
         help="share of its capacity a member is expected to put into joint action")
     breach_shortfall: float = _p(0.75, 0, 1, unit="share",
         help="shortfall behind the group's norm that counts as a breach and scars trust")
-    scar_depth: float = _p(0.05, 0, 1, unit="trust/week", source="Schweitzer et al. 2006",
+    scar_depth: float = _p(0.05, 0, 1, unit="trust/week", source="Schweitzer et al. 2006 (qualitative: trust never fully recovers); size assumed",
         help="lowering of the trust cap per observed week of breach")
     trust_cap_floor: float = _p(0.4, 0, 1, unit="trust", help="lowest the trust cap can fall")
     mediation: float = _p(0.5, 0, 1, unit="share",
@@ -122,7 +134,7 @@ class Params:
     diversity_talk: float = _p(1.0, 0, 10, unit="ratio",
         help="extra alignment load of a fully diverse membership")
     orchestration_relief: float = _p(0.8, 0, 1, unit="share",
-        source="Provan & Kenis 2008: an administrative organisation",
+        source="Provan & Kenis 2008 (qualitative: an administrative organisation carries coordination); share assumed",
         help="share of the alignment load a full backbone carries centrally")
     communication_talk: float = _p(0.1, 0, 1, unit="share of effort",
         help="effort loud external communication takes from each member")
@@ -146,7 +158,7 @@ class Params:
     sprint_focus: float = _p(0.5, 0, 5, unit="ratio",
         help="extra productivity of focused work in a full-intensity sprint")
     win_threshold: float = _p(0.03, 0, 1, unit="progress",
-        source="100 Day Challenge: 19-35% change on one facet",
+        source="assumption, read from the 100 Day Challenge (19-35% change in one indicator): a win is a visible step on one facet",
         help="progress on one facet during a sprint that counts as a visible win")
     win_memory_weeks: float = _p(13.0, 0.1, 520, unit="weeks",
         help="half-life of a win in members' minds")
@@ -196,7 +208,7 @@ class Params:
     network_intro_rate: float = _p(0.05, 0, 100, unit="introductions/week",
         help="introductions through the convener's own network")
     curated_intro_rate: float = _p(0.4, 0, 100, unit="introductions/week",
-        source="Nesta IEP accelerator: 230 introductions in six months",
+        source="assumption, scaled from the IEP accelerator (230 introductions in six months across a whole cohort, ~9/week) to one partnership's curator",
         help="introductions a full-time curator makes")
     curated_conversion: float = _p(0.43, 0, 1, unit="share",
         source="Nesta IEP accelerator: 230 introductions -> 100 partnerships",
@@ -216,7 +228,7 @@ class Params:
     weight_voice: float = _p(0.25, 0, 1, unit="weight",
         help="weight of civil society and citizens having a voice in the judgement")
     greenwash_penalty: float = _p(1.0, 0, 10, unit="ratio",
-        source="Berrone et al. 2017",
+        source="Berrone et al. 2017 (qualitative: greenwash backfires under scrutiny); size assumed",
         help="legitimacy lost per unit of claims ahead of action, at full scrutiny")
     watchdog: float = _p(0.5, 0, 5, unit="ratio",
         help="extra scrutiny when civil society members watch from inside")
@@ -237,19 +249,32 @@ class Params:
         `sources` maps a field to where its value came from, for error messages.
         """
         sources = sources or {}
+        if not isinstance(values, Mapping):
+            raise ParameterError(f"parameters must be a mapping of name: value, not {shown(values)}")
         known = {f.name: f for f in fields(cls)}
         for key in values:
             if key not in known:
                 close = difflib.get_close_matches(str(key), known, n=3)
                 hint = f" Did you mean {', '.join(close)}?" if close else ""
                 raise ParameterError(
-                    f"unknown parameter {key!r}{_where(sources.get(key))}.{hint} "
+                    f"unknown parameter {shown(key)}{_where(sources.get(key))}.{hint} "
                     f"Valid parameters: {', '.join(known)}."
                 )
         clean = {k: _check(known[k], v, sources.get(k)) for k, v in values.items()}
-        params = cls(**clean)
+        token = _BUILDING.set(True)
+        try:
+            params = cls(**clean)
+        finally:
+            _BUILDING.reset(token)
         params._check_consistency(sources)
         return params
+
+    def __post_init__(self) -> None:
+        # Params(...) and dataclasses.replace(...) are checked as Params.build checks them
+        if not _BUILDING.get():
+            checked = Params.build({f.name: getattr(self, f.name) for f in fields(self)})
+            for f in fields(self):
+                object.__setattr__(self, f.name, getattr(checked, f.name))
 
     def with_(self, **changes: Any) -> Params:
         """A validated copy with some fields changed."""
@@ -286,6 +311,8 @@ class Params:
                 f"pool ({sum(members.values())} + {self.pool_per_sector * len(SECTORS)}); "
                 "raise pool_per_sector or lower target_members"
             )
+        if problem := limits.memory_problem(self):  # a size that would not fit in memory
+            raise ParameterError(problem)
 
 
 def _where(source: str | None) -> str:
@@ -303,25 +330,40 @@ def _check(f, value: Any, source: str | None) -> Any:
             return None
         raise ParameterError(f"{name}=None{where}: a value is required ({_allowed(f)})")
     if meta["choices"]:
-        if value not in meta["choices"]:
-            raise ParameterError(f"{name}={value!r}{where} is not allowed: {_allowed(f)}")
+        if not isinstance(value, str) or value not in meta["choices"]:
+            raise ParameterError(f"{name}={shown(value)}{where} is not allowed: {_allowed(f)}")
         return value
     kind = type(f.default) if f.default is not None else int
+    given = f"{name}={shown(value)}{where}"
     # numbers.Real admits numpy's numbers too (what np.arange and numpy sweeps yield)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise ParameterError(f"{name}={value!r}{where} is not a number: {_allowed(f)}")
-    if kind is int:
-        if not math.isfinite(value) or not float(value).is_integer():
-            raise ParameterError(f"{name}={value!r}{where} is not a whole number: {_allowed(f)}")
-        value = int(value)
-    else:
-        value = float(value)
-        if not math.isfinite(value):
-            raise ParameterError(f"{name}={value!r}{where} is not a finite number: {_allowed(f)}")
+        raise ParameterError(f"{given} is not a number: {_allowed(f)}")
+    try:
+        if isinstance(value, numbers.Integral):
+            value = int(value)  # exact: a huge whole number is out of range, not a float overflow
+        elif kind is int:
+            if not math.isfinite(value) or not float(value).is_integer():
+                raise ParameterError(f"{given} is not a whole number: {_allowed(f)}")
+            value = int(value)
+        elif not math.isfinite(value):
+            raise ParameterError(f"{given} is not a finite number: {_allowed(f)}")
+        if kind is not int:
+            value = float(value) + 0.0  # + 0.0: -0.0 is 0.0, so both give one config hash
+    except OverflowError:
+        raise ParameterError(f"{given} is out of range: {_allowed(f)}") from None
     lo, hi = meta["lo"], meta["hi"]
     if (lo is not None and value < lo) or (hi is not None and value > hi):
-        raise ParameterError(f"{name}={value!r}{where} is out of range: {_allowed(f)}")
+        raise ParameterError(f"{given} is out of range: {_allowed(f)}")
     return value
+
+
+def shown(value: Any) -> str:
+    """`value` as a message shows it: its repr, cut short (a hand-edited file can hold a
+    megabyte-long string or a structure nested a thousand deep)."""
+    return _SHOWN.repr(value)
+
+
+_SHOWN = reprlib.Repr(maxlevel=3, maxstring=60, maxother=60, maxlong=40)
 
 
 def _allowed(f) -> str:
@@ -336,32 +378,46 @@ def _allowed(f) -> str:
 
 
 def _check_facets(value: Any, where: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    allowed = f"facets must map facet names to lists of asset types from {', '.join(ASSETS)}"
+    allowed = (f"facets must map up to {MAX_FACETS} facet names (text of 1 to {MAX_NAME} "
+               f"characters) to lists of asset types from {', '.join(ASSETS)}")
     if isinstance(value, dict):
         items = list(value.items())
     elif isinstance(value, (list, tuple)):
         try:
             items = [(k, v) for k, v in value]
         except (TypeError, ValueError):
-            raise ParameterError(f"facets={value!r}{where} is malformed: {allowed}") from None
+            raise ParameterError(f"facets={shown(value)}{where} is malformed: {allowed}") from None
     else:
-        raise ParameterError(f"facets={value!r}{where} is malformed: {allowed}")
+        raise ParameterError(f"facets={shown(value)}{where} is malformed: {allowed}")
     if not items:
-        raise ParameterError(f"facets={value!r}{where} is empty: {allowed}")
-    out = []
+        raise ParameterError(f"facets={shown(value)}{where} is empty: {allowed}")
+    if len(items) > MAX_FACETS:
+        raise ParameterError(f"facets{where} has {len(items)} facets, too many: {allowed}")
+    out: dict[str, tuple[str, ...]] = {}
     for name, needs in items:
         if isinstance(needs, str):
             needs = [needs]
-        if not isinstance(name, str) or not isinstance(needs, (list, tuple)) or not needs:
-            raise ParameterError(f"facets[{name!r}]={needs!r}{where} is malformed: {allowed}")
+        if (not isinstance(name, str) or not 0 < len(name.strip()) <= MAX_NAME
+                or not name.isprintable() or not isinstance(needs, (list, tuple)) or not needs):
+            raise ParameterError(
+                f"facets[{shown(name)}]={shown(needs)}{where} is malformed: {allowed}")
+        if name in out:
+            raise ParameterError(f"facets[{shown(name)}]{where} is given twice: {allowed}")
         for asset in needs:
-            if asset not in ASSETS:
+            if not isinstance(asset, str) or asset not in ASSETS:
                 raise ParameterError(
-                    f"facets[{name!r}] names asset {asset!r}{where}, which does not exist: "
-                    f"asset types are {', '.join(ASSETS)}"
+                    f"facets[{shown(name)}] names asset {shown(asset)}{where}, which does not "
+                    f"exist: asset types are {', '.join(ASSETS)}"
                 )
-        out.append((name, tuple(dict.fromkeys(needs))))
-    return tuple(out)
+        out[name] = tuple(dict.fromkeys(needs))
+    return tuple(out.items())
+
+
+def check_seed(value: Any) -> int:
+    """A run's seed: a whole number >= 0 (numpy's integers too); every stream derives from it."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ParameterError(f"seed={shown(value)} is not allowed: seed must be a whole number >= 0")
+    return int(value)
 
 
 def describe() -> list[dict[str, Any]]:
@@ -373,4 +429,4 @@ def describe() -> list[dict[str, Any]]:
     return rows
 
 
-__all__ = ["Params", "ParameterError", "describe", "replace", "DEFAULT_FACETS"]
+__all__ = ["Params", "ParameterError", "check_seed", "describe", "replace", "shown", "DEFAULT_FACETS"]

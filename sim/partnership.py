@@ -37,6 +37,9 @@ class Organisations:
     performance: np.ndarray  # contribution / capacity: what partners judge it by
     suspended_until: np.ndarray  # a member withholding its contribution (a breach) until then
 
+    def __post_init__(self) -> None:
+        self._members: np.ndarray | None = None  # `active()`, kept until someone joins or leaves
+
     @classmethod
     def create(cls, params: Params, rng: np.random.Generator) -> Organisations:
         counts = [getattr(params, f"members_{s}") + params.pool_per_sector
@@ -70,19 +73,24 @@ class Organisations:
         return self.sector.size
 
     def active(self) -> np.ndarray:
-        """Indices of current members."""
-        return np.flatnonzero(self.status == MEMBER)
+        """Indices of current members (read-only; status changes only by `join` and `leave`)."""
+        if self._members is None:
+            self._members = np.flatnonzero(self.status == MEMBER)
+            self._members.flags.writeable = False
+        return self._members
 
     def counts(self, idx: np.ndarray) -> np.ndarray:
         """Members of each sector among `idx`."""
         return np.bincount(self.sector[idx], minlength=len(sectors.SECTORS))
 
     def join(self, i: int, week: int, engagement: float) -> None:
+        self._members = None
         self.status[i] = MEMBER
         self.joined_week[i] = week
         self.engagement[i] = engagement
 
     def leave(self, idx: np.ndarray, week: int) -> None:
+        self._members = None
         self.status[idx] = LEFT
         self.left_week[idx] = week
         self.talk_share[idx] = 0.0

@@ -21,9 +21,11 @@ import mesa
 import numpy as np
 import pandas as pd
 
+from . import limits
+from .diagnosis import StallObserver
 from .metrics import METRICS
 from .model import PartnershipModel
-from .params import Params
+from .params import ParameterError, Params, check_seed
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -67,13 +69,26 @@ def time_to_reach(series: pd.Series, level: float) -> int | None:
 
 
 def run_one(params: Params, seed: int, *, design: str = "custom", collect_agents: bool = False,
-            keep_model: bool = False) -> RunResult:
-    """Run one model from `params` and `seed` to its horizon."""
+            keep_model: bool = False, diagnose: bool = True) -> RunResult:
+    """Run one model from `params` and `seed` to its horizon.
+
+    With `diagnose`, a `sim.diagnosis.StallObserver` watches the run (it never changes it) and
+    the summary gains `stalled`, `stall_week`, `stall_cause` and `best_remedy`.
+    """
+    if not isinstance(params, Params):
+        raise ParameterError(f"params must be a Params (sim.scenarios.resolve or Params.build "
+                             f"make one), not {type(params).__name__}")
+    seed = check_seed(seed)
+    if collect_agents and (problem := limits.memory_problem(params, agent_records=True)):
+        raise ParameterError(problem)
     started = time.perf_counter()
     model = PartnershipModel(params=params, rng=seed, scenario=design,
                              collect_agents=collect_agents)
+    observer = StallObserver(model) if diagnose else None
     while model.running:
         model.step()
+        if observer is not None:
+            observer.observe(model)
     timeseries = model.datacollector.get_model_vars_dataframe()
     timeseries.index.name = "week"
     agents = model.datacollector.get_agent_vars_dataframe() if collect_agents else None
@@ -84,6 +99,7 @@ def run_one(params: Params, seed: int, *, design: str = "custom", collect_agents
         "weeks": int(model.steps),
         "final": {m.name: _plain(final[m.name]) for m in METRICS},
         "time_to_half_progress": time_to_reach(timeseries["progress"], 0.5),
+        **_diagnosis(observer),
         "config": config_dict(params),
         "provenance": {
             "config_hash": config_hash(params),
@@ -98,6 +114,13 @@ def run_one(params: Params, seed: int, *, design: str = "custom", collect_agents
     }
     return RunResult(design, int(seed), params, timeseries, summary, agents,
                      model if keep_model else None)
+
+
+def _diagnosis(observer: StallObserver | None) -> dict[str, Any]:
+    if observer is None:
+        return {}
+    report = observer.report()
+    return {key: report[key] for key in ("stalled", "stall_week", "stall_cause", "best_remedy")}
 
 
 def _plain(value: Any) -> Any:

@@ -1,7 +1,7 @@
 """Scenario files: a partnership design as data (ODD 5, "Initialisation").
 
-A scenario is a YAML mapping of parameter names to values, read with a safe loader (no tags,
-no code). Names are files in `scenarios/` (a design's file name without `.yaml`, or
+A scenario is a YAML mapping of parameter names to values, read as plain, bounded data
+(`sim.datafile`: no tags, no code, no Hydra instantiation or resolvers). Names are files in `scenarios/` (a design's file name without `.yaml`, or
 `workshop/<exercise>` for the workshop presets); a path to a YAML file works too.
 """
 
@@ -12,7 +12,8 @@ from typing import Any
 
 import yaml
 
-from .params import Params, ParameterError
+from . import datafile
+from .params import ParameterError, Params, shown
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 CONFIG_FILE = SCENARIO_DIR.parent / "configs" / "config.yaml"
@@ -40,32 +41,40 @@ def designs() -> list[str]:
 
 def path_of(name: str) -> Path:
     if not isinstance(name, str) or not name:
-        raise ParameterError(f"scenario={name!r} is not a scenario name: choose one of "
+        raise ParameterError(f"scenario={shown(name)} is not a scenario name: choose one of "
                              f"{', '.join(available())}")
     candidate = Path(name)
-    if candidate.suffix in (".yaml", ".yml") and candidate.is_file():
+    if candidate.suffix in (".yaml", ".yml") and _is_file(candidate):
         return candidate
-    path = (SCENARIO_DIR / name).with_suffix(".yaml")
-    if ".." in Path(name).parts or not path.is_file():
+    try:
+        path = (SCENARIO_DIR / name).with_suffix(".yaml")
+    except ValueError:  # "." and the like: no file name to give a suffix
+        path = SCENARIO_DIR
+    if ".." in Path(name).parts or not _is_file(path):
         raise ParameterError(
-            f"scenario={name!r} does not exist: choose one of {', '.join(available())}, "
+            f"scenario={shown(name)} does not exist: choose one of {', '.join(available())}, "
             "or give the path of a .yaml file"
         )
     return path
 
 
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # a name too long for the file system, or with a NUL
+        return False
+
+
 def load(name: str) -> tuple[dict[str, Any], dict[str, str]]:
     """Read a scenario file: (values, where each value came from)."""
     path = path_of(name)
-    try:
-        values = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        raise ParameterError(f"scenario file {path} is not valid YAML: {err}") from None
+    values = datafile.read(path, "scenario file")
     if values is None:
         values = {}
     if not isinstance(values, dict):
         raise ParameterError(f"scenario file {path} must be a mapping of parameter: value, "
                              f"not {type(values).__name__}")
+    datafile.refuse_code(values, f"scenario file {path}")
     try:
         shown = path.relative_to(SCENARIO_DIR.parent)
     except ValueError:
@@ -77,5 +86,5 @@ def resolve(scenario: str = DEFAULT_SCENARIO, **overrides: Any) -> Params:
     """Params of a scenario with keyword overrides on top, validated."""
     values, sources = load(scenario)
     values = {**values, **overrides}
-    sources.update({k: f"override {k}={v!r}" for k, v in overrides.items()})
+    sources.update({k: f"override {k}={shown(v)}" for k, v in overrides.items()})
     return Params.build(values, sources)

@@ -30,7 +30,7 @@ class SectorProfile:
     exit_threshold: float  # engagement below which a member leaves
     engagement_rate: float  # share of the gap to its target engagement closed per week
     claim_propensity: float  # how loudly the sector claims the partnership's results
-    public_trust: float  # the public's prior trust in the sector (Edelman 2019)
+    public_trust: float  # public's prior trust (Edelman 2019; citizens 0.5 is an assumption)
 
 
 PROFILES: tuple[SectorProfile, ...] = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -69,6 +70,19 @@ def test_summary_has_one_row_per_run_with_final_values_and_errors(sweep_folder):
     assert error.startswith("RuntimeError") and "injected" in error
     assert summary.loc[summary["completed"], "error"].isna().all()
     assert "time_to_half_progress" in summary
+    # The stall diagnosis of each run, as in its summary.json; empty for the failed run.
+    for run_id, row in summary.set_index("run_id").iterrows():
+        record = json.loads((sweep_folder / run_id / "summary.json").read_text())
+        if row["completed"]:
+            assert row["stalled"] == record["stalled"]
+            assert (pd.isna(row["stall_week"]) if record["stall_week"] is None
+                    else row["stall_week"] == record["stall_week"])
+            assert row["stall_cause"] == record["stall_cause"] or (
+                record["stall_cause"] is None and pd.isna(row["stall_cause"]))
+            assert row["best_remedy"] == record["best_remedy"] or (
+                record["best_remedy"] is None and pd.isna(row["best_remedy"]))
+        else:
+            assert row[["stalled", "stall_week", "stall_cause", "best_remedy"]].isna().all()
     last = tidy[tidy["week"] == STEPS].set_index("run_id")
     for metric in ("progress", "systems_change", "legitimacy", "members"):
         ok = summary[summary["completed"]].set_index("run_id")[metric]

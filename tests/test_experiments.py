@@ -9,7 +9,7 @@ import pytest
 
 from experiments import ablation, compare, demo, heatmap, sensitivity, size, stats
 from experiments.report import fmt_ci
-from experiments.runner import Job, jobs_for, parse_args, run_many, swept_columns
+from experiments.runner import STALL_FIELDS, Job, jobs_for, parse_args, run_many, swept_columns
 from sim.metrics import METRICS
 from sim.scenarios import designs, resolve
 
@@ -32,13 +32,19 @@ def test_demo_writes_the_compare_report_and_its_statistics_match_the_tidy_table(
     text = path.read_text()
     assert embedded(text) == set(figures_of(tmp_path)) == {
         "progress_over_time", "final_distributions", "engagement_by_sector",
-        "legitimacy_and_claims"}
+        "legitimacy_and_claims", "stall_causes"}
+    assert "Stalls (the first week progress stopped" in text
 
     tidy = pd.read_parquet(tmp_path / "tidy.parquet")
     assert set(tidy["design"]) == set(designs())
     assert tidy.groupby("run")["week"].max().eq(compare.QUICK["steps"]).all()
     assert len(tidy) == len(designs()) * compare.QUICK["seeds"] * (compare.QUICK["steps"] + 1)
     assert {"week", "seed", "orchestration"} | {m.name for m in METRICS} <= set(tidy.columns)
+    assert set(STALL_FIELDS) <= set(tidy.columns)
+    per_run = tidy.groupby("run")[list(STALL_FIELDS)].nunique(dropna=False)
+    assert per_run.le(1).all().all()  # constant within a run
+    assert (tidy["stall_week"].isna() == ~tidy["stalled"]).all()
+    assert tidy.loc[tidy["stalled"], "stall_cause"].notna().all()
 
     # recompute from the tidy table: the last week of each run, median per design
     last = tidy[tidy["week"] == tidy["week"].max()]
@@ -136,6 +142,8 @@ def test_run_many_parallel_equals_sequential_and_marks_swept_parameters():
     assert "orchestration" in one and "param_members_business" in one  # differ by design
     assert "trust_gain" not in one  # the same in every job
     assert one.columns.get_loc("week") > one.columns.get_loc("orchestration")
+    assert set(STALL_FIELDS) <= set(one.columns)
+    assert one["stall_week"].dtype == "Int64" and one["stalled"].dtype == bool
 
 
 def test_run_many_records_a_failing_run_and_keeps_the_others(capsys):

@@ -1,0 +1,1 @@
+"""Benchmarks and the regression baseline (issue 6): `make bench`, `python -m benchmarks.run`."""

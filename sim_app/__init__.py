@@ -1,0 +1,1 @@
+"""The workshop app (Solara): `make workshop`; see docs/workshop.md."""

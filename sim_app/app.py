@@ -1,0 +1,199 @@
+"""The workshop app: run a partnership design live, see it stall, hear why, and try remedies.
+
+Start it with `make workshop` (http://127.0.0.1:8765), or
+`solara run sim_app/app.py --host 127.0.0.1 --port 8765 --production`. Every asset is served
+from this machine (solara-assets; matplotlib plots), so it works in a room with no internet.
+
+Built on Solara directly rather than Mesa's SolaraViz: SolaraViz holds one model, rebuilds it
+from its own widgets (and, in Mesa 3.5, passes a `Scenario` object as `scenario=`, which is our
+scenario file's name), has no hook after each step for the stall observer and no way to run two
+designs side by side. The weekly loop is the same as SolaraViz's: step, observe, redraw.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import markdown
+import solara
+import solara.lab
+
+from sim.params import describe
+from sim_app.session import KNOBS, Workshop, scenario_label, scenario_names
+from sim_app.views import members_figure, metrics_figure, stall_details, stall_status
+
+PLAY_PAUSE = 0.15  # seconds between frames while playing
+WEEKS_PER_FRAME = 6  # weeks stepped per frame while playing: four years in about a minute
+JUMP_WEEKS = 13  # the "+13 weeks" button: a quarter
+KNOB_HELP = {row["name"]: row["help"] for row in describe() if row["name"] in KNOBS}
+# solara.Markdown would fetch KaTeX, which solara-assets 1.58.2 does not ship (a 404 offline),
+# so the panel's words are rendered to HTML here.
+PANEL_CSS = """
+.stall-text table { border-collapse: collapse; margin: 8px 0; font-size: 14px; }
+.stall-text th, .stall-text td { border-bottom: 1px solid #ddd; padding: 4px 10px;
+                                  text-align: left; }
+.stall-text p { margin-bottom: 8px; }
+.stall-text strong, .hint strong { font-weight: 700; }
+"""
+# Figures are drawn in one thread of their own: inside a Solara session every matplotlib setting
+# is looked up through the session (Solara scopes rcParams per user), which makes drawing several
+# times slower; drawing outside it keeps a frame under half a second. Figures are plain `Figure`s
+# (no pyplot), so one drawing thread is safe.
+DRAWING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="draw")
+STATUS_COMPONENT = {"stalled": solara.Warning, "ok": solara.Success, "done": solara.Success,
+                    "early": solara.Info}
+
+
+@solara.component
+def StallPanel(run, tick: int, compare: bool):
+    kind, headline = stall_status(run)
+    title = (f"{run.name}: " if compare else "") + scenario_label(run.scenario)
+    with solara.Card(title, subtitle=f"week {run.week} of {run.horizon}, seed {run.seed}",
+                     classes=["stall-panel", f"stall-panel-{run.name}"]):
+        STATUS_COMPONENT[kind](headline, classes=[f"stall-{kind}"])
+        Words(stall_details(run), "stall-text")
+
+
+@solara.component
+def Words(text: str, css_class: str):
+    solara.HTML(tag="div", unsafe_innerHTML=markdown.markdown(text, extensions=["tables"]),
+                classes=[css_class])
+
+
+def png(make) -> bytes:
+    """Build a figure with `make` and draw it as PNG, in the drawing thread (see DRAWING)."""
+    def draw() -> bytes:
+        buffer = io.BytesIO()
+        make().savefig(buffer, format="png")
+        return buffer.getvalue()
+    return DRAWING.submit(draw).result()
+
+
+@solara.component
+def Plot(make, dependencies: list, css_class: str):
+    """A matplotlib figure as an image, drawn again only when `dependencies` change."""
+    image = solara.use_memo(lambda: png(make), dependencies)
+    with solara.Div(classes=[css_class]):
+        solara.Image(image, format="png")
+
+
+@solara.component
+def DesignControls(workshop: Workshop, which: str, refresh, disabled: bool, tick: int):
+    run = workshop.a if which == "A" or workshop.b is None else workshop.b
+    names = scenario_names()
+    labels = [scenario_label(n) for n in names]
+
+    def pick(label: str):
+        with workshop.lock:
+            run.load(names[labels.index(label)])
+        refresh()
+
+    def knob_setter(knob: str):
+        def set_value(value: float):
+            with workshop.lock:
+                run.set_knob(knob, value)
+            refresh()
+        return set_value
+
+    solara.Select(label=f"Scenario of design {run.name}", values=labels,
+                  value=scenario_label(run.scenario), on_value=pick, disabled=disabled,
+                  classes=["scenario-select"])
+    for knob in KNOBS:
+        with solara.Tooltip(KNOB_HELP[knob]):
+            with solara.Div(classes=[f"knob-{knob}"]):
+                solara.SliderFloat(f"{knob.replace('_', ' ')}: {run.knobs[knob]:.2f}",
+                                   value=run.knobs[knob], min=0.0,
+                                   max=1.0, step=0.05, on_value=knob_setter(knob))
+
+
+@solara.component
+def Page():
+    workshop = solara.use_memo(Workshop, [])
+    tick = solara.use_reactive(0)
+    playing = solara.use_reactive(False)
+    editing = solara.use_reactive("A")
+
+    def refresh():
+        tick.value += 1
+
+    def play_loop():
+        while playing.value and not workshop.finished:
+            time.sleep(PLAY_PAUSE)
+            with workshop.lock:
+                workshop.step(WEEKS_PER_FRAME)
+            refresh()
+        playing.value = False
+
+    solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=True)
+
+    def act(action):
+        def handler():
+            with workshop.lock:
+                action()
+            refresh()
+        return handler
+
+    def set_compare(on: bool):
+        playing.value = False
+        with workshop.lock:
+            workshop.compare(on)
+        editing.value = "A"
+        refresh()
+
+    def set_seed(seed: int | None):
+        if seed is not None:
+            with workshop.lock:
+                workshop.set_seed(seed)
+            refresh()
+
+    solara.Title("Why partnerships stall")
+    solara.Style(PANEL_CSS)
+    with solara.AppBar():
+        solara.AppBarTitle("Why partnerships stall: a workshop model")
+
+    with solara.Sidebar():
+        with solara.Card("Run", margin=0):
+            with solara.Row():
+                solara.Button("Reset", on_click=act(workshop.reset), color="primary",
+                              disabled=playing.value, classes=["btn-reset"])
+                solara.Button("Pause" if playing.value else "Play",
+                              on_click=lambda: playing.set(not playing.value),
+                              color="primary", disabled=workshop.finished,
+                              classes=["btn-play"])
+                solara.Button("Step", on_click=act(lambda: workshop.step(1)), color="primary",
+                              disabled=playing.value or workshop.finished,
+                              classes=["btn-step"])
+                solara.Button(f"+{JUMP_WEEKS} weeks",
+                              on_click=act(lambda: workshop.step(JUMP_WEEKS)),
+                              disabled=playing.value or workshop.finished,
+                              classes=["btn-jump"])
+            solara.Text(f"Week {workshop.week} of {max(r.horizon for r in workshop.runs)}",
+                        classes=["week-counter"])
+            solara.InputInt("Seed (same for both designs)", value=workshop.seed,
+                            on_value=set_seed, disabled=playing.value)
+        with solara.Card("Design", margin=0):
+            solara.Switch(label="Compare two designs side by side", value=workshop.b is not None,
+                          on_value=set_compare, classes=["compare-switch"])
+            if workshop.b is not None:
+                with solara.Row(style={"align-items": "center"}):
+                    solara.Text("Edit design")
+                    solara.ToggleButtonsSingle(value=editing.value, values=["A", "B"],
+                                               on_value=editing.set, classes=["edit-toggle"])
+            DesignControls(workshop, editing.value, refresh, playing.value, tick.value)
+            Words("Knob changes apply from the current week on; **Reset** starts again from "
+                  "week 0 with these settings. Hover over a knob for what it means.", "hint")
+
+    compare = workshop.b is not None
+    with workshop.lock:
+        with solara.Columns([1] * len(workshop.runs)):
+            for run in workshop.runs:
+                StallPanel(run, tick.value, compare)
+        with solara.Card("How it is going", classes=["metrics-card"]):
+            Plot(lambda: metrics_figure(workshop.runs), [tick.value, compare], "metrics-plot")
+        for run in workshop.runs:
+            title = (f"{run.name}: who" if compare else "Who") + " is at the table"
+            with solara.Card(title, classes=["members-card", f"members-card-{run.name}"]):
+                Plot(lambda run=run: members_figure(run), [tick.value, compare],
+                     f"members-plot-{run.name}")

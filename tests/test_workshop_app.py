@@ -1,0 +1,143 @@
+"""The workshop app's pieces without a browser: the session it steps, the trust edges it draws,
+the words of its stall panel and its figures. The browser tests drive the whole."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim import PartnershipModel
+from sim.diagnosis import run_with_diagnosis
+from sim.scenarios import resolve
+from sim_app.__main__ import APP, command
+from sim_app.session import EXERCISES, KNOBS, DesignRun, Workshop, scenario_label, scenario_names
+from sim_app.views import (
+    EDGE_MIN_TRUST,
+    members_figure,
+    metrics_figure,
+    sector_layout,
+    stall_details,
+    stall_status,
+    trust_edges,
+)
+
+
+def test_every_knob_has_a_slider_and_every_scenario_a_label():
+    assert set(KNOBS) == {"orchestration", "curation", "leadership_backing", "goal_clarity",
+                          "sprint_intensity", "transparency", "policy_link", "communication"}
+    names = scenario_names()
+    assert names[:len(EXERCISES)] == [f"workshop/{e}" for e in EXERCISES]
+    assert "impact_partnership" in names
+    labels = [scenario_label(n) for n in names]
+    assert len(set(labels)) == len(labels)
+    assert scenario_label("workshop/talking_shop") == "Exercise 1: talking shop"
+
+
+def test_a_design_run_is_the_command_line_run():
+    """The app shows exactly what `python -m sim scenario=... seed=...` computes."""
+    run = DesignRun("A", "workshop/greenwashing", seed=3)
+    run.step(run.horizon)
+    model, observer = run_with_diagnosis(resolve("workshop/greenwashing"), 3)
+    pd.testing.assert_frame_equal(
+        run.records()[model.datacollector.get_model_vars_dataframe().columns].reset_index(
+            drop=True),
+        model.datacollector.get_model_vars_dataframe().reset_index(drop=True))
+    assert run.observer.stall_week == observer.stall_week
+    assert run.finished
+    run.step(5)  # no further than the horizon
+    assert run.week == run.horizon
+
+
+def test_a_knob_at_week_zero_redesigns_and_later_applies_from_then_on():
+    run = DesignRun("A", "workshop/treadmill", seed=0)
+    run.set_knob("policy_link", 0.8)
+    assert run.week == 0 and run.model.params.policy_link == 0.8 and run.changes == []
+    run.step(10)
+    run.set_knob("orchestration", 0.2)
+    assert run.model.params.orchestration == 0.2 and run.changes == [(10, "orchestration", 0.8,
+                                                                       0.2)]
+    run.reset()
+    assert run.week == 0 and run.model.params.orchestration == 0.2 and run.changes == []
+    run.load("workshop/talking_shop")
+    assert run.knobs["orchestration"] == 0.0 and run.model.params.members_business == 8
+
+
+def test_side_by_side_runs_share_the_seed_and_step_together():
+    workshop = Workshop(seed=4)
+    workshop.step(3)
+    workshop.compare(True)
+    assert [r.week for r in workshop.runs] == [0, 0]
+    workshop.b.load("impact_partnership")
+    workshop.step(30)
+    assert [r.week for r in workshop.runs] == [30, 30] and workshop.week == 30
+    assert {r.seed for r in workshop.runs} == {4}
+    workshop.set_seed(7)
+    assert [r.week for r in workshop.runs] == [0, 0] and {r.seed for r in workshop.runs} == {7}
+    workshop.compare(False)
+    assert workshop.runs == [workshop.a]
+
+
+def test_trust_edges_are_the_mutual_trust_of_current_members():
+    model = PartnershipModel(scenario="impact_partnership", rng=2, public_size=500)
+    for _ in range(20):
+        model.step()
+    edges = trust_edges(model, min_trust=0.0)
+    active = model.orgs.active()
+    n = active.size
+    assert len(edges) == n * (n - 1) // 2  # one working group: every pair works together
+    level = model.trust_matrix.level
+    for i, j, trust in edges:
+        assert i < j and i in active and j in active
+        assert trust == pytest.approx((level[i, j] + level[j, i]) / 2)
+    assert all(t >= EDGE_MIN_TRUST for _, _, t in trust_edges(model))
+    positions = sector_layout(model)
+    assert set(positions) == set(np.flatnonzero(model.orgs.joined_week >= 0).tolist())
+
+
+def test_the_stall_panel_in_words():
+    run = DesignRun("A", "ngo_business_pair", seed=0)
+    kind, headline = stall_status(run)
+    assert kind == "early" and "Too early" in headline
+    assert "Press **Play**" in stall_details(run)
+    run.step(30)
+    kind, headline = stall_status(run)
+    assert kind == "stalled" and headline == "Stalled in week 26: a missing asset (authority)"
+    words = stall_details(run)
+    assert "**Why: a missing asset.**" in words and "What would restart it" in words
+    assert "| Doing nothing |" in words and "Added in 2 years" in words
+    assert "Since the stall" in words
+    ok = DesignRun("A", "impact_partnership", seed=0)
+    ok.step(40)
+    assert stall_status(ok)[0] == "ok"
+    ok.step(ok.horizon)
+    assert stall_status(ok)[0] == "done"
+
+
+def test_figures_draw_one_and_two_designs():
+    workshop = Workshop()
+    workshop.step(30)
+    assert len(metrics_figure(workshop.runs).axes) == 6
+    workshop.compare(True)
+    workshop.step(5)
+    assert len(metrics_figure(workshop.runs).legends[0].get_texts()) == 3
+    figure = members_figure(workshop.b)
+    assert len(figure.axes) == 2
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")  # the whole figure renders
+    assert buffer.getvalue().startswith(b"\x89PNG")
+
+
+def test_the_launcher_serves_on_loopback_and_does_not_call_home():
+    cmd = command("127.0.0.1", 8765)
+    assert cmd[:2] == ["run", str(APP)]
+    assert {"--production", "--no-check-version", "--no-open"} <= set(cmd)
+    assert cmd[cmd.index("--host") + 1] == "127.0.0.1"
+    # Solara reads its settings from the environment when it is imported: telemetry is off
+    code = ("import os, sys; from sim_app.__main__ import SERVER_ENV; os.environ.update(SERVER_ENV);"
+            "import solara.server.settings as s; sys.exit(s.telemetry.mixpanel_enable)")
+    assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
