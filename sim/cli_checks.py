@@ -283,8 +283,8 @@ MAX_COMBINATIONS_CHECKED = 2_000
 def _parse(parser: OverridesParser, text: str):
     try:
         return parser.parse_overrides([text])[0]
-    except HydraException as err:
-        first = str(err).strip().splitlines()[0]
+    except HydraException as err:  # Hydra's message repeats the whole input: keep its start
+        first = str(err).strip().splitlines()[0][:120]
         raise UsageError(f"cannot read the override {shown(text)}: {first}") from None
     except (ValueError, RecursionError) as err:  # a 5000-digit number, a list 1000 deep
         first = str(err).strip().splitlines()[0][:120]
