@@ -1,0 +1,90 @@
+"""docs/calibration.md: shared by the one-factor-at-a-time sweep and the replication study.
+
+Each experiment owns one section of the document, between `<!-- BEGIN name -->` and
+`<!-- END name -->` markers, and rewrites only that section, so either can be rerun alone. The
+state of the code the numbers belong to (commit, uncommitted changes under `sim/`) is recorded in
+each section, because the numbers are valid for that state only.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import datetime
+from pathlib import Path
+
+from sim.run import ROOT
+
+DOC = ROOT / "docs" / "calibration.md"
+FIGURES = ROOT / "docs" / "figures"
+SECTIONS = ("replications", "ofat")  # their order in the document
+
+HEADER = """# Calibration: how many seeds, and do the patterns hinge on assumed constants?
+
+Two items of issue 3, recorded with the state of the code they were computed on (each section
+names its commit; after a change to `sim/` the numbers must be recomputed):
+
+- **How many seeds** (Lorscheid et al. 2012): `python -m experiments.replications`.
+- **One-factor-at-a-time sweep** of every constant whose source is an assumption:
+  `python -m experiments.ofat`.
+
+The pattern statistics are recomputed on seeds 5000 and up, which neither the pattern tests
+(1000–1019) nor calibration (0–19) used, with the small-sample rules stated in
+`experiments/patterns.py`. Sections below are generated; rerunning a command replaces its section.
+"""
+
+
+def _git(*args: str) -> str:
+    try:
+        out = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True,
+                             timeout=10, check=True)
+        return out.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def code_state() -> dict[str, str]:
+    """Commit, uncommitted changes under sim/ and scenarios/, and the time."""
+    return {"commit": _git("rev-parse", "--short", "HEAD"),
+            "sim_status": _git("status", "--short", "sim", "scenarios"),
+            "time": datetime.now().isoformat(timespec="minutes")}
+
+
+def state_note(state: dict[str, str], fingerprint_start: str, fingerprint_end: str) -> str:
+    """A paragraph naming the code state the numbers belong to."""
+    changes = state["sim_status"]
+    if changes and changes != "unknown":
+        listing = ", ".join(f"`{line.strip()}`" for line in changes.splitlines())
+        dirty = (f"**the working tree had uncommitted changes** under `sim/` or `scenarios/` "
+                 f"(`git status --short sim scenarios`: {listing})")
+    else:
+        dirty = "no uncommitted changes under `sim/` or `scenarios/`"
+    text = (f"Computed {state['time']} at commit `{state['commit']}` with {dirty}; the numbers "
+            f"are valid for that state (model source fingerprint `{fingerprint_start}`).")
+    if fingerprint_end != fingerprint_start:
+        text += (f" **Warning: the model source changed while the runs were made** (fingerprint "
+                 f"`{fingerprint_end}` at the end); rerun before relying on these numbers.")
+    return text
+
+
+def write_section(name: str, body: str, path: Path | str = DOC) -> Path:
+    """Replace (or add) section `name` of the calibration document with `body`."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8") if path.is_file() else HEADER
+    begin, end = f"<!-- BEGIN {name} -->", f"<!-- END {name} -->"
+    block = f"{begin}\n{body.strip()}\n{end}"
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        tail = rest.split(end, 1)[1]
+        text = head + block + tail
+    else:
+        # keep SECTIONS' order: insert before the first later section that exists
+        later = [s for s in SECTIONS[SECTIONS.index(name) + 1:] if f"<!-- BEGIN {s} -->" in text]
+        if name in SECTIONS and later:
+            marker = f"<!-- BEGIN {later[0]} -->"
+            head, tail = text.split(marker, 1)
+            text = head + block + "\n\n" + marker + tail
+        else:
+            text = text.rstrip() + "\n\n" + block + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
