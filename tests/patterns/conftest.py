@@ -17,19 +17,19 @@ REFERENCE = "impact_partnership"
 pytestmark = pytest.mark.slow
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def runs(design: str, seeds: tuple[int, ...] = SEEDS, **overrides) -> list[pd.DataFrame]:
     """Weekly records of `design` for each seed (overrides as keyword arguments)."""
     params = resolve(design, **overrides)
     return [run_one(params, s, design=design).timeseries for s in seeds]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def final(design: str, metric: str, **overrides) -> np.ndarray:
     return np.array([ts[metric].iloc[-1] for ts in runs(design, **overrides)])
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def over_run(design: str, metric: str, **overrides) -> np.ndarray:
     """Mean of `metric` over the weeks of each run (the start excluded)."""
     return np.array([ts[metric].iloc[1:].mean() for ts in runs(design, **overrides)])

@@ -13,7 +13,7 @@ from sim import PartnershipModel
 from sim.run import run_one
 from sim.scenarios import resolve
 
-from .conftest import REFERENCE, SEEDS, final, runs
+from .conftest import REFERENCE, SEEDS, final
 
 pytestmark = pytest.mark.slow
 
