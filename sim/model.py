@@ -25,7 +25,7 @@ from .mechanisms import (
 )
 from .mechanisms import trust as trust_mechanism
 from .metrics import AGENT_COLUMNS, METRICS, TIE_THRESHOLD
-from .params import Params
+from .params import ParameterError, Params, check_seed, shown
 from .partnership import Organisations
 from .problem import Problem
 from .public import Public
@@ -49,6 +49,11 @@ class PartnershipModel(mesa.Model):
     def __init__(self, *, scenario: str = DEFAULT_SCENARIO, rng: Any = None,
                  steps: int | None = None, params: Params | None = None,
                  collect_agents: bool = True, **overrides: Any):
+        if params is not None and not isinstance(params, Params):
+            raise ParameterError(f"params={shown(params)} is not allowed: params must be a "
+                                 "sim.params.Params (Params.build(...) or sim.scenarios.resolve)")
+        if rng is not None and not isinstance(rng, np.random.Generator):
+            rng = check_seed(rng)  # a whole number >= 0, or ParameterError naming the seed
         if params is None:
             if steps is not None:
                 overrides["steps"] = steps

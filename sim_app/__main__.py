@@ -21,6 +21,10 @@ SERVER_ENV = {
     "SOLARA_THEME_SHOW_BANNER": "False",  # its "runs on Solara" banner covers the plots
     "SOLARA_THEME_TITLE": "Why partnerships stall",
 }
+# A session whose browser vanished without closing its tab (a laptop lid shut) keeps its model
+# until Solara culls it: 24 hours by default. Half an hour outlasts a workshop's coffee break
+# and bounds the server's memory; set SOLARA_KERNEL_CULL_TIMEOUT to change it.
+SERVER_DEFAULTS = {"SOLARA_KERNEL_CULL_TIMEOUT": "30m"}
 
 
 def command(host: str, port: int) -> list[str]:
@@ -37,6 +41,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="port to listen on (default 8765)")
     args = parser.parse_args(argv)
     os.environ.update(SERVER_ENV)
+    for key, value in SERVER_DEFAULTS.items():
+        os.environ.setdefault(key, value)
     # Solara warns on every page load served as http://127.0.0.1 (not "localhost") that it
     # cannot set a cross-site cookie; the app is not embedded anywhere, so it does not need one
     warnings.filterwarnings("ignore", message="Cookies with samesite=none require https",

@@ -20,7 +20,7 @@ import markdown
 import solara
 import solara.lab
 
-from sim.params import describe
+from sim.params import ParameterError, describe
 from sim_app.session import KNOBS, Workshop, scenario_label, scenario_names
 from sim_app.views import members_figure, metrics_figure, stall_details, stall_status
 
@@ -79,6 +79,18 @@ def Plot(make, dependencies: list, css_class: str):
         solara.Image(image, format="png")
 
 
+def refused(change) -> str | None:
+    """Make a change; if Params refuses it (a tampered or mistyped value), the reason, else None.
+
+    The session is left as it was before the change (sim_app.session checks before it stores).
+    """
+    try:
+        change()
+    except ParameterError as err:
+        return f"Not changed: {err}"
+    return None
+
+
 @solara.component
 def DesignControls(workshop: Workshop, which: str, refresh, disabled: bool, tick: int):
     run = workshop.a if which == "A" or workshop.b is None else workshop.b
@@ -93,7 +105,7 @@ def DesignControls(workshop: Workshop, which: str, refresh, disabled: bool, tick
     def knob_setter(knob: str):
         def set_value(value: float):
             with workshop.lock:
-                run.set_knob(knob, value)
+                workshop.notice = refused(lambda: run.set_knob(knob, value))
             refresh()
         return set_value
 
@@ -145,7 +157,7 @@ def Page():
     def set_seed(seed: int | None):
         if seed is not None:
             with workshop.lock:
-                workshop.set_seed(seed)
+                workshop.notice = refused(lambda: workshop.set_seed(seed))
             refresh()
 
     solara.Title("Why partnerships stall")
@@ -173,6 +185,8 @@ def Page():
                         classes=["week-counter"])
             solara.InputInt("Seed (same for both designs)", value=workshop.seed,
                             on_value=set_seed, disabled=playing.value)
+            if workshop.notice:
+                solara.Warning(workshop.notice, classes=["refused-notice"])
         with solara.Card("Design", margin=0):
             solara.Switch(label="Compare two designs side by side", value=workshop.b is not None,
                           on_value=set_compare, classes=["compare-switch"])

@@ -17,6 +17,7 @@ import pandas as pd
 from experiments.plots import label_of
 from sim import Params, PartnershipModel
 from sim.diagnosis import StallObserver
+from sim.params import check_seed
 from sim.scenarios import available, designs, resolve
 from sim.sectors import SECTORS
 
@@ -92,11 +93,16 @@ class DesignRun:
         old = self.knobs[knob]
         if value == old:
             return
+        # checked first (Params raises ParameterError naming the knob), so a refused value
+        # leaves the session, its sliders and every later Reset as they were
+        params = self.model.params.with_(**{knob: value})
+        if self.model.steps == 0:
+            resolve(self.scenario, **{**self.knobs, knob: value})
         self.knobs[knob] = value
         if self.model.steps == 0:
             self.reset()
             return
-        self.model.params = self.model.params.with_(**{knob: value})
+        self.model.params = params
         self.changes.append((int(self.model.steps), knob, old, value))
 
     def step(self, weeks: int = 1) -> None:
@@ -149,6 +155,8 @@ class Workshop:
     b: DesignRun | None = None
     # the app steps in a thread while people click: every change and every drawing holds this
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    # why the last change was refused (a value no control should send), shown on the page
+    notice: str | None = None
 
     def __post_init__(self):
         if self.a is None:
@@ -166,7 +174,7 @@ class Workshop:
             self.b = None
 
     def set_seed(self, seed: int) -> None:
-        self.seed = int(seed)
+        self.seed = check_seed(seed)  # a whole number >= 0, or ParameterError naming it
         for run in self.runs:
             run.seed = self.seed
             run.reset()

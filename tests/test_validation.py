@@ -25,7 +25,7 @@ from sim.datafile import MAX_BYTES, loads, refuse_code
 from sim.params import shown
 from sim.run import ROOT, config_hash, run_one
 from sim.scenarios import resolve
-from sim_app.session import DesignRun
+from sim_app.session import DesignRun, Workshop
 
 SMALL = {"steps": 3, "public_size": 200}
 
@@ -308,16 +308,37 @@ def test_a_tampered_value_is_refused_by_the_model():
         assert run.model.params.communication == 0.5
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "sim_app.session.DesignRun.set_knob stores the value in `knobs` before Params refuses it: "
-    "the slider label then shows the refused value, and at week 0 every later Reset fails; "
-    "validate (run.model.params.with_ or resolve) before assigning"))
 def test_a_refused_value_leaves_the_session_as_it_was():
+    """A value no slider can send (a tampered request) is refused, at week 0 (a redesign) and
+    mid-run, and the session, its sliders and every later Reset stay as they were."""
     run = DesignRun("A", "ngo_business_pair", 0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ParameterError, match="communication"):
         run.set_knob("communication", 5.0)  # at week 0: a redesign
     assert run.knobs["communication"] == 0.5
     run.reset()
+    run.step(3)
+    with pytest.raises(ParameterError, match="communication"):
+        run.set_knob("communication", float("nan"))
+    assert run.knobs["communication"] == 0.5 and run.model.params.communication == 0.5
+    assert run.changes == []
+    run.reset()
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "abc"])
+def test_a_bad_seed_in_the_app_is_refused_and_changes_nothing(seed):
+    workshop = Workshop()
+    with pytest.raises(ParameterError, match="seed"):
+        workshop.set_seed(seed)
+    assert workshop.seed == 0 and workshop.a.seed == 0
+
+
+def test_the_app_shows_why_a_change_was_refused():
+    from sim_app.app import refused
+
+    run = DesignRun("A", "ngo_business_pair", 0)
+    assert refused(lambda: run.set_knob("transparency", 0.6)) is None
+    notice = refused(lambda: run.set_knob("transparency", 7.0))
+    assert notice.startswith("Not changed:") and "transparency" in notice and "7" in notice
 
 
 # --- the command line, for real: one line on stderr, exit 2, no run folder ------------------
@@ -394,3 +415,13 @@ def test_hostile_looking_but_valid_command_line_runs(tmp_path):
                    "seed=99999999999999999999", f"hydra.run.dir={folder}")
     assert done.returncode == 0, done.stderr
     assert (folder / "summary.json").is_file()
+
+
+@pytest.mark.parametrize("bad", [{"params": {"transparency": 0.5}}, {"params": "impact"},
+                                 {"rng": -1}, {"rng": 1.5}, {"rng": "abc"}])
+def test_the_constructor_refuses_a_bad_params_or_seed(bad):
+    """PartnershipModel(params=<not a Params>) and a seed that is not a whole number >= 0 are
+    ParameterErrors naming the field, before any work (were AttributeError / numpy errors)."""
+    field = next(iter(bad))
+    with pytest.raises(ParameterError, match=field if field == "params" else "seed"):
+        PartnershipModel(**bad)

@@ -4,6 +4,7 @@ the words of its stall panel and its figures. The browser tests drive the whole.
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
 
@@ -141,3 +142,24 @@ def test_the_launcher_serves_on_loopback_and_does_not_call_home():
     code = ("import os, sys; from sim_app.__main__ import SERVER_ENV; os.environ.update(SERVER_ENV);"
             "import solara.server.settings as s; sys.exit(s.telemetry.mixpanel_enable)")
     assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
+
+
+def test_abandoned_sessions_are_culled_within_half_an_hour(monkeypatch):
+    """A tab that vanished without closing (a laptop lid shut) keeps its model only until
+    Solara culls its kernel: 30 minutes here, not Solara's default of 24 hours, unless the
+    facilitator sets SOLARA_KERNEL_CULL_TIMEOUT."""
+    import solara.__main__
+
+    import sim_app.__main__ as launcher
+
+    seen = {}
+    monkeypatch.setattr(solara.__main__, "main", lambda: seen.update(argv=list(sys.argv)))
+    for key in [*launcher.SERVER_ENV, "SOLARA_KERNEL_CULL_TIMEOUT"]:  # restored afterwards
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setattr(sys, "argv", list(sys.argv))
+    launcher.main(["--port", "8799"])
+    assert os.environ["SOLARA_KERNEL_CULL_TIMEOUT"] == "30m"
+    assert seen["argv"][seen["argv"].index("--host") + 1] == "127.0.0.1"
+    monkeypatch.setenv("SOLARA_KERNEL_CULL_TIMEOUT", "2h")
+    launcher.main(["--port", "8799"])
+    assert os.environ["SOLARA_KERNEL_CULL_TIMEOUT"] == "2h"
