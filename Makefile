@@ -21,9 +21,10 @@ demo: $(STAMP)
 	$(PY) -m experiments.demo
 
 # The workshop app on http://$(HOST):$(PORT); loopback unless the facilitator opens it to the
-# room's network: make workshop HOST=0.0.0.0
-HOST ?= 127.0.0.1
-PORT ?= 8765
+# room's network: make workshop HOST=0.0.0.0. Set with `:=`, not `?=`: some shells (tcsh) export
+# HOST=<the machine's name>, which must not open the app to the network unasked.
+HOST := 127.0.0.1
+PORT := 8765
 workshop: $(STAMP)
 	$(PY) -m sim_app --host $(HOST) --port $(PORT)
 

@@ -36,8 +36,8 @@ from .partnership import POOL
 
 # --- stall detection -------------------------------------------------------------------------
 STALL_WINDOW = 26  # weeks: half a year, one sprint cadence; long enough to smooth weekly noise
-STALL_GAIN = 0.02  # progress (share of the problem) per window: at this pace the rest would
-#                    take more than ten years, which no partnership's funders wait for
+STALL_GAIN = 0.02  # progress (share of the problem) per window: at this pace half the problem
+#                    would take more than twelve years, which no partnership's funders wait for
 SOLVED_PROGRESS = 0.8  # progress at which the problem counts as solved: the last gaps close
 #                        slowly by construction (each week closes a share of what remains)
 MIN_MEMBERS = 2  # a partnership needs two members; below that it has dissolved
@@ -52,7 +52,7 @@ MISSING_ASSET_SHARE = 0.1  # an asset the weakest facet needs counts as missing 
 FATIGUE_DROPOUTS = 2  # members who left within the window
 FATIGUE_ENGAGEMENT_FALL = 0.1  # fall of mean engagement over the window, which counts only
 FATIGUE_ENGAGEMENT_LOW = 0.5  # when engagement ends below this: members join at 0.8 and settle
-#                               near 0.55-0.75 in designs that work, so an early fall alone is
+#                               near 0.7-0.8 in designs that work, so an early fall alone is
 #                               not fatigue; exit thresholds are 0.2-0.35
 LEGITIMACY_LOW = 0.35  # the public's judgement; partnerships start near 0.45-0.5
 CLAIMS_GAP_HIGH = 0.1  # mean claims ahead of visible action over the window: greenwashing

@@ -35,9 +35,9 @@ def command(host: str, port: int) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m sim_app", description=__doc__.split("\n")[0])
-    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"),
+    parser.add_argument("--host", default=os.environ.get("WORKSHOP_HOST", "127.0.0.1"),
                         help="address to listen on (default 127.0.0.1: this machine only)")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8765")),
+    parser.add_argument("--port", type=int, default=int(os.environ.get("WORKSHOP_PORT", "8765")),
                         help="port to listen on (default 8765)")
     args = parser.parse_args(argv)
     os.environ.update(SERVER_ENV)

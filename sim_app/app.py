@@ -12,8 +12,9 @@ designs side by side. The weekly loop is the same as SolaraViz's: step, observe,
 
 from __future__ import annotations
 
-import io
+import threading
 import time
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 
 import markdown
@@ -22,7 +23,7 @@ import solara.lab
 
 from sim.params import ParameterError, describe
 from sim_app.session import KNOBS, Workshop, scenario_label, scenario_names
-from sim_app.views import members_figure, metrics_figure, stall_details, stall_status
+from sim_app.views import fast_png, members_figure, metrics_figure, stall_details, stall_status
 
 PLAY_PAUSE = 0.15  # seconds between frames while playing
 WEEKS_PER_FRAME = 6  # weeks stepped per frame while playing: four years in about a minute
@@ -65,16 +66,36 @@ def Words(text: str, css_class: str):
 def png(make) -> bytes:
     """Build a figure with `make` and draw it as PNG, in the drawing thread (see DRAWING)."""
     def draw() -> bytes:
-        buffer = io.BytesIO()
-        make().savefig(buffer, format="png")
-        return buffer.getvalue()
+        return fast_png(make())
     return DRAWING.submit(draw).result()
 
 
+# Drawn figures by what they show (`DesignRun.shown`), shared by every session: a room running
+# the same exercise draws each week's pictures once. Bounded: at about 60 kB a picture, 400 are
+# about 25 MB, whatever the number of sessions.
+PICTURES: OrderedDict[tuple, bytes] = OrderedDict()
+PICTURES_MAX = 400
+PICTURES_LOCK = threading.Lock()
+
+
+def picture(key: tuple, make) -> bytes:
+    """The PNG for `key`, drawn with `make` only if no session has drawn it yet."""
+    with PICTURES_LOCK:
+        if key in PICTURES:
+            PICTURES.move_to_end(key)
+            return PICTURES[key]
+    image = png(make)
+    with PICTURES_LOCK:
+        PICTURES[key] = image
+        while len(PICTURES) > PICTURES_MAX:
+            PICTURES.popitem(last=False)
+    return image
+
+
 @solara.component
-def Plot(make, dependencies: list, css_class: str):
-    """A matplotlib figure as an image, drawn again only when `dependencies` change."""
-    image = solara.use_memo(lambda: png(make), dependencies)
+def Plot(make, key: tuple, css_class: str):
+    """A matplotlib figure as an image, drawn again only when what it shows (`key`) changes."""
+    image = solara.use_memo(lambda: picture(key, make), [key])
     with solara.Div(classes=[css_class]):
         solara.Image(image, format="png")
 
@@ -205,9 +226,10 @@ def Page():
             for run in workshop.runs:
                 StallPanel(run, tick.value, compare)
         with solara.Card("How it is going", classes=["metrics-card"]):
-            Plot(lambda: metrics_figure(workshop.runs), [tick.value, compare], "metrics-plot")
+            Plot(lambda: metrics_figure(workshop.runs),
+                 ("metrics", *(run.shown() for run in workshop.runs)), "metrics-plot")
         for run in workshop.runs:
             title = (f"{run.name}: who" if compare else "Who") + " is at the table"
             with solara.Card(title, classes=["members-card", f"members-card-{run.name}"]):
-                Plot(lambda run=run: members_figure(run), [tick.value, compare],
+                Plot(lambda run=run: members_figure(run), ("members", compare, run.shown()),
                      f"members-plot-{run.name}")

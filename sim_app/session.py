@@ -76,6 +76,7 @@ class DesignRun:
         """Week 0 of the current scenario with the current knobs and seed."""
         # the scenario exactly as the command line runs it, so the room sees the guide's numbers
         params = resolve(self.scenario, **self.knobs)
+        self.start_knobs = tuple(sorted(self.knobs.items()))
         self.model = PartnershipModel(params=params, rng=self.seed, scenario=self.scenario,
                                       collect_agents=False)
         self.observer = StallObserver(self.model, long_window=LONG_WINDOW)
@@ -125,6 +126,16 @@ class DesignRun:
     @property
     def finished(self) -> bool:
         return self.week >= self.horizon
+
+    def shown(self) -> tuple:
+        """What this run's figures show, as a key: the same key, the same pictures.
+
+        The run is deterministic, so its design at week 0, its seed, the knob changes made
+        before the current week and the week fix every record drawn. A knob moved this week
+        changes nothing drawn until the next step, so it redraws nothing.
+        """
+        past = tuple(c for c in self.changes if c[0] < self.week)
+        return (self.name, self.scenario, self.seed, self.start_knobs, past, self.week)
 
     def records(self) -> pd.DataFrame:
         """Weekly metrics (the model's own records) and engagement by sector."""

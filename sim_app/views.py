@@ -5,14 +5,18 @@ so they can be tested without a browser.
 
 from __future__ import annotations
 
+import io
 import math
+from collections import OrderedDict
 
 import matplotlib as mpl
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
+from PIL import Image
 
 from experiments.plots import OKABE_ITO
 from sim.diagnosis import CAUSE_LABELS, STALL_GAIN, STALL_WINDOW, StallObserver
@@ -55,6 +59,65 @@ def _figure(width: float, height: float, ncols: int = 1, nrows: int = 1, **kwarg
 
 
 # ---------------------------------------------------------------------------------------------
+# Drawing fast: the frame once, the data each time
+# ---------------------------------------------------------------------------------------------
+
+# Most of a frame's drawing time is its frame: axes, ticks, tick labels, titles, legends
+# (about 0.16 of 0.2 s for the metrics figure). A live plot keeps its frame while the data
+# moves, so the frame is drawn once and kept, keyed by everything that shapes it (figure size,
+# each axes' place, limits, title and labels, the figure's legends); each picture then draws
+# only its data (lines, collections, texts and the axes' own legends) over a copy of it.
+# Kept per process and bounded; every drawing happens in the app's one drawing thread.
+FRAMES: OrderedDict[tuple, object] = OrderedDict()
+FRAMES_MAX = 64
+
+
+def frame_key(fig: Figure) -> tuple:
+    """Everything about a figure that is drawn in its frame rather than with its data."""
+    axes = tuple((ax.get_position().bounds, ax.get_xlim(), ax.get_ylim(), ax.get_title(),
+                  ax.get_xlabel(), ax.get_ylabel(), ax.axison) for ax in fig.axes)
+    legends = tuple(tuple(t.get_text() for t in legend.get_texts()) for legend in fig.legends)
+    return (tuple(fig.get_size_inches()), fig.dpi, axes, legends)
+
+
+def data_artists(fig: Figure) -> list:
+    """The artists that change with the data, in drawing order (by axes, then z-order)."""
+    out = []
+    for ax in fig.axes:
+        artists = [*ax.lines, *ax.collections, *ax.texts]
+        if ax.get_legend() is not None:
+            artists.append(ax.get_legend())
+        out.extend(sorted(artists, key=lambda a: a.get_zorder()))
+    return out
+
+
+def fast_png(fig: Figure) -> bytes:
+    """`fig` as PNG, its frame drawn from the kept copy when one matches (see FRAMES)."""
+    canvas = FigureCanvasAgg(fig)
+    data = data_artists(fig)
+    for artist in data:
+        artist.set_animated(True)  # left out of the frame; drawn one by one below
+    key = frame_key(fig)
+    frame = FRAMES.get(key)
+    if frame is None:
+        canvas.draw()
+        frame = FRAMES[key] = canvas.copy_from_bbox(fig.bbox)
+        while len(FRAMES) > FRAMES_MAX:
+            FRAMES.popitem(last=False)
+    else:
+        FRAMES.move_to_end(key)
+        canvas.restore_region(frame)
+    renderer = canvas.get_renderer()
+    for artist in data:
+        artist.draw(renderer)
+    width, height = canvas.get_width_height()
+    image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    buffer = io.BytesIO()
+    image.save(buffer, format="png", compress_level=1)  # fast; ~1.3x larger
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
 # Metrics over time
 # ---------------------------------------------------------------------------------------------
 
@@ -78,10 +141,11 @@ def metrics_figure(runs: list[DesignRun]) -> Figure:
             if "0-1" in BY_NAME[metric].unit:
                 ax.set_ylim(0, 1)
             elif metric == "members":
-                ax.set_ylim(bottom=0)
+                ax.set_ylim(0, 5 * math.ceil(max(ax.get_ylim()[1], 5) / 5))  # in steps of 5
                 ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         axes[4].axhline(0, color="grey", lw=1)
-        axes[4].set_ylim(min(-0.3, axes[4].get_ylim()[0]), max(0.3, axes[4].get_ylim()[1]))
+        low, high = axes[4].get_ylim()  # in steps of 0.2, so the frame rarely changes
+        axes[4].set_ylim(min(-0.4, math.floor(low * 5) / 5), max(0.4, math.ceil(high * 5) / 5))
         for ax in axes[3:]:
             ax.set_xlabel("week")
         handles = [Line2D([], [], color=RUN_COLOURS[r.name], lw=2.5) for r in runs]
