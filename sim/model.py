@@ -152,19 +152,27 @@ class PartnershipModel(mesa.Model):
         self.policy_momentum *= 1.0 - hit
 
     def recruit(self) -> None:
-        """Mechanism 1: introductions through the convener's network or by the curator."""
+        """Mechanism 1: introductions through the convener's network or by the curator.
+
+        The convener's network introduces organisations while the partnership is below its
+        target size; only a curator diagnoses asset gaps, so only curated introductions go on
+        past the target while an asset the problem needs is missing. Both are checked before
+        each introduction, so a week of several introductions does not overshoot.
+        """
         rng = self.streams["recruitment"]
         p = self.params
         active = self.orgs.active()
         held = self.orgs.capacity[active] @ self.orgs.assets[active]
         needed = self.problem.needed_assets
-        gap = bool((held[needed] <= 0).any())
-        if active.size >= self.target_members and not gap:
+        size = active.size
+        if size >= self.target_members and not (p.curation > 0 and (held[needed] <= 0).any()):
             return
         network, curated = recruitment.introductions(p, rng)
         pool = np.flatnonzero(self.orgs.status == 0)
         pool_counts = self.orgs.counts(pool)
         for is_curated in [False] * network + [True] * curated:
+            if size >= self.target_members and not (is_curated and (held[needed] <= 0).any()):
+                continue
             if is_curated:
                 asset = recruitment.binding_asset(held, self.problem.needs)
                 sector = recruitment.curated_sector(asset, pool_counts, sectors.asset_matrix())
@@ -182,6 +190,7 @@ class PartnershipModel(mesa.Model):
             pool = pool[pool != newcomer]
             pool_counts[sector] -= 1
             held = held + self.orgs.capacity[newcomer] * self.orgs.assets[newcomer]
+            size += 1
 
     def coordinate(self, week: int, phase: sprints.Phase) -> None:
         """Mechanism 2: the talk members need to stay aligned, after orchestration."""
