@@ -26,7 +26,7 @@ from sim_app.session import KNOBS, Workshop, scenario_label, scenario_names
 from sim_app.views import fast_png, members_figure, metrics_figure, stall_details, stall_status
 
 PLAY_PAUSE = 0.15  # seconds between frames while playing
-WEEKS_PER_FRAME = 6  # weeks stepped per frame while playing: four years in about a minute
+WEEKS_PER_FRAME = 6  # weeks stepped per frame while playing: four years in about 20 s
 JUMP_WEEKS = 13  # the "+13 weeks" button: a quarter
 KNOB_HELP = {row["name"]: row["help"] for row in describe() if row["name"] in KNOBS}
 # solara.Markdown would fetch KaTeX, which solara-assets 1.58.2 does not ship (a 404 offline),
