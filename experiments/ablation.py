@@ -1,65 +1,70 @@
 """ablation: the Impact Partnership with one ingredient removed at a time (each knob set to 0).
 
-Writes a forest plot of each removal's effect on final progress and systems change (difference
-of medians against the full design, with 95% bootstrap intervals), `effects.csv` (with
-Vargha-Delaney A, Cliff's delta and Holm-corrected Mann-Whitney p), the tidy table and
-`report.md`. Every variant uses the same seeds as the full design, and each mechanism draws
-from its own random stream, so a removal changes only what it must.
+The variants are the rows of configs/experiment/ablation.csv, a points table run by
+configs/experiment/ablation.yaml's sweep (`point` x `seed`); each row's `label` names its
+variant. Writes a forest plot of each removal's effect on final progress and systems change
+(difference of medians against the full design, with 95% bootstrap intervals), `effects.csv`
+(with Vargha-Delaney A, Cliff's delta and Holm-corrected Mann-Whitney p), the tidy table and
+`report.md`, whose path it prints. Every variant uses the same seeds as the full design, and
+each mechanism draws from its own random stream, so a removal changes only what it must.
 
-    python -m experiments.ablation [--seeds 30] [--out DIR] [--jobs -1] [--quick]
+    python -m experiments.ablation [--out DIR] [--quick] [--jobs N] [--seeds N] [overrides...]
 """
 
 from __future__ import annotations
 
+import numbers
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sim.metrics import BY_NAME
 from sim.params import Params
-from sim.scenarios import resolve
 
-from . import plots, stats
+from . import plots, stats, sweep
+from .collect import column_name
 from .report import MODEL_CAVEAT, Report, fmt_ci, fmt_p, save_tables, write_provenance
-from .runner import Job, output_folder, parse_args, run_many, scenario_overrides, settings_from
 
-# The experiment's parameters; these move to configs/experiment/ablation.yaml.
-EXPERIMENT: dict[str, Any] = {
-    "scenario": "impact_partnership",
-    "knobs": Params.knobs(),  # each set to `removed_value` in turn
-    "removed_value": 0.0,
-    "seeds": 30,
-    "steps": None,
-    "metrics": ["progress", "systems_change"],  # forest plot panels
-    "effect_metrics": ["progress", "systems_change", "engagement", "legitimacy", "dropouts"],
-    "alpha": 0.05,
-    "bootstrap_seed": 0,
-}
-QUICK: dict[str, Any] = {"seeds": 3, "steps": 30, "knobs": ["orchestration", "curation"]}
-FULL = "full design"
+# The settings of configs/experiment/ablation.yaml's analysis block.
+SETTINGS = ("reference", "metrics", "effect_metrics", "alpha", "bootstrap_seed")
 
 
-def variant_name(knob: str) -> str:
-    return f"no {knob.replace('_', ' ')}"
+def variants(tidy: pd.DataFrame) -> pd.DataFrame:
+    """The tidy table with each run's variant: its points row's label (`variant`)."""
+    if "label" not in tidy:
+        raise sweep.UsageError("the ablation's runs carry no label: its points table "
+                               "(configs/experiment/ablation.csv) needs a label column")
+    return tidy.rename(columns={"label": "variant"})
 
 
-def build_jobs(settings: dict[str, Any]) -> list[Job]:
-    scenario, overrides = settings["scenario"], scenario_overrides(settings)
-    variants = {FULL: ("", {})}
-    variants.update({variant_name(k): (k, {k: settings["removed_value"]})
-                     for k in settings["knobs"]})
-    return [Job(scenario, resolve(scenario, **overrides, **change), seed,
-                {"variant": name, "knob": knob})
-            for name, (knob, change) in variants.items() for seed in range(settings["seeds"])]
+def changes(finals: pd.DataFrame, reference: str) -> dict[str, str]:
+    """What each variant changes against the reference, from the runs' parameter columns:
+    {variant: "orchestration 0.9 -> 0"}."""
+    names = {column_name(name) for name in Params.names()}  # members_<sector>: a metric too
+    columns = [c for c in finals if c in names]
+    ref = finals[finals["variant"] == reference].iloc[0]
+    found = {}
+    for variant, runs in finals.groupby("variant", sort=False):
+        row = runs.iloc[0]
+        diff = [f"{c.removeprefix('param_')} {ref[c]:g} -> {row[c]:g}" for c in columns
+                if _number(row[c]) and _number(ref[c]) and row[c] != ref[c]]
+        found[variant] = ", ".join(diff) or "nothing"
+    return found
+
+
+def _number(value: Any) -> bool:
+    return (isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+            and not pd.isna(value))
 
 
 def analyse(tidy: pd.DataFrame, settings: dict[str, Any]) -> dict[str, pd.DataFrame]:
     finals = stats.final_week(tidy)
-    effects = stats.effects_against(finals, FULL, settings["effect_metrics"], by="variant",
-                                    seed=settings["bootstrap_seed"])
+    effects = stats.effects_against(finals, settings["reference"], settings["effect_metrics"],
+                                    by="variant", seed=settings["bootstrap_seed"])
     summary = stats.summary_table(finals, settings["effect_metrics"], by="variant",
                                   seed=settings["bootstrap_seed"])
     return {"finals": finals, "effects": effects, "summary": summary}
@@ -69,7 +74,8 @@ def _reading(effects: pd.DataFrame, summary: pd.DataFrame, settings: dict[str, A
     alpha, lines = settings["alpha"], []
     for metric in settings["metrics"]:
         label = BY_NAME[metric].label.lower()
-        full = summary[(summary["variant"] == FULL) & (summary["metric"] == metric)].iloc[0]
+        full = summary[(summary["variant"] == settings["reference"])
+                       & (summary["metric"] == metric)].iloc[0]
         eff = effects[effects["metric"] == metric].sort_values("median_difference")
         hurts = eff[(eff["p_holm"] < alpha) & (eff["A"] < 0.5)]
         helps = eff[(eff["p_holm"] < alpha) & (eff["A"] > 0.5)]
@@ -96,14 +102,18 @@ def _reading(effects: pd.DataFrame, summary: pd.DataFrame, settings: dict[str, A
 
 
 def write_report(folder: Path, tidy: pd.DataFrame, tables: dict[str, pd.DataFrame],
-                 settings: dict[str, Any], *, seconds: float) -> Path:
+                 settings: dict[str, Any], *, seconds: float, runs: sweep.Sweep) -> Path:
     effects, summary = tables["effects"], tables["summary"]
-    n_seeds = int(tables["finals"].groupby("variant").size().min())
+    finals = tables["finals"]
+    n_seeds = int(finals.groupby("variant").size().min())
+    designs = ", ".join(f"`{d}`" for d in sorted(finals["design"].unique()))
     report = Report(folder, "Ablation: the Impact Partnership with one ingredient removed")
+    changed = changes(finals, settings["reference"])
     report.text(
-        f"Design `{settings['scenario']}`; each knob set to {settings['removed_value']:g} in turn; "
-        f"{len(settings['knobs']) + 1} variants x {n_seeds} seeds, {int(tidy['week'].max())} "
-        f"weeks ({len(tables['finals'])} runs, {seconds:.0f} s). All variants share seeds.")
+        f"Design {designs}, against its variants (the rows of the points table): "
+        + "; ".join(f"*{v}*: {c}" for v, c in changed.items() if v != settings["reference"])
+        + f". {len(changed)} variants x {n_seeds} seeds, {int(tidy['week'].max())} weeks "
+        f"({len(finals)} runs, {seconds:.0f} s). All variants share seeds.")
     report.heading("Reading")
     report.bullets(_reading(effects, summary, settings))
     report.text(MODEL_CAVEAT)
@@ -127,32 +137,49 @@ def write_report(folder: Path, tidy: pd.DataFrame, tables: dict[str, pd.DataFram
         f"bootstrap, {stats.N_RESAMPLES} resamples, each group resampled on its own.")
     report.heading("Files")
     report.bullets(["`effects.csv`, `summary.csv` (median and interval per variant)",
-                    "`tidy.parquet`, `runs.csv`, `provenance.json`, `figures/`"])
+                    "`tidy.parquet`, `runs.csv`, `provenance.json`, `figures/`",
+                    "`runs/`: every run's own record (`python -m sim`'s sweep folder)"])
+    sweep.report_failures(report, runs)
     return report.write()
 
 
-def run(settings: dict[str, Any] | None = None, *, out: Path | str | None = None,
-        n_jobs: int = -1) -> Path:
-    settings = {**EXPERIMENT, **(settings or {})}
-    folder = output_folder("ablation", out)
+def run(experiment: sweep.Experiment, out: Path | str | None = None) -> Path:
+    """Run the ablation's sweep into `out`/runs (default results/ablation-<time>),
+    analyse it, write the folder; returns the path of report.md."""
     started = time.perf_counter()
-    jobs = build_jobs(settings)
-    tidy = run_many(jobs, n_jobs, description=f"ablation: {len(jobs)} runs")
-    failed = tidy.attrs.get("failed", [])
+    settings = experiment.analysis
+    labels = experiment.labels()
+    if settings["reference"] not in labels.values():
+        raise sweep.UsageError(
+            f"analysis.reference={settings['reference']!r} ({experiment.where} or the command "
+            f"line) is not the label of a row the sweep runs; they are "
+            f"{', '.join(map(repr, labels.values())) or 'none (no points table)'}")
+    folder = sweep.output_folder("ablation", out)
+    runs = sweep.execute(experiment, folder / "runs")
+    tidy = variants(runs.tidy)
+    if settings["reference"] not in set(tidy["variant"]):
+        raise sweep.UsageError(
+            f"analysis.reference={settings['reference']!r} ({experiment.where}) is not the "
+            f"label of a completed variant; the variants run are "
+            f"{', '.join(map(repr, tidy['variant'].unique()))}")
     save_tables(folder, tidy)
     tables = analyse(tidy, settings)
     tables["effects"].to_csv(folder / "effects.csv", index=False)
     tables["summary"].to_csv(folder / "summary.csv", index=False)
-    path = write_report(folder, tidy, tables, settings, seconds=time.perf_counter() - started)
-    write_provenance(folder, "ablation", settings, seconds=time.perf_counter() - started,
-                     runs=len(jobs), failed=failed)
+    path = write_report(folder, tidy, tables, settings, seconds=time.perf_counter() - started,
+                        runs=runs)
+    write_provenance(folder, experiment, runs, seconds=time.perf_counter() - started)
     return path
 
 
 def main(argv: Sequence[str] | None = None) -> Path:
-    args = parse_args("ablation", __doc__.splitlines()[0], argv, EXPERIMENT["seeds"])
-    report = run(settings_from(args, EXPERIMENT, QUICK), out=args.out, n_jobs=args.jobs)
-    print(report.parent)
+    args = sweep.parse_args("ablation", __doc__.splitlines()[0], argv)
+    try:
+        experiment = sweep.prepare("ablation", args, required=SETTINGS)
+        report = run(experiment, args.out)
+    except (sweep.UsageError, sweep.ParameterError, sweep.SweepError) as err:
+        sweep.fail(err)
+    print(report)
     return report
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -63,12 +64,18 @@ def column_name(parameter: str) -> str:
     return f"param_{parameter}" if parameter in BY_NAME else parameter
 
 
-def collect(folder: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Tidy table (one row per run and week) and summary table (one row per run) of a sweep."""
+def collect(folder: str | Path, *, keep: Callable[[dict[str, Any]], bool] | None = None
+            ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Tidy table (one row per run and week) and summary table (one row per run) of a sweep.
+
+    `keep(record)` chooses which run records to gather (default: all under `folder`), as an
+    experiment keeps only the runs of its own sweep when the folder holds others too.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder} is not a folder")
-    runs = find_runs(folder)
+    runs = [(run_id, record) for run_id, record in find_runs(folder)
+            if keep is None or keep(record)]
     if not runs:
         raise FileNotFoundError(f"no run records ({SUMMARY}) under {folder}")
     swept = swept_parameters([record for _, record in runs])

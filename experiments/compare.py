@@ -1,12 +1,14 @@
 """compare: the seven partnership designs x 30 seeds, against the Impact Partnership.
 
-Writes figures (progress over time, final distributions, engagement by sector and dropouts,
-legitimacy and claims gap), `table.csv` (median and 95% bootstrap interval per design and
-metric), `effects.csv` (each baseline against the reference: difference of medians, Vargha-Delaney
-A, Cliff's delta, Mann-Whitney p with Holm's correction), `replications.csv` (Lorscheid's CV
-stability), the tidy table and `report.md`.
+The runs are configs/experiment/compare.yaml's sweep, run by `python -m sim` (experiments.sweep);
+its `analysis` block holds the settings below. Writes figures (progress over time, final
+distributions, engagement by sector and dropouts, legitimacy and claims gap), `table.csv`
+(median and 95% bootstrap interval per design and metric), `effects.csv` (each baseline against
+the reference: difference of medians, Vargha-Delaney A, Cliff's delta, Mann-Whitney p with
+Holm's correction), `replications.csv` (Lorscheid's CV stability), the tidy table and
+`report.md`, whose path it prints.
 
-    python -m experiments.compare [--seeds 30] [--out DIR] [--jobs -1] [--quick]
+    python -m experiments.compare [--out DIR] [--quick] [--jobs N] [--seeds N] [overrides...]
 """
 
 from __future__ import annotations
@@ -19,26 +21,12 @@ from typing import Any
 import pandas as pd
 
 from sim.metrics import BY_NAME, METRICS
-from sim.scenarios import designs as all_designs
 
-from . import plots, stats
+from . import plots, stats, sweep
 from .report import MODEL_CAVEAT, Report, fmt_ci, fmt_p, metric_title, save_tables, write_provenance
-from .runner import jobs_for, output_folder, parse_args, run_many, scenario_overrides, settings_from
 
-# The experiment's parameters; these move to configs/experiment/compare.yaml.
-EXPERIMENT: dict[str, Any] = {
-    "designs": None,  # None: every design in scenarios/
-    "reference": "impact_partnership",
-    "seeds": 30,
-    "steps": None,  # None: each scenario's own horizon
-    "headline_metrics": ["progress", "systems_change", "action_share", "trust", "engagement",
-                         "engaged_business", "dropouts", "legitimacy", "claims_gap"],
-    "band": 0.9,  # central share of runs shaded in time plots
-    "cv_tolerance": 0.01,  # Lorscheid et al. 2012 stability criterion
-    "alpha": 0.05,  # for the wording of the reading only
-    "bootstrap_seed": 0,
-}
-QUICK: dict[str, Any] = {"seeds": 3, "steps": 30}
+# The settings of configs/experiment/compare.yaml's analysis block.
+SETTINGS = ("reference", "headline_metrics", "band", "cv_tolerance", "alpha", "bootstrap_seed")
 
 
 def analyse(tidy: pd.DataFrame, settings: dict[str, Any]) -> dict[str, pd.DataFrame]:
@@ -149,7 +137,8 @@ def _wide(table: pd.DataFrame, metrics: Sequence[str], designs: Sequence[str]) -
 
 
 def write_report(folder: Path, tidy: pd.DataFrame, tables: dict[str, pd.DataFrame],
-                 settings: dict[str, Any], *, seconds: float, title: str) -> Path:
+                 settings: dict[str, Any], *, seconds: float, title: str,
+                 runs: sweep.Sweep | None = None) -> Path:
     finals = tables["finals"]
     designs = plots.ordered_designs(finals["design"].unique())
     n_seeds = int(finals.groupby("design").size().min())
@@ -214,38 +203,52 @@ def write_report(folder: Path, tidy: pd.DataFrame, tables: dict[str, pd.DataFram
                     "`replications.csv`: CV stability per design",
                     "`tidy.parquet`: one row per run and week; `runs.csv`: final week per run",
                     "`provenance.json`: settings, code version, packages, time taken",
-                    "`figures/`: each figure as PNG and SVG"])
+                    "`figures/`: each figure as PNG and SVG",
+                    "`runs/`: every run's own record (`python -m sim`'s sweep folder)"])
+    if runs is not None:
+        sweep.report_failures(report, runs)
     return report.write()
 
 
-def run(settings: dict[str, Any] | None = None, *, out: Path | str | None = None,
-        n_jobs: int = -1, name: str = "compare",
+def run(experiment: sweep.Experiment, out: Path | str | None = None, *, name: str = "compare",
         title: str = "Comparing partnership designs") -> Path:
-    """Run the comparison and write its folder; returns the path of report.md."""
-    settings = {**EXPERIMENT, **(settings or {})}
-    folder = output_folder(name, out)
+    """Run the comparison's sweep into `out`/runs (default results/<name>-<time>), analyse
+    it, write the folder; returns the path of report.md."""
     started = time.perf_counter()
-    designs = settings["designs"] or all_designs()
-    jobs = jobs_for(designs, settings["seeds"], **scenario_overrides(settings))
-    tidy = run_many(jobs, n_jobs, description=f"{name}: {len(jobs)} runs")
-    failed = tidy.attrs.get("failed", [])
+    settings = experiment.analysis
+    designs = experiment.varied().get("scenario", [])
+    if len(designs) < 2 or settings["reference"] not in designs:
+        raise sweep.UsageError(
+            f"analysis.reference={settings['reference']!r} ({experiment.where} or the command "
+            f"line) must be one of two or more designs the sweep runs; it runs "
+            f"{', '.join(designs) or 'one design'}")
+    folder = sweep.output_folder(name, out)
+    runs = sweep.execute(experiment, folder / "runs")
+    tidy = runs.tidy
+    if settings["reference"] not in set(tidy["design"]):
+        raise sweep.UsageError(f"analysis.reference={settings['reference']!r} "
+                               f"({experiment.where}) has no completed runs: the designs run "
+                               f"are {', '.join(sorted(set(tidy['design'])))}")
     save_tables(folder, tidy)
     tables = analyse(tidy, settings)
     tables["table"].to_csv(folder / "table.csv", index=False)
     tables["effects"].to_csv(folder / "effects.csv", index=False)
     tables["replications"].to_csv(folder / "replications.csv", index=False)
     path = write_report(folder, tidy, tables, settings,
-                        seconds=time.perf_counter() - started, title=title)
-    write_provenance(folder, name, settings, seconds=time.perf_counter() - started,
-                     runs=len(jobs), failed=failed)
+                        seconds=time.perf_counter() - started, title=title, runs=runs)
+    write_provenance(folder, experiment, runs, seconds=time.perf_counter() - started)
     return path
 
 
-def main(argv: Sequence[str] | None = None, *, name: str = "compare") -> Path:
-    args = parse_args(name, __doc__.splitlines()[0], argv, EXPERIMENT["seeds"])
-    report = run(settings_from(args, EXPERIMENT, QUICK), out=args.out, n_jobs=args.jobs,
-                 name=name)
-    print(report.parent)
+def main(argv: Sequence[str] | None = None, *, name: str = "compare",
+         title: str = "Comparing partnership designs") -> Path:
+    args = sweep.parse_args(name, __doc__.splitlines()[0], argv)
+    try:
+        experiment = sweep.prepare("compare", args, required=SETTINGS)
+        report = run(experiment, args.out, name=name, title=title)
+    except (sweep.UsageError, sweep.ParameterError, sweep.SweepError) as err:
+        sweep.fail(err)
+    print(report)
     return report
 
 

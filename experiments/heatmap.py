@@ -1,12 +1,14 @@
 """heatmap: two knobs on a grid (default orchestration x leadership_backing, 11 x 11) x 10 seeds.
 
-Writes a heatmap of median final progress with the region where most runs stall outlined,
-`cells.csv` (one row per grid cell), the tidy table and `report.md`.
+The grid is configs/experiment/heatmap.yaml's sweep; its `analysis` block names the two axes
+(`x`, `y`: two swept knobs). Writes a heatmap of median final progress with the region where
+most runs stall outlined, `cells.csv` (one row per grid cell), the tidy table and `report.md`,
+whose path it prints.
 
-Until a stall-diagnosis module exists, a run "stalls" when its final progress is below 0.2
-(`stall_below`), and a cell is outlined when more than half its runs stall (`stall_share`).
+Here a run "stalls" when its final progress is below 0.2 (`stall_below`), and a cell is
+outlined when more than half its runs stall (`stall_share`).
 
-    python -m experiments.heatmap [--seeds 10] [--out DIR] [--jobs -1] [--quick]
+    python -m experiments.heatmap [--out DIR] [--quick] [--jobs N] [--seeds N] [overrides...]
 """
 
 from __future__ import annotations
@@ -16,38 +18,32 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from sim.params import Params
 from sim.scenarios import resolve
 
-from . import plots, stats
+from . import plots, stats, sweep
 from .report import MODEL_CAVEAT, Report, md_table, save_tables, write_provenance
-from .runner import Job, output_folder, parse_args, run_many, scenario_overrides, settings_from
 
-# The experiment's parameters; these move to configs/experiment/heatmap.yaml.
-EXPERIMENT: dict[str, Any] = {
-    "scenario": "impact_partnership",  # every other knob stays at this design's value
-    "x": "orchestration",
-    "y": "leadership_backing",
-    "x_values": [round(v, 2) for v in np.linspace(0, 1, 11)],
-    "y_values": [round(v, 2) for v in np.linspace(0, 1, 11)],
-    "seeds": 10,
-    "steps": None,
-    "metric": "progress",
-    "stall_below": 0.2,  # provisional stall criterion on final progress
-    "stall_share": 0.5,  # a cell is marked when more than this share of its runs stall
-}
-QUICK: dict[str, Any] = {"seeds": 2, "steps": 30, "x_values": [0.0, 0.5, 1.0],
-                         "y_values": [0.0, 1.0]}
+# The settings of configs/experiment/heatmap.yaml's analysis block.
+SETTINGS = ("x", "y", "metric", "stall_below", "stall_share")
 
 
-def build_jobs(settings: dict[str, Any]) -> list[Job]:
-    scenario, x, y = settings["scenario"], settings["x"], settings["y"]
-    overrides = scenario_overrides(settings)
-    return [Job(scenario, resolve(scenario, **overrides, **{x: xv, y: yv}), seed, {x: xv, y: yv})
-            for xv in settings["x_values"] for yv in settings["y_values"]
-            for seed in range(settings["seeds"])]
+def check_axes(experiment: sweep.Experiment) -> None:
+    """The axes must be two different knobs the sweep varies."""
+    settings, varied = experiment.analysis, experiment.varied()
+    for axis in ("x", "y"):
+        knob = settings[axis]
+        if knob not in Params.knobs() or knob not in varied:
+            swept = [k for k in varied if k in Params.knobs()]
+            raise sweep.UsageError(
+                f"analysis.{axis}={knob!r} ({experiment.where} or the command line) is not a "
+                f"knob the sweep varies; it varies {', '.join(swept) or 'no knob'}. Sweep it "
+                f"(e.g. '{knob}=0,0.5,1') or name another")
+    if settings["x"] == settings["y"]:
+        raise sweep.UsageError(f"analysis.x and analysis.y are both {settings['x']!r}: name "
+                               "two knobs")
 
 
 def cells(tidy: pd.DataFrame, settings: dict[str, Any]) -> pd.DataFrame:
@@ -88,14 +84,15 @@ def _reading(table: pd.DataFrame, settings: dict[str, Any]) -> list[str]:
 
 
 def write_report(folder: Path, table: pd.DataFrame, settings: dict[str, Any], *,
-                 seconds: float, weeks: int) -> Path:
+                 seconds: float, weeks: int, design: str, runs: sweep.Sweep) -> Path:
     x, y, metric = settings["x"], settings["y"], settings["metric"]
-    ref = resolve(settings["scenario"])
+    ref = resolve(design)
+    seeds = int(table["runs"].min())
     report = Report(folder, f"Heatmap: {x} x {y}")
     report.text(
-        f"Design `{settings['scenario']}` with {x} and {y} varied on a "
-        f"{len(settings['x_values'])} x {len(settings['y_values'])} grid, "
-        f"{settings['seeds']} seeds per cell, {weeks} weeks ({int(table['runs'].sum())} runs, "
+        f"Design `{design}` with {x} and {y} varied on a "
+        f"{table[x].nunique()} x {table[y].nunique()} grid, "
+        f"{seeds} seeds per cell, {weeks} weeks ({int(table['runs'].sum())} runs, "
         f"{seconds:.0f} s). Every other knob keeps the design's value; the design itself sits "
         f"at {x}={getattr(ref, x):g}, {y}={getattr(ref, y):g}.")
     report.heading("Reading")
@@ -103,10 +100,9 @@ def write_report(folder: Path, table: pd.DataFrame, settings: dict[str, Any], *,
     report.text(MODEL_CAVEAT)
     report.heading("Figure")
     fig = plots.heatmap(table, x, y, f"median_{metric}", "stalled",
-                        title=f"Median final {metric} ({settings['seeds']} seeds per cell)",
+                        title=f"Median final {metric} ({seeds} seeds per cell)",
                         colorbar_label=f"median final {metric} (share, 0-1)",
-                        mark=(getattr(ref, x), getattr(ref, y),
-                              plots.label_of(settings["scenario"])))
+                        mark=(getattr(ref, x), getattr(ref, y), plots.label_of(design)))
     report.figure(fig, "heatmap", f"Median final {metric}; outlined: cells where most runs "
                   f"stall (final {metric} < {settings['stall_below']})")
     report.heading(f"Median final {metric} per cell")
@@ -116,32 +112,41 @@ def write_report(folder: Path, table: pd.DataFrame, settings: dict[str, Any], *,
     report.parts.append(md_table(grid, digits=2) + "\n")
     report.heading("Files")
     report.bullets(["`cells.csv`: one row per cell (median, quartiles, share stalled)",
-                    "`tidy.parquet`, `runs.csv`, `provenance.json`, `figures/`"])
+                    "`tidy.parquet`, `runs.csv`, `provenance.json`, `figures/`",
+                    "`runs/`: every run's own record (`python -m sim`'s sweep folder)"])
+    sweep.report_failures(report, runs)
     return report.write()
 
 
-def run(settings: dict[str, Any] | None = None, *, out: Path | str | None = None,
-        n_jobs: int = -1) -> Path:
-    settings = {**EXPERIMENT, **(settings or {})}
-    folder = output_folder("heatmap", out)
+def run(experiment: sweep.Experiment, out: Path | str | None = None) -> Path:
+    """Run the grid's sweep into `out`/runs (default results/heatmap-<time>),
+    analyse it, write the folder; returns the path of report.md."""
     started = time.perf_counter()
-    jobs = build_jobs(settings)
-    tidy = run_many(jobs, n_jobs, description=f"heatmap: {len(jobs)} runs")
-    failed = tidy.attrs.get("failed", [])
+    settings = experiment.analysis
+    check_axes(experiment)
+    folder = sweep.output_folder("heatmap", out)
+    runs = sweep.execute(experiment, folder / "runs")
+    tidy = runs.tidy
+    designs = sorted(tidy["design"].unique())
+    if len(designs) != 1:
+        raise sweep.UsageError(f"a heatmap varies one design; this sweep ran {designs}")
     save_tables(folder, tidy)
     table = cells(tidy, settings)
     table.to_csv(folder / "cells.csv", index=False)
     path = write_report(folder, table, settings, seconds=time.perf_counter() - started,
-                        weeks=int(tidy["week"].max()))
-    write_provenance(folder, "heatmap", settings, seconds=time.perf_counter() - started,
-                     runs=len(jobs), failed=failed)
+                        weeks=int(tidy["week"].max()), design=designs[0], runs=runs)
+    write_provenance(folder, experiment, runs, seconds=time.perf_counter() - started)
     return path
 
 
 def main(argv: Sequence[str] | None = None) -> Path:
-    args = parse_args("heatmap", __doc__.splitlines()[0], argv, EXPERIMENT["seeds"])
-    report = run(settings_from(args, EXPERIMENT, QUICK), out=args.out, n_jobs=args.jobs)
-    print(report.parent)
+    args = sweep.parse_args("heatmap", __doc__.splitlines()[0], argv)
+    try:
+        experiment = sweep.prepare("heatmap", args, required=SETTINGS)
+        report = run(experiment, args.out)
+    except (sweep.UsageError, sweep.ParameterError, sweep.SweepError) as err:
+        sweep.fail(err)
+    print(report)
     return report
 
 

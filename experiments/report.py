@@ -107,20 +107,33 @@ def _version(package: str) -> str | None:
         return None
 
 
-def write_provenance(folder: Path, name: str, settings: Mapping[str, Any], *,
-                     seconds: float, runs: int, failed: Sequence[Any] = ()) -> Path:
-    """provenance.json: what was run, with which code and packages, when, and how long."""
+def write_provenance(folder: Path, experiment: Any, sweeps: Any, *, seconds: float,
+                     extra: Mapping[str, Any] | None = None) -> Path:
+    """provenance.json: what was run, with which code and packages, when, and how long.
+
+    `experiment` is an `experiments.sweep.Experiment`, `sweeps` one `experiments.sweep.Sweep`
+    or several (every run has its own record, with its provenance, in its sweep folder).
+    """
+    sweeps = list(sweeps) if isinstance(sweeps, Sequence) else [sweeps]
     record = {
-        "experiment": name,
-        "settings": dict(settings),
-        "runs": runs,
-        "failed_runs": list(failed),
+        "experiment": experiment.name,
+        "file": experiment.where,
+        "settings": dict(experiment.analysis),
+        "overrides": list(experiment.overrides),
+        "launcher": experiment.launcher,
+        "sweep_folders": [str(s.folder) for s in sweeps],
+        "runs": sum(s.runs for s in sweeps),
+        "failed_runs": [{"run": r.run, "design": r.design, "seed": None if pd.isna(r.seed)
+                         else int(r.seed), "error": r.error}
+                        for s in sweeps for r in s.failed.itertuples()],
+        **dict(extra or {}),
         "seconds": round(seconds, 2),
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "git_commit": git_commit(),
         "python": platform.python_version(),
         "packages": {p: _version(p) for p in ("partnership-sim", "mesa", "numpy", "scipy",
-                                               "pandas", "matplotlib", "joblib", "SALib")},
+                                               "pandas", "matplotlib", "joblib", "SALib",
+                                               "hydra-core", "hydra-joblib-launcher")},
     }
     path = folder / "provenance.json"
     path.write_text(json.dumps(record, indent=2, default=str), encoding="utf-8")

@@ -1,16 +1,14 @@
-"""Run many (design, parameters, seed) jobs in parallel and gather one tidy table.
+"""Run many (design, parameters, seed) jobs in parallel, in memory, and gather one tidy table.
 
-`run_many` is the one place experiments turn jobs into data. It uses joblib on the cores of one
-machine and shows a tqdm progress bar. When the Hydra sweep machinery lands (`python -m sim -m`
-and `experiments.collect`), this function is the only thing to swap: its table has the same
-shape, one row per run and week.
-
-The small command-line helpers shared by every `python -m experiments.<name>` live here too.
+The experiments (compare, ablation, heatmap, sensitivity, size) do not use this: their runs are
+`python -m sim` sweeps of their config files (experiments.sweep), each run with its own record.
+`run_many` stays for what needs many runs' numbers in memory and no record on disk: the
+benchmarks' throughput measure and the tests that compare it with the command line. It uses
+joblib on the cores of one machine and shows a tqdm progress bar.
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import sys
 import traceback
@@ -140,26 +138,7 @@ def run_many(jobs: Sequence[Job], n_jobs: int = -1, *, progress: bool = True,
     return table
 
 
-# --- shared command line ------------------------------------------------------------------
-
-def parse_args(name: str, description: str, argv: Sequence[str] | None,
-               default_seeds: int) -> argparse.Namespace:
-    """`--seeds N --out DIR --jobs N --quick`, the same for every experiment."""
-    parser = argparse.ArgumentParser(prog=f"python -m experiments.{name}",
-                                     description=description)
-    parser.add_argument("--seeds", type=int, default=None,
-                        help=f"seeds (replications) per configuration (default {default_seeds})")
-    parser.add_argument("--out", type=Path, default=None,
-                        help=f"output folder (default results/{name}-<timestamp>)")
-    parser.add_argument("--jobs", type=int, default=-1,
-                        help="parallel worker processes (default -1: every core)")
-    parser.add_argument("--quick", action="store_true",
-                        help="a tiny, fast version for tests: few seeds, few weeks")
-    args = parser.parse_args(argv)
-    if args.seeds is not None and args.seeds < 1:
-        parser.error("--seeds must be at least 1")
-    return args
-
+# --- output folders (the calibration studies: experiments.ofat, experiments.replications) -----
 
 def output_folder(name: str, out: Path | str | None = None) -> Path:
     """`out`, or results/<name>-<timestamp>; created if missing."""
@@ -167,17 +146,3 @@ def output_folder(name: str, out: Path | str | None = None) -> Path:
     folder = Path(out) if out is not None else RESULTS / f"{name}-{stamp}"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-def settings_from(args: argparse.Namespace, experiment: Mapping[str, Any],
-                  quick: Mapping[str, Any]) -> dict[str, Any]:
-    """The experiment's settings, with the quick ones and `--seeds` on top."""
-    settings = {**experiment, **(quick if args.quick else {})}
-    if args.seeds is not None:
-        settings["seeds"] = args.seeds
-    return settings
-
-
-def scenario_overrides(settings: Mapping[str, Any]) -> dict[str, Any]:
-    """Keyword overrides every run of an experiment shares (only `steps` for now)."""
-    return {"steps": settings["steps"]} if settings.get("steps") else {}

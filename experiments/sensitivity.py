@@ -1,12 +1,16 @@
 """sensitivity: global sensitivity of final progress and systems change to the knobs and key
 constants (SALib): Morris screening over all of them, then Sobol on the most influential.
 
-Writes `morris.csv` and `sobol.csv` (indices with 95% confidence intervals), bar charts of both,
-the final values of every run and `report.md`. Each sample point is run with the same seeds
+Settings: configs/experiment/sensitivity.yaml's `analysis` block. Each stage's sample is
+written as a points table into the output folder (`points_morris.csv`, `points_sobol.csv`) and
+run as a sweep of `python -m sim` (`point` x `seed`; experiments.sweep). Writes `morris.csv` and
+`sobol.csv` (indices with 95% confidence intervals), bar charts of both, the final values of
+every run and `report.md`, whose path it prints. Each sample point is run with the same seeds
 (common random numbers) and its output is the mean over those seeds, so the indices describe
 the design's expected outcome rather than seed noise.
 
-    python -m experiments.sensitivity [--seeds 2] [--out DIR] [--jobs -1] [--quick]
+    python -m experiments.sensitivity [--out DIR] [--quick] [--jobs N] [--seeds N] [overrides...]
+    python -m experiments.sensitivity --write-points   # configs/experiment/sensitivity_morris.csv
 """
 
 from __future__ import annotations
@@ -25,39 +29,15 @@ from SALib.sample import sobol as sobol_sample
 
 from sim.metrics import BY_NAME
 from sim.params import Params
-from sim.scenarios import resolve
+from sim.run import ROOT
 
-from . import plots
+from . import plots, stats, sweep
 from .report import MODEL_CAVEAT, Report, md_table, write_provenance
-from .runner import Job, output_folder, parse_args, run_many, scenario_overrides, settings_from
 
-# The experiment's parameters; these move to configs/experiment/sensitivity.yaml.
-EXPERIMENT: dict[str, Any] = {
-    "scenario": "impact_partnership",  # factors not sampled keep this design's values
-    "metrics": ["progress", "systems_change"],
-    # factor: [low, high]. Knobs over their whole range; constants from about half to about
-    # 1.7 times their default (an assumption: none has a measured range yet).
-    "factors": {
-        **{knob: [0.0, 1.0] for knob in Params.knobs()},
-        "trust_gain": [0.01, 0.04],
-        "trust_loss_ratio": [1.5, 5.0],
-        "regeneration": [0.005, 0.02],
-        "talk_per_member": [0.015, 0.05],
-        "progress_rate": [0.015, 0.05],
-    },
-    "seeds": 2,  # replications per sample point, averaged
-    "steps": None,
-    "morris_trajectories": 20,
-    "morris_levels": 4,
-    "sobol_top": 4,  # factors passed from Morris to Sobol
-    "sobol_samples": 128,  # Saltelli base sample N (a power of 2); N * (k + 2) points
-    "num_resamples": 1000,  # bootstrap resamples for the confidence intervals
-    "sampling_seed": 0,
-}
-QUICK: dict[str, Any] = {"seeds": 1, "steps": 30, "morris_trajectories": 2, "sobol_top": 2,
-                         "sobol_samples": 4, "num_resamples": 100,
-                         "factors": {"orchestration": [0.0, 1.0], "curation": [0.0, 1.0],
-                                     "progress_rate": [0.015, 0.05]}}
+# The settings of configs/experiment/sensitivity.yaml's analysis block.
+SETTINGS = ("metrics", "factors", "morris_trajectories", "morris_levels", "sobol_top",
+            "sobol_samples", "num_resamples", "sampling_seed")
+MORRIS_POINTS = ROOT / "configs" / "experiment" / "sensitivity_morris.csv"
 
 
 def problem_of(factors: dict[str, Sequence[float]]) -> dict[str, Any]:
@@ -65,26 +45,57 @@ def problem_of(factors: dict[str, Sequence[float]]) -> dict[str, Any]:
             "bounds": [list(map(float, b)) for b in factors.values()]}
 
 
-def evaluate(points: np.ndarray, names: Sequence[str], stage: str, settings: dict[str, Any],
-             n_jobs: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run every sample point with every seed: (final values per run, mean per point)."""
-    scenario, overrides = settings["scenario"], scenario_overrides(settings)
-    jobs = [Job(scenario, resolve(scenario, **overrides,
-                                  **{n: float(v) for n, v in zip(names, row, strict=True)}),
-                seed, {"stage": stage, "point": i})
-            for i, row in enumerate(points) for seed in range(settings["seeds"])]
-    finals = run_many(jobs, n_jobs, final_only=True,
-                      description=f"sensitivity {stage}: {len(jobs)} runs")
-    means = finals.groupby("point")[settings["metrics"]].mean().sort_index()
-    return finals, means
-
-
-def morris(settings: dict[str, Any], n_jobs: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def morris_points(settings: dict[str, Any]) -> tuple[dict[str, Any], np.ndarray]:
+    """The Morris design of every factor: (SALib problem, one row per point)."""
     problem = problem_of(settings["factors"])
     points = morris_sample.sample(problem, settings["morris_trajectories"],
                                   num_levels=settings["morris_levels"],
                                   seed=settings["sampling_seed"])
-    finals, means = evaluate(points, problem["names"], "morris", settings, n_jobs)
+    return problem, points
+
+
+def sobol_points(settings: dict[str, Any], factors: Sequence[str]
+                 ) -> tuple[dict[str, Any], np.ndarray]:
+    """Saltelli's sample of `factors` for first- and total-order Sobol indices."""
+    problem = problem_of({f: settings["factors"][f] for f in factors})
+    points = sobol_sample.sample(problem, settings["sobol_samples"], calc_second_order=False,
+                                 seed=settings["sampling_seed"])
+    return problem, points
+
+
+def write_points(path: Path, names: Sequence[str], points: np.ndarray) -> Path:
+    """A sample as a points table (docs/experiments.md): one column per factor, one row per
+    point, every value written exactly (repr round-trips a float)."""
+    lines = [",".join(names)]
+    lines += [",".join(repr(float(v)) for v in row) for row in points]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def evaluate(experiment: sweep.Experiment, folder: Path, stage: str, names: Sequence[str],
+             points: np.ndarray) -> tuple[sweep.Sweep, pd.DataFrame, pd.DataFrame]:
+    """Run every point with every seed through python -m sim: (the sweep, final values per
+    run, mean per point in point order)."""
+    table = write_points(folder / f"points_{stage}.csv", names, points)
+    runs = sweep.execute(experiment, folder / "runs" / stage, stage=stage,
+                         extra=[f"points={table}", f"point=range(0,{len(points)})"])
+    finals = stats.final_week(runs.tidy).assign(stage=stage)
+    metrics = experiment.analysis["metrics"]
+    means = finals.groupby("point")[metrics].mean().sort_index()
+    missing = sorted(set(range(len(points))) - set(means.index))
+    if missing:
+        raise sweep.SweepError(
+            f"sensitivity {stage}: {len(missing)} of {len(points)} points have no completed "
+            f"run (point={', '.join(map(str, missing[:10]))}); the indices need every point. "
+            "Run again with the same --out to retry the failed runs")
+    return runs, finals, means
+
+
+def morris(experiment: sweep.Experiment, folder: Path
+           ) -> tuple[pd.DataFrame, pd.DataFrame, sweep.Sweep]:
+    settings = experiment.analysis
+    problem, points = morris_points(settings)
+    runs, finals, means = evaluate(experiment, folder, "morris", problem["names"], points)
     rows = []
     for metric in settings["metrics"]:
         result = morris_analyze.analyze(problem, points, means[metric].to_numpy(),
@@ -93,7 +104,7 @@ def morris(settings: dict[str, Any], n_jobs: int) -> tuple[pd.DataFrame, pd.Data
                                         seed=settings["sampling_seed"])
         frame = result.to_df().rename_axis("parameter").reset_index()
         rows.append(frame.assign(metric=metric))
-    return pd.concat(rows, ignore_index=True), finals
+    return pd.concat(rows, ignore_index=True), finals, runs
 
 
 def most_influential(indices: pd.DataFrame, k: int) -> list[str]:
@@ -105,12 +116,11 @@ def most_influential(indices: pd.DataFrame, k: int) -> list[str]:
     return list(ranking.index[:k])
 
 
-def sobol(settings: dict[str, Any], factors: Sequence[str],
-          n_jobs: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    problem = problem_of({f: settings["factors"][f] for f in factors})
-    points = sobol_sample.sample(problem, settings["sobol_samples"], calc_second_order=False,
-                                 seed=settings["sampling_seed"])
-    finals, means = evaluate(points, problem["names"], "sobol", settings, n_jobs)
+def sobol(experiment: sweep.Experiment, folder: Path, factors: Sequence[str]
+          ) -> tuple[pd.DataFrame, pd.DataFrame, sweep.Sweep]:
+    settings = experiment.analysis
+    problem, points = sobol_points(settings, factors)
+    runs, finals, means = evaluate(experiment, folder, "sobol", problem["names"], points)
     rows = []
     for metric in settings["metrics"]:
         total, first = sobol_analyze.analyze(problem, means[metric].to_numpy(),
@@ -119,7 +129,7 @@ def sobol(settings: dict[str, Any], factors: Sequence[str],
                                              seed=settings["sampling_seed"]).to_df()
         frame = total.join(first).rename_axis("parameter").reset_index()
         rows.append(frame.assign(metric=metric))
-    return pd.concat(rows, ignore_index=True), finals
+    return pd.concat(rows, ignore_index=True), finals, runs
 
 
 def _reading(morris_table: pd.DataFrame, sobol_table: pd.DataFrame,
@@ -150,17 +160,19 @@ def _reading(morris_table: pd.DataFrame, sobol_table: pd.DataFrame,
 
 def write_report(folder: Path, morris_table: pd.DataFrame, sobol_table: pd.DataFrame,
                  top: Sequence[str], settings: dict[str, Any], *, seconds: float,
-                 runs: int) -> Path:
+                 finals: pd.DataFrame, sweeps: Sequence[sweep.Sweep]) -> Path:
     report = Report(folder, "Global sensitivity: Morris screening, then Sobol")
     k = len(settings["factors"])
+    designs = ", ".join(f"`{d}`" for d in sorted(finals["design"].unique()))
+    seeds = int(finals.groupby(["stage", "point"]).size().max())
     report.text(
-        f"Design `{settings['scenario']}`; {k} factors screened with Morris "
+        f"Design {designs}; {k} factors screened with Morris "
         f"({settings['morris_trajectories']} trajectories, {settings['morris_levels']} levels, "
         f"{settings['morris_trajectories'] * (k + 1)} points), then the {len(top)} most "
         f"influential with Sobol (Saltelli N = {settings['sobol_samples']}, "
         f"{settings['sobol_samples'] * (len(top) + 2)} points, first and total order). "
-        f"Each point: mean of {settings['seeds']} seed(s), the same seeds everywhere. "
-        f"{runs} runs, {seconds:.0f} s.")
+        f"Each point: mean of {seeds} seed(s), the same seeds everywhere. "
+        f"{len(finals)} runs, {int(finals['week'].max())} weeks, {seconds:.0f} s.")
     report.heading("Reading")
     report.bullets(_reading(morris_table, sobol_table, top))
     report.text(MODEL_CAVEAT)
@@ -184,33 +196,61 @@ def write_report(folder: Path, morris_table: pd.DataFrame, sobol_table: pd.DataF
     report.heading("Files")
     report.bullets(["`morris.csv`, `sobol.csv`: indices with confidence half-widths",
                     "`runs.csv`: final values of every run (stage, point, seed, factors)",
-                    "`provenance.json`, `figures/`"])
+                    "`points_morris.csv`, `points_sobol.csv`: the samples, as points tables",
+                    "`provenance.json`, `figures/`",
+                    "`runs/morris/`, `runs/sobol/`: every run's own record"])
+    for runs in sweeps:
+        sweep.report_failures(report, runs)
     return report.write()
 
 
-def run(settings: dict[str, Any] | None = None, *, out: Path | str | None = None,
-        n_jobs: int = -1) -> Path:
-    settings = {**EXPERIMENT, **(settings or {})}
-    folder = output_folder("sensitivity", out)
+def run(experiment: sweep.Experiment, out: Path | str | None = None) -> Path:
+    """Run both stages' sweeps into `out`/runs (default results/sensitivity-<time>),
+    analyse them, write the folder; returns the path of report.md."""
     started = time.perf_counter()
-    morris_table, morris_runs = morris(settings, n_jobs)
+    settings = experiment.analysis
+    unknown = [f for f in settings["factors"] if f not in Params.names()]
+    if unknown:
+        raise sweep.UsageError(f"analysis.factors ({experiment.where}) names {unknown[0]!r}, "
+                               "which is not a parameter (configs/config.yaml lists them)")
+    folder = sweep.output_folder("sensitivity", out)
+    morris_table, morris_runs, morris_sweep = morris(experiment, folder)
     top = most_influential(morris_table, settings["sobol_top"])
-    sobol_table, sobol_runs = sobol(settings, top, n_jobs)
+    sobol_table, sobol_runs, sobol_sweep = sobol(experiment, folder, top)
     morris_table.to_csv(folder / "morris.csv", index=False)
     sobol_table.to_csv(folder / "sobol.csv", index=False)
-    runs = pd.concat([morris_runs, sobol_runs], ignore_index=True)
-    runs.to_csv(folder / "runs.csv", index=False)
+    finals = pd.concat([morris_runs, sobol_runs], ignore_index=True)
+    finals.to_csv(folder / "runs.csv", index=False)
+    sweeps = [morris_sweep, sobol_sweep]
     path = write_report(folder, morris_table, sobol_table, top, settings,
-                        seconds=time.perf_counter() - started, runs=len(runs))
-    write_provenance(folder, "sensitivity", settings, seconds=time.perf_counter() - started,
-                     runs=len(runs))
+                        seconds=time.perf_counter() - started, finals=finals, sweeps=sweeps)
+    write_provenance(folder, experiment, sweeps, seconds=time.perf_counter() - started,
+                     extra={"sobol_factors": list(top)})
     return path
 
 
+def write_default_points(args: Any) -> Path:
+    """configs/experiment/sensitivity_morris.csv: the Morris sample of the experiment file's
+    own analysis settings, which `python -m sim +experiment=sensitivity` runs."""
+    experiment = sweep.prepare("sensitivity", args, required=SETTINGS, check=False)
+    problem, points = morris_points(experiment.analysis)
+    return write_points(MORRIS_POINTS, problem["names"], points)
+
+
 def main(argv: Sequence[str] | None = None) -> Path:
-    args = parse_args("sensitivity", __doc__.splitlines()[0], argv, EXPERIMENT["seeds"])
-    report = run(settings_from(args, EXPERIMENT, QUICK), out=args.out, n_jobs=args.jobs)
-    print(report.parent)
+    args = sweep.parse_args("sensitivity", __doc__.splitlines()[0], argv, extra=(
+        ("--write-points", "write configs/experiment/sensitivity_morris.csv (the Morris "
+                           "sample python -m sim +experiment=sensitivity runs) and stop"),))
+    try:
+        if args.write_points:
+            path = write_default_points(args)
+            print(path)
+            return path
+        experiment = sweep.prepare("sensitivity", args, required=SETTINGS)
+        report = run(experiment, args.out)
+    except (sweep.UsageError, sweep.ParameterError, sweep.SweepError) as err:
+        sweep.fail(err)
+    print(report)
     return report
 
 

@@ -1,10 +1,13 @@
 """size: progress per member against partnership size, with and without orchestration.
 
-The Impact Partnership's four starting member counts are multiplied by 1..6 (13 to 78
-organisations), each size run with orchestration 0 and 0.9. Writes a size plot (final progress
-per starting member, and final progress), `sizes.csv`, the tidy table and `report.md`.
+The sizes are the rows of configs/experiment/size.csv, a points table of starting member
+counts (the Impact Partnership's four counts multiplied by 1..6, 13 to 78 organisations), run
+by configs/experiment/size.yaml's sweep with orchestration 0 and 0.9 (`analysis.knob`: the
+knob compared, lowest swept value against highest). Writes a size plot (final progress per
+starting member, and final progress), `sizes.csv`, the tidy table and `report.md`, whose path
+it prints.
 
-    python -m experiments.size [--seeds 30] [--out DIR] [--jobs -1] [--quick]
+    python -m experiments.size [--out DIR] [--quick] [--jobs N] [--seeds N] [overrides...]
 """
 
 from __future__ import annotations
@@ -16,41 +19,27 @@ from typing import Any
 
 import pandas as pd
 
-from sim.scenarios import resolve
+from sim.sectors import SECTORS
 
-from . import plots, stats
+from . import plots, stats, sweep
+from .collect import column_name
 from .report import MODEL_CAVEAT, Report, fmt_ci, fmt_p, save_tables, write_provenance
-from .runner import Job, output_folder, parse_args, run_many, scenario_overrides, settings_from
 
-SECTOR_COUNTS = ("members_government", "members_business", "members_civil_society",
-                 "members_citizens")
+SECTOR_COUNTS = tuple(f"members_{sector}" for sector in SECTORS)
 
-# The experiment's parameters; these move to configs/experiment/size.yaml.
-EXPERIMENT: dict[str, Any] = {
-    "scenario": "impact_partnership",
-    "scales": [1, 2, 3, 4, 5, 6],  # multipliers of the design's four starting member counts
-    "orchestration": [0.0, 0.9],
-    "seeds": 30,
-    "steps": None,
-    "bootstrap_seed": 0,
-    "alpha": 0.05,
-}
-QUICK: dict[str, Any] = {"seeds": 2, "steps": 30, "scales": [1, 2]}
+# The settings of configs/experiment/size.yaml's analysis block.
+SETTINGS = ("knob", "bootstrap_seed", "alpha")
 
 
-def build_jobs(settings: dict[str, Any]) -> list[Job]:
-    scenario, overrides = settings["scenario"], scenario_overrides(settings)
-    base = resolve(scenario)
-    jobs = []
-    for scale in settings["scales"]:
-        counts = {name: getattr(base, name) * scale for name in SECTOR_COUNTS}
-        for level in settings["orchestration"]:
-            params = resolve(scenario, **overrides, **counts, orchestration=level)
-            jobs.extend(Job(scenario, params, seed, {"scale": scale,
-                                                     "start_members": sum(counts.values()),
-                                                     "orchestration": level})
-                        for seed in range(settings["seeds"]))
-    return jobs
+def with_sizes(tidy: pd.DataFrame) -> pd.DataFrame:
+    """The tidy table with `start_members`: each run's starting members, summed over sectors
+    (the runs' member-count columns, `param_members_<sector>`: set by the points table)."""
+    columns = [column_name(c) for c in SECTOR_COUNTS]
+    missing = [c for c in columns if c not in tidy]
+    if missing:
+        raise sweep.UsageError(f"the size runs do not vary {', '.join(missing)}: their points "
+                               "table (configs/experiment/size.csv) sets the member counts")
+    return tidy.assign(start_members=tidy[columns].sum(axis=1).astype(int))
 
 
 def finals_of(tidy: pd.DataFrame) -> pd.DataFrame:
@@ -58,46 +47,54 @@ def finals_of(tidy: pd.DataFrame) -> pd.DataFrame:
     return finals.assign(progress_per_member=finals["progress"] / finals["start_members"])
 
 
+def levels_of(finals: pd.DataFrame, knob: str) -> tuple[float, float]:
+    """The lowest and highest value of the compared knob in the runs."""
+    return float(finals[knob].min()), float(finals[knob].max())
+
+
 def size_table(finals: pd.DataFrame, settings: dict[str, Any]) -> pd.DataFrame:
-    """Per size and orchestration level: medians with intervals; per size: the effect of
-    orchestration (highest level against lowest) on progress."""
+    """Per size and level of the knob: medians with intervals (columns `progress_at<level>`,
+    `progress_per_member_at<level>`, each with `_low` and `_high`); per size: the effect of the
+    knob (highest level against lowest) on progress (`A`, `p`, `p_holm`)."""
+    knob = settings["knob"]
     rows = []
-    low, high = min(settings["orchestration"]), max(settings["orchestration"])
+    low, high = levels_of(finals, knob)
     for members, runs in finals.groupby("start_members"):
         row: dict[str, Any] = {"start_members": members}
-        for level, part in runs.groupby("orchestration"):
+        for level, part in runs.groupby(knob):
             for column in ("progress", "progress_per_member"):
                 m, lo, hi = stats.median_ci(part[column], seed=settings["bootstrap_seed"])
-                row.update({f"{column}_o{level:g}": m, f"{column}_o{level:g}_low": lo,
-                            f"{column}_o{level:g}_high": hi})
-        with_o = runs.loc[runs["orchestration"] == high, "progress"]
-        without = runs.loc[runs["orchestration"] == low, "progress"]
-        row["A_orchestration"] = stats.vargha_delaney_a(with_o, without)
-        row["p"] = stats.mann_whitney(with_o, without)
+                row.update({f"{column}_at{level:g}": m, f"{column}_at{level:g}_low": lo,
+                            f"{column}_at{level:g}_high": hi})
+        with_knob = runs.loc[runs[knob] == high, "progress"]
+        without = runs.loc[runs[knob] == low, "progress"]
+        row["A"] = stats.vargha_delaney_a(with_knob, without)
+        row["p"] = stats.mann_whitney(with_knob, without)
         rows.append(row)
     table = pd.DataFrame(rows)
     table["p_holm"] = stats.holm(table["p"])
     return table
 
 
-def _reading(table: pd.DataFrame, settings: dict[str, Any]) -> list[str]:
-    low, high = min(settings["orchestration"]), max(settings["orchestration"])
+def _reading(table: pd.DataFrame, finals: pd.DataFrame, settings: dict[str, Any]) -> list[str]:
+    knob = settings["knob"]
+    name = knob.replace("_", " ")
+    low, high = levels_of(finals, knob)
     first, last = table.iloc[0], table.iloc[-1]
     lines = []
     for level in (low, high):
-        col = f"progress_o{level:g}"
+        col = f"progress_at{level:g}"
         lines.append(
-            f"Orchestration {level:g}: median final progress {first[col]:.2f} with "
+            f"{name.capitalize()} {level:g}: median final progress {first[col]:.2f} with "
             f"{int(first['start_members'])} members, {last[col]:.2f} with "
             f"{int(last['start_members'])}; per member "
-            f"{first[f'progress_per_member_o{level:g}']:.4f} -> "
-            f"{last[f'progress_per_member_o{level:g}']:.4f}.")
-    gap = table[f"progress_o{high:g}"] - table[f"progress_o{low:g}"]
+            f"{first[f'progress_per_member_at{level:g}']:.4f} -> "
+            f"{last[f'progress_per_member_at{level:g}']:.4f}.")
+    gap = table[f"progress_at{high:g}"] - table[f"progress_at{low:g}"]
     lines.append(
-        f"The gap in median final progress that orchestration {high:g} makes goes from "
+        f"The gap in median final progress that {name} {high:g} makes goes from "
         f"{gap.iloc[0]:+.2f} at the smallest size to {gap.iloc[-1]:+.2f} at the largest "
-        f"(A from {table['A_orchestration'].iloc[0]:.2f} to "
-        f"{table['A_orchestration'].iloc[-1]:.2f}; "
+        f"(A from {table['A'].iloc[0]:.2f} to {table['A'].iloc[-1]:.2f}; "
         f"{int((table['p_holm'] < settings['alpha']).sum())} of {len(table)} sizes differ at "
         f"Holm-adjusted p < {settings['alpha']}).")
     lines.append("Progress is a share of the problem solved by the whole partnership, so "
@@ -107,64 +104,80 @@ def _reading(table: pd.DataFrame, settings: dict[str, Any]) -> list[str]:
 
 
 def write_report(folder: Path, finals: pd.DataFrame, table: pd.DataFrame,
-                 settings: dict[str, Any], *, seconds: float, weeks: int) -> Path:
-    report = Report(folder, "Partnership size, with and without orchestration")
+                 settings: dict[str, Any], *, seconds: float, weeks: int,
+                 runs: sweep.Sweep) -> Path:
+    knob = settings["knob"]
+    name = knob.replace("_", " ")
+    low, high = levels_of(finals, knob)
+    designs = ", ".join(f"`{d}`" for d in sorted(finals["design"].unique()))
+    seeds = int(finals.groupby(["start_members", knob]).size().min())
+    report = Report(folder, f"Partnership size, with and without {name}")
     report.text(
-        f"Design `{settings['scenario']}` with its four starting member counts multiplied by "
-        f"{', '.join(map(str, settings['scales']))}; orchestration "
-        f"{' and '.join(f'{v:g}' for v in settings['orchestration'])}; {settings['seeds']} seeds, "
+        f"Design {designs} starting with "
+        f"{', '.join(str(int(m)) for m in sorted(finals['start_members'].unique()))} members "
+        f"(the rows of the points table); {name} "
+        f"{' and '.join(f'{v:g}' for v in sorted(finals[knob].unique()))}; {seeds} seeds, "
         f"{weeks} weeks ({len(finals)} runs, {seconds:.0f} s). The partnership recruits up to "
         "its starting size.")
     report.heading("Reading")
-    report.bullets(_reading(table, settings))
+    report.bullets(_reading(table, finals, settings))
     report.text(MODEL_CAVEAT)
     report.heading("Figure")
-    report.figure(plots.size_plot(finals), "size",
+    report.figure(plots.size_plot(finals, hue=knob), "size",
                   "Final progress per starting member and final progress against size "
                   "(median and 90% band of runs)")
     report.heading("Table")
-    low, high = min(settings["orchestration"]), max(settings["orchestration"])
     shown = {"members": table["start_members"]}
     for level in (low, high):
-        shown[f"progress, orchestration {level:g} [95% CI]"] = [
-            fmt_ci(r[f"progress_o{level:g}"], r[f"progress_o{level:g}_low"],
-                   r[f"progress_o{level:g}_high"], 2) for _, r in table.iterrows()]
-        shown[f"per member, orchestration {level:g}"] = table[f"progress_per_member_o{level:g}"]
-    shown[f"A ({high:g} vs {low:g})"] = table["A_orchestration"]
+        shown[f"progress, {name} {level:g} [95% CI]"] = [
+            fmt_ci(r[f"progress_at{level:g}"], r[f"progress_at{level:g}_low"],
+                   r[f"progress_at{level:g}_high"], 2) for _, r in table.iterrows()]
+        shown[f"per member, {name} {level:g}"] = table[f"progress_per_member_at{level:g}"]
+    shown[f"A ({high:g} vs {low:g})"] = table["A"]
     shown["p (Holm)"] = table["p_holm"].map(fmt_p)
     report.table(pd.DataFrame(shown), digits=4)
-    report.text("A: the chance that a run with orchestration ends with more progress than one "
-                f"without, at the same size. p: two-sided Mann-Whitney, Holm over the "
+    report.text(f"A: the chance that a run with {name} {high:g} ends with more progress than "
+                f"one with {low:g}, at the same size. p: two-sided Mann-Whitney, Holm over the "
                 f"{len(table)} sizes.")
     report.heading("Files")
     report.bullets(["`sizes.csv`: the table above with every interval",
-                    "`tidy.parquet`, `runs.csv`, `provenance.json`, `figures/`"])
+                    "`tidy.parquet`, `runs.csv`, `provenance.json`, `figures/`",
+                    "`runs/`: every run's own record (`python -m sim`'s sweep folder)"])
+    sweep.report_failures(report, runs)
     return report.write()
 
 
-def run(settings: dict[str, Any] | None = None, *, out: Path | str | None = None,
-        n_jobs: int = -1) -> Path:
-    settings = {**EXPERIMENT, **(settings or {})}
-    folder = output_folder("size", out)
+def run(experiment: sweep.Experiment, out: Path | str | None = None) -> Path:
+    """Run the sizes' sweep into `out`/runs (default results/size-<time>),
+    analyse it, write the folder; returns the path of report.md."""
     started = time.perf_counter()
-    jobs = build_jobs(settings)
-    tidy = run_many(jobs, n_jobs, description=f"size: {len(jobs)} runs")
-    failed = tidy.attrs.get("failed", [])
+    settings = experiment.analysis
+    knob = settings["knob"]
+    if knob not in experiment.varied():
+        raise sweep.UsageError(f"analysis.knob={knob!r} ({experiment.where} or the command "
+                               f"line) is not a knob the sweep varies: sweep it, e.g. "
+                               f"'{knob}=0,0.9'")
+    folder = sweep.output_folder("size", out)
+    runs = sweep.execute(experiment, folder / "runs")
+    tidy = with_sizes(runs.tidy)
     save_tables(folder, tidy)
     finals = finals_of(tidy)
     table = size_table(finals, settings)
     table.to_csv(folder / "sizes.csv", index=False)
     path = write_report(folder, finals, table, settings, seconds=time.perf_counter() - started,
-                        weeks=int(tidy["week"].max()))
-    write_provenance(folder, "size", settings, seconds=time.perf_counter() - started,
-                     runs=len(jobs), failed=failed)
+                        weeks=int(tidy["week"].max()), runs=runs)
+    write_provenance(folder, experiment, runs, seconds=time.perf_counter() - started)
     return path
 
 
 def main(argv: Sequence[str] | None = None) -> Path:
-    args = parse_args("size", __doc__.splitlines()[0], argv, EXPERIMENT["seeds"])
-    report = run(settings_from(args, EXPERIMENT, QUICK), out=args.out, n_jobs=args.jobs)
-    print(report.parent)
+    args = sweep.parse_args("size", __doc__.splitlines()[0], argv)
+    try:
+        experiment = sweep.prepare("size", args, required=SETTINGS)
+        report = run(experiment, args.out)
+    except (sweep.UsageError, sweep.ParameterError, sweep.SweepError) as err:
+        sweep.fail(err)
+    print(report)
     return report
 
 

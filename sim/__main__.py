@@ -2,8 +2,9 @@
 
     python -m sim scenario=<design> seed=3 transparency=0.9
     python -m sim -m scenario=<design>,<design> 'seed=range(0,3)' orchestration=0,0.5
+    python -m sim -m points=my_points.csv 'point=range(0,20)'   # rows of a CSV (sim.points)
 
-(designs: the files in scenarios/; README.md has worked examples)
+(designs: the files in scenarios/; README.md and docs/experiments.md have worked examples)
 
 A thin wrapper around `sim.run.run_one`: it resolves the parameters (configs/config.yaml, whose
 keys are the fields of `sim.params.Params`), runs, and writes the run's record with
@@ -12,8 +13,8 @@ and the others go on; a run whose folder already holds a completed record of the
 configuration is skipped, so re-running a sweep into the same `hydra.sweep.dir` resumes it.
 
 For tests, `SIM_INJECT_FAILURE` makes chosen runs raise: `key=value` conditions joined by `,`
-(all must hold), alternatives joined by `;`, or a config-hash prefix; e.g. `seed=1` or
-`scenario=<design>,seed=0`.
+(all must hold; a points row's values count, `label` too), alternatives joined by `;`, or a
+config-hash prefix; e.g. `seed=1` or `scenario=<design>,seed=0`.
 """
 
 from __future__ import annotations
@@ -29,14 +30,14 @@ from pathlib import Path
 from typing import Any
 
 import hydra
-from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.plugins.sweeper import Sweeper
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from sim import output
-from sim.cli_checks import CONFIG_DIR, UsageError, check_argv
+from sim import output, points
+from sim.cli_checks import CONFIG_DIR, EXPERIMENT_BLOCKS, UsageError, check_argv
 from sim.params import ParameterError, Params, check_seed
 from sim.run import config_dict, config_hash, run_one
 from sim.scenarios import resolve
@@ -62,17 +63,23 @@ def main(cfg: DictConfig) -> None:
     label = hc.job.override_dirname or "defaults"
     started = time.perf_counter()
     params: Params | None = None
+    scenario = cfg.get("scenario")
     try:
+        row = point_row(cfg)
+        parameters.update(row)  # a point's values are this run's swept parameters
+        scenario = row.get("scenario", scenario)
         params, seed = params_of(cfg)
         if sweep and output.is_done(folder, config_hash=config_hash(params), seed=seed):
             _progress(hc, label, "already done, skipped")
             return
-        inject_failure(cfg, config_hash(params))
-        result = run_one(params, seed, design=cfg.scenario)
+        if os.environ.get(INJECT_ENV):
+            inject_failure({**OmegaConf.to_container(cfg, resolve=True), **row},
+                           config_hash(params))
+        result = run_one(params, seed, design=scenario)
     except Exception as err:
         with contextlib.suppress(OSError):  # a full disk: the error below still says what failed
             output.write_failure(
-                folder, scenario=cfg.get("scenario"), seed=cfg.get("seed"),
+                folder, scenario=scenario, seed=cfg.get("seed"),
                 overrides=overrides, parameters=parameters, error=err,
                 trace=traceback.format_exc(), config=config_dict(params) if params else None,
                 config_hash=config_hash(params) if params else None)
@@ -87,8 +94,8 @@ def main(cfg: DictConfig) -> None:
             sys.exit(1)
         raise
     try:
-        paths = output.write_run(folder, result, scenario=cfg.scenario, overrides=overrides,
-                                 parameters=parameters)
+        paths = output.write_run(folder, result, scenario=scenario, overrides=overrides,
+                                 parameters=parameters, quicklook=cfg.get("quicklook", True))
     except OSError as err:  # a full disk, a folder taken away: nothing half-written is left
         message = f"cannot write the run's results to {folder}: {err.strerror or err}"
         if sweep:
@@ -105,10 +112,32 @@ def main(cfg: DictConfig) -> None:
 
 
 def params_of(cfg: DictConfig) -> tuple[Params, int]:
-    """The validated parameters and seed of a composed config (null = the scenario's value)."""
+    """The validated parameters and seed of a composed config (null = the scenario's value).
+
+    A row of a points table (`points`, `point`) is applied on top; the experiment blocks
+    (`analysis`, `quick`) are for python -m experiments.<name> and are ignored here.
+    """
     values = OmegaConf.to_container(cfg, resolve=True)
-    scenario, seed = values.pop("scenario"), check_seed(values.pop("seed"))
+    for key in (*EXPERIMENT_BLOCKS, "points", "point", "quicklook"):
+        values.pop(key, None)
+    row = point_row(cfg)
+    row.pop(points.LABEL, None)
+    scenario = row.pop("scenario", values.pop("scenario"))
+    seed = check_seed(values.pop("seed"))
+    values.update(row)
     return resolve(scenario, **{k: v for k, v in values.items() if v is not None}), seed
+
+
+def point_row(cfg: DictConfig) -> dict[str, Any]:
+    """The values of the run's row of its points table ({} without one); `label` included."""
+    path, point = cfg.get("points"), cfg.get("point")
+    if path is None and point is None:
+        return {}
+    if path is None or point is None:
+        raise ParameterError(f"points={path!r} and point={point!r}: give both, a CSV file and "
+                             "the row of it to run")
+    table = points.read(path, "the run's config")
+    return table.values(table.check_index(point, "the run's config"))
 
 
 def parsed_overrides(overrides: list[str]) -> dict[str, Any]:
@@ -117,8 +146,10 @@ def parsed_overrides(overrides: list[str]) -> dict[str, Any]:
     return {o.key_or_group: o.value() for o in parsed if not o.is_delete()}
 
 
-def inject_failure(cfg: DictConfig, chash: str) -> None:
-    """Raise if SIM_INJECT_FAILURE selects this run (a test hook; see the module docstring)."""
+def inject_failure(cfg: dict[str, Any], chash: str) -> None:
+    """Raise if SIM_INJECT_FAILURE selects this run (a test hook; see the module docstring).
+
+    `cfg` is the run's settings, a points row's values included."""
     spec = os.environ.get(INJECT_ENV, "").strip()
     for alternative in filter(None, (a.strip() for a in spec.split(";"))):
         conditions = [c.strip() for c in alternative.split(",") if c.strip()]
@@ -126,7 +157,7 @@ def inject_failure(cfg: DictConfig, chash: str) -> None:
             raise RuntimeError(f"failure injected by {INJECT_ENV}={spec!r}")
 
 
-def _holds(condition: str, cfg: DictConfig, chash: str) -> bool:
+def _holds(condition: str, cfg: dict[str, Any], chash: str) -> bool:
     if "=" not in condition:
         return len(condition) >= 6 and chash.startswith(condition)
     key, value = condition.split("=", 1)
@@ -135,25 +166,8 @@ def _holds(condition: str, cfg: DictConfig, chash: str) -> bool:
 
 def _progress(hc: Any, label: str, status: str) -> None:
     """One line per finished run of a sweep: how many of the sweep's runs have a record."""
-    sweep_dir = Path(hc.sweep.dir)
-    done = sum(1 for _ in sweep_dir.rglob(output.SUMMARY))
-    total = _sweep_size(sweep_dir)
+    done, total = output.sweep_progress(Path(hc.sweep.dir))
     print(f"[{done}/{total or '?'}] {label}: {status}", flush=True)
-
-
-def _sweep_size(sweep_dir: Path) -> int | None:
-    """Number of runs in a basic-sweeper sweep, from the multirun.yaml Hydra saves first."""
-    try:
-        conf = OmegaConf.load(sweep_dir / "multirun.yaml").hydra
-        if not str(conf.sweeper._target_).endswith("BasicSweeper"):
-            return None
-        params = conf.sweeper.get("params")
-        args = [f"{k}={v}" for k, v in (params or {}).items()] + list(conf.overrides.task)
-        batches = BasicSweeper.split_arguments(OverridesParser.create().parse_overrides(args),
-                                               None)
-        return len(batches[0])
-    except Exception:  # progress is a courtesy: never fail a run over it
-        return None
 
 
 def local_ray_on_loopback(argv: list[str]) -> None:
@@ -171,6 +185,30 @@ def local_ray_on_loopback(argv: list[str]) -> None:
         os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
 
 
+def compose_first_job_only() -> None:
+    """Let Hydra's sweeper compose only the first job of each batch before launching it.
+
+    BasicSweeper composes the config of every job of a batch in this process before handing
+    the batch to the launcher (`Sweeper.validate_batch_is_legal`), and the launcher composes
+    each again where the job runs. That check takes about 0.1 s a job, one job after another
+    while every core waits: 20 s before the first run of a 210-run sweep starts, two minutes
+    for a Sobol sample. `check_argv` has already checked every key and value of every job; the
+    first job's composition still catches what it cannot see (a bad hydra.* setting). Hydra's
+    own comment there says the check "can potentially allow disabling from the config"; it
+    does not in 1.3, hence this wrapper. It is set on the base class, `Sweeper`: Hydra's
+    plugin scan executes the module defining BasicSweeper again, making a new class.
+    """
+    if getattr(Sweeper.validate_batch_is_legal, "first_job_only", False):
+        return
+    check_all = Sweeper.validate_batch_is_legal
+
+    def check_first(self: Sweeper, batch: Any) -> None:
+        check_all(self, batch[:1])
+
+    check_first.first_job_only = True  # type: ignore[attr-defined]
+    Sweeper.validate_batch_is_legal = check_first  # type: ignore[method-assign]
+
+
 def cli() -> None:
     """Check the command line, then hand it to Hydra."""
     try:
@@ -179,6 +217,7 @@ def cli() -> None:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)
     local_ray_on_loopback(sys.argv[1:])
+    compose_first_job_only()
     main()
 
 

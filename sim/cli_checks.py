@@ -2,8 +2,8 @@
 
 Hydra's own errors for an unknown key or a bad value arrive late (after a run folder exists)
 and wordy (a traceback). `check_argv` reads the overrides as Hydra will, with Hydra's parser,
-and refuses an unknown key (suggesting close names), a value out of range or an unknown
-scenario or experiment. The same module generates the parameter block of
+and refuses an unknown key (suggesting close names), a value out of range, an unknown
+scenario or experiment, or a bad row of a points table. The same module generates the parameter block of
 `configs/config.yaml` from `sim.params.Params`, so the two cannot drift apart:
 `python -m sim.cli_checks --write-config` rewrites it, and a test checks it.
 """
@@ -27,7 +27,7 @@ from hydra.core.override_parser.types import Glob, RangeSweep
 from hydra.errors import HydraException
 from omegaconf import OmegaConf
 
-from . import datafile, scenarios
+from . import datafile, points, scenarios
 from .params import ParameterError, Params, check_seed, describe, shown
 from .params import _check as check_field  # Params.build's own field check: the same messages
 from .sectors import SECTORS
@@ -35,7 +35,12 @@ from .sectors import SECTORS
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = ROOT / "configs"
 CONFIG_FILE = CONFIG_DIR / "config.yaml"
-RUN_KEYS = ("scenario", "seed")  # keys of a run that are not parameters
+# Keys of a run that are not parameters: the design, the seed, a row of a points table
+# (sim.points) and whether to draw the run's quicklook.png.
+RUN_KEYS = ("scenario", "seed", "points", "point", "quicklook")
+# Blocks of an experiment file that python -m experiments.<name> reads and python -m sim
+# ignores: the analysis settings and what --quick changes.
+EXPERIMENT_BLOCKS = ("analysis", "quick")
 BEGIN = "# --- parameters: generated from sim.params.Params by " \
         "`python -m sim.cli_checks --write-config` ---"
 END = "# --- end of generated parameters ---"
@@ -47,6 +52,12 @@ class UsageError(ValueError):
 
 def allowed_keys() -> list[str]:
     return [*RUN_KEYS, *Params.names()]
+
+
+def experiment_block(key: str) -> str | None:
+    """The experiment block (`analysis`, `quick`) that `key` sets, as in analysis.band=0.8."""
+    head = key.split(".", 1)[0]
+    return head if head in EXPERIMENT_BLOCKS else None
 
 
 def config_groups() -> dict[str, list[str]]:
@@ -62,7 +73,9 @@ def check_argv(argv: list[str]) -> None:
 
     Experiment files named by `+experiment=NAME` are checked too (`check_experiment_file`),
     and so is every combination of values a sweep will run (a convener with no members, a
-    size that would not fit in memory), before the first run starts.
+    size that would not fit in memory) and every row of a points table it will run
+    (`sim.points`), before the first run starts. `analysis.*` and `quick.*` settings are the
+    experiments' (python -m experiments.<name>) and are not checked here.
 
     Raises:
         UsageError: for an unknown key or config-group option, or a malformed command.
@@ -79,6 +92,11 @@ def check_argv(argv: list[str]) -> None:
         key = override.key_or_group
         if _is_hydra(key):
             _check_hydra_override(override, arg)
+            continue
+        if experiment_block(key):  # read by experiments.<name>, never by a run
+            if override.is_sweep_override():
+                raise UsageError(f"{arg!r}: {experiment_block(key)} settings are read by "
+                                 "python -m experiments.<name> and cannot be swept")
             continue
         if key in groups:
             if key in seen_groups:
@@ -107,7 +125,8 @@ def check_argv(argv: list[str]) -> None:
         for key, listed in values.items():
             for value in listed:
                 _check_value(key, value, where[key])
-        _check_combinations(fixed, values, runs)
+        rows = _point_rows(fixed, values, {**{k: plan.where for k in plan.fixed}, **where})
+        _check_combinations(fixed, values, runs, rows)
 
 
 def check_experiment_file(path: Path) -> ExperimentPlan:
@@ -128,6 +147,9 @@ def check_experiment_file(path: Path) -> ExperimentPlan:
     plan = ExperimentPlan(where=where)
     for key, value in data.items():
         if key in ("hydra", "defaults"):
+            continue
+        if key in EXPERIMENT_BLOCKS:
+            _mapping(value, str(key), where)
             continue
         _check_key(str(key), f"{key}: {shown(value)}", where)
         if not (isinstance(value, str) and "${" in value):  # interpolations resolve later
@@ -249,24 +271,64 @@ def _count(override, where: str) -> int:
     return len(list(override.sweep_iterator()))
 
 
-def _check_combinations(fixed: dict[str, Any], values: dict[str, list[Any]], runs: int) -> None:
+def _point_rows(fixed: dict[str, Any], values: dict[str, list[Any]],
+                where: dict[str, str]) -> list[tuple[str, dict[str, Any]]]:
+    """Every row of a points table the sweep will run, checked: (where it is, its values).
+
+    `points` and `point` go together: a file and the rows of it to run. Each row's cells are
+    checked like command-line values, and each row number must exist in every file given.
+    """
+    files = values.get("points", [fixed.get("points")])
+    rows = values.get("point", [fixed.get("point")])
+    tables = [points.read(f, where.get("points")) for f in files if f is not None]
+    rows = [r for r in rows if r is not None]
+    if tables and not rows:
+        raise UsageError(f"points file {tables[0].where} (from {where.get('points')}) is set "
+                         f"but no point is: run its rows with -m 'point=range(0,"
+                         f"{len(tables[0])})'")
+    if rows and not tables:
+        raise UsageError(f"point={shown(rows[0])} (from {where.get('point')}) needs a points "
+                         "file: points=<CSV file> (docs/experiments.md, points tables)")
+    found = []
+    for table in tables:
+        for row in rows:
+            index = table.check_index(row, where.get("point", "the command line"))
+            found.append((table.row_where(index), table.values(index)))
+    return found
+
+
+def _check_combinations(fixed: dict[str, Any], values: dict[str, list[Any]], runs: int,
+                        rows: list[tuple[str, dict[str, Any]]] | None = None) -> None:
     """Resolve the distinct combinations of the keys that must agree with each other (members
-    and convener, sizes and memory): a sweep stops before its first run, not at its tenth."""
+    and convener, sizes and memory), and every row of a points table with the other settings:
+    a sweep stops before its first run, not at its tenth."""
     settings = {**{k: [v] for k, v in fixed.items()}, **values}
+    for key in ("points", "point", "quicklook"):
+        settings.pop(key, None)
     varying = [k for k in settings if k in _COMBINED and len(settings[k]) > 1]
     single = {k: v[0] for k, v in settings.items() if k not in varying}
-    for count, combo in enumerate(itertools.product(*(settings[k] for k in varying))):
-        if count >= MAX_COMBINATIONS_CHECKED:
-            break
-        chosen = {**single, **dict(zip(varying, combo, strict=True))}
+    combos = list(itertools.islice(itertools.product(*(settings[k] for k in varying)),
+                                   MAX_COMBINATIONS_CHECKED))
+    rows = rows or [("", {})]
+    # every row with the first combination, every combination with the first row, then the
+    # rest of the grid up to the limit
+    pairs = [(combos[0], row) for row in rows] + [(combo, rows[0]) for combo in combos[1:]]
+    rest = ((combo, row) for combo in combos[1:] for row in rows[1:])
+    pairs += itertools.islice(rest, max(0, MAX_COMBINATIONS_CHECKED - len(pairs)))
+    for combo, (point, row) in pairs:
+        chosen = {**single, **dict(zip(varying, combo, strict=True)), **row}
+        chosen.pop(points.LABEL, None)
         scenario = chosen.pop("scenario", None) or scenarios.DEFAULT_SCENARIO
         chosen.pop("seed", None)
         try:
             scenarios.resolve(scenario, **{k: v for k, v in chosen.items() if v is not None})
         except ParameterError as err:
-            if runs == 1:
+            if runs == 1 and not point:
                 raise
             run = ",".join(f"{k}={v}" for k, v in zip(varying, combo, strict=True))
+            if point:  # the row of a points table, and the other settings it ran with
+                run = f"{point}" + (f" with {run}" if run else "")
+                raise ParameterError(f"{run}: {err}") from None
             raise ParameterError(f"the sweep's runs with {run or 'these settings'}: {err}") \
                 from None
 
@@ -330,6 +392,18 @@ def _check_value(key: str, value: Any, where: str) -> None:
         scenarios.path_of(value)
     elif key == "seed":
         check_seed(value)
+    elif key == "points":
+        if value is not None:
+            points.read(value, where)
+    elif key == "point":
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or value < 0):
+            raise ParameterError(f"point={shown(value)} (from {where}) is not allowed: point "
+                                 "must be a whole number >= 0, a row of the points file")
+    elif key == "quicklook":
+        if not isinstance(value, bool):
+            raise ParameterError(f"quicklook={shown(value)} (from {where}) is not allowed: "
+                                 "quicklook must be true or false")
     elif value is not None:  # null means "the scenario's value"
         field = next(f for f in fields(Params) if f.name == key)
         if OmegaConf.is_config(value):

@@ -1,4 +1,5 @@
-"""A run's record on disk: `timeseries.csv`, `quicklook.png` and `summary.json` in its folder.
+"""A run's record on disk: `timeseries.csv`, `quicklook.png` (unless the run's `quicklook` is
+false) and `summary.json` in its folder.
 
 Every file is written atomically (a temporary file in the same folder, then `os.replace`), and
 `summary.json` is written last: a folder whose summary says `"completed": true` holds a whole
@@ -22,8 +23,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from hydra.core.override_parser.overrides_parser import OverridesParser
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from omegaconf import OmegaConf
 
 from .metrics import BY_NAME
 from .run import RunResult, git_commit
@@ -76,11 +80,17 @@ def quicklook_figure(timeseries: pd.DataFrame, title: str) -> Figure:
 
 
 def write_run(folder: Path, result: RunResult, *, scenario: str, overrides: list[str],
-              parameters: dict[str, Any]) -> dict[str, Path]:
-    """Write a finished run's three files into `folder`; return their paths by name."""
+              parameters: dict[str, Any], quicklook: bool = True) -> dict[str, Path]:
+    """Write a finished run's files into `folder`; return their paths by name.
+
+    `quicklook=False` leaves out quicklook.png (drawing it costs about as much as a short run;
+    experiments draw their own figures from all the runs).
+    """
     folder = Path(folder)
-    paths = {"timeseries": folder / TIMESERIES, "quicklook": folder / QUICKLOOK,
-             "summary": folder / SUMMARY}
+    paths = {"timeseries": folder / TIMESERIES}
+    if quicklook:
+        paths["quicklook"] = folder / QUICKLOOK
+    paths["summary"] = folder / SUMMARY
     with contextlib.suppress(FileNotFoundError):
         paths["summary"].unlink()  # from an earlier attempt: it must not vouch for this one
     for leftover in folder.glob(".*.tmp"):  # from a writer killed part-way
@@ -88,10 +98,14 @@ def write_run(folder: Path, result: RunResult, *, scenario: str, overrides: list
             leftover.unlink()
     with atomic_path(paths["timeseries"]) as tmp:
         result.timeseries.to_csv(tmp)
-    fig = quicklook_figure(result.timeseries,
-                           f"{scenario}, seed {result.seed}: progress and public standing")
-    with atomic_path(paths["quicklook"]) as tmp:
-        fig.savefig(tmp, format="png")
+    if quicklook:
+        fig = quicklook_figure(result.timeseries,
+                               f"{scenario}, seed {result.seed}: progress and public standing")
+        with atomic_path(paths["quicklook"]) as tmp:
+            fig.savefig(tmp, format="png")
+    else:  # from an earlier run of this folder with a quicklook: not this run's picture
+        with contextlib.suppress(FileNotFoundError):
+            (folder / QUICKLOOK).unlink()
     summary = {"scenario": scenario, "overrides": list(overrides), "parameters": parameters,
                "completed": True, "error": None, **result.summary}
     write_json(paths["summary"], summary)
@@ -146,3 +160,59 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+# --- a sweep's progress over its records ----------------------------------------------------
+
+def sweep_jobs(params: Any, overrides: list[str]) -> list[list[str]]:
+    """Every run of a sweep, as its list of overrides: Hydra's own expansion
+    (`BasicSweeper.split_arguments`) of the sweeper's `params` and the command line's
+    overrides, a later value of a key replacing an earlier one."""
+    args = [f"{k}={v}" for k, v in (params or {}).items()] + list(overrides)
+    return BasicSweeper.split_arguments(OverridesParser.create().parse_overrides(args), None)[0]
+
+
+def sweep_progress(sweep_dir: Path) -> tuple[int, int | None]:
+    """(run records in `sweep_dir`, runs in its sweep or None if unknown)."""
+    sweep_dir = Path(sweep_dir)
+    done = _records_under(str(sweep_dir))
+    try:
+        path = sweep_dir / "multirun.yaml"
+        key = (path, path.stat().st_mtime_ns)
+        if key not in _SIZES:
+            _SIZES.clear()
+            _SIZES[key] = _sweep_size(path)
+        return done, _SIZES[key]
+    except Exception:  # progress is a courtesy: never fail a run over it
+        return done, None
+
+
+_SIZES: dict[tuple[Path, int], int | None] = {}  # a worker reports many runs of one sweep
+
+
+def _records_under(folder: str, depth: int = 4) -> int:
+    """Run folders (holding a summary.json) under `folder`, looking into a run folder no
+    deeper: one stat per run, as every finished run counts them (a sweep of 2,000 runs walked
+    whole each time, .hydra folders and all, spends minutes on it). A folder name holding a
+    `/` (scenario=workshop/<name>) nests runs a level or two down."""
+    count = 0
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for entry in entries:
+        if entry.name.startswith(".") or not entry.is_dir(follow_symlinks=False):
+            continue
+        if os.path.exists(os.path.join(entry.path, SUMMARY)):
+            count += 1
+        elif depth > 1:
+            count += _records_under(entry.path, depth - 1)
+    return count
+
+
+def _sweep_size(path: Path) -> int | None:
+    """Number of runs in a basic-sweeper sweep, from the multirun.yaml Hydra saves first."""
+    conf = OmegaConf.load(path).hydra
+    if not str(conf.sweeper._target_).endswith("BasicSweeper"):
+        return None
+    return len(sweep_jobs(conf.sweeper.get("params"), list(conf.overrides.task)))

@@ -17,6 +17,7 @@ from sim.__main__ import params_of
 from sim.cli_checks import (
     CONFIG_DIR,
     CONFIG_FILE,
+    RUN_KEYS,
     UsageError,
     check_argv,
     check_experiment_file,
@@ -43,7 +44,8 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
 def test_config_keys_are_the_params_fields():
     config = yaml.safe_load(CONFIG_FILE.read_text(encoding="utf-8"))
     keys = set(config) - {"defaults", "hydra"}
-    assert keys == {"scenario", "seed", *Params.names()}
+    assert keys == {*RUN_KEYS, *Params.names()}
+    assert (config["points"], config["point"], config["quicklook"]) == (None, None, True)
     assert all(config[name] is None for name in Params.names())  # null = the scenario's value
     # The comments (range, unit, help) are regenerated too: stale text fails here.
     assert generated_block_of() == parameter_block(), \
@@ -65,34 +67,48 @@ def test_every_experiment_file_composes_and_resolves(experiment):
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
         cfg = compose("config", overrides=[f"+experiment={experiment}"],
                       return_hydra_config=True)
-    if experiment == "smoke":
-        assert str(cfg.hydra.mode) == "RunMode.MULTIRUN"  # a sweep without -m
-        assert cfg.hydra.sweep.dir == "outputs/experiments/smoke"  # fixed: re-running resumes
+    assert str(cfg.hydra.mode) == "RunMode.MULTIRUN"  # a sweep without -m
+    assert cfg.hydra.sweep.dir == f"outputs/experiments/{experiment}"  # fixed: re-running resumes
     with open_dict(cfg):
         del cfg["hydra"]
-    params, _ = params_of(cfg)
+        if cfg.get("points"):  # a points table: its first row
+            cfg.point = 0
+    params, _ = params_of(cfg)  # the analysis block is ignored
     assert isinstance(params, Params)
 
 
 @pytest.mark.filterwarnings(RAY_SCHEMA_WARNING)
-@pytest.mark.parametrize("launcher", ["joblib", "basic", "ray", "submitit_local", "slurm"])
+@pytest.mark.parametrize("launcher", ["default", "joblib", "basic", "ray", "submitit_local",
+                                      "slurm"])
 def test_every_launcher_choice_composes(launcher):
     if launcher == "ray":
         pytest.importorskip("hydra_plugins.hydra_ray_launcher")
     if launcher in ("submitit_local", "slurm"):
         pytest.importorskip("hydra_plugins.hydra_submitit_launcher")
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-        overrides = [] if launcher == "joblib" else [f"hydra/launcher={launcher}"]
+        overrides = [] if launcher == "default" else [f"hydra/launcher={launcher}"]
         cfg = compose("config", overrides=overrides, return_hydra_config=True)
     target = cfg.hydra.launcher._target_
-    expected = {"joblib": "JoblibLauncher", "basic": "BasicLauncher", "ray": "RayLauncher",
+    expected = {"default": "JoblibLauncher", "joblib": "JoblibLauncher",
+                "basic": "BasicLauncher", "ray": "RayLauncher",
                 "submitit_local": "LocalLauncher", "slurm": "SlurmLauncher"}[launcher]
-    assert target.endswith(expected)  # joblib is the default
+    assert target.endswith(expected)
+    if launcher == "default":  # joblib on every core, runs sent four at a time
+        assert cfg.hydra.launcher.n_jobs == -1 and cfg.hydra.launcher.batch_size == "4"
     if launcher == "ray":  # a local instance, on the loopback address, without a dashboard
         init = cfg.hydra.launcher.ray.init
         assert init.address is None
         assert init._node_ip_address == "127.0.0.1"
         assert init.include_dashboard is False
+
+
+def test_without_quicklook_a_run_writes_no_plot(tmp_path):
+    folder = tmp_path / "run"
+    done = run_cli("scenario=business_led", "steps=3", "quicklook=false",
+                   f"hydra.run.dir={folder}")
+    assert done.returncode == 0, done.stderr
+    assert {p.name for p in folder.iterdir()} >= {"timeseries.csv", "summary.json"}
+    assert not (folder / "quicklook.png").exists() and "quicklook.png" not in done.stdout
 
 
 def test_one_run_writes_timeseries_summary_and_plot(tmp_path):
@@ -151,6 +167,8 @@ def test_bad_input_stops_with_one_clear_line(tmp_path, args, words):
     (["orchestration=0,1"], ["add -m"]),
     (["facets={rules:[money]}"], ["'money'", "asset types are"]),
     (["convener=nobody"], ["convener='nobody'", "allowed values are"]),
+    (["quicklook=maybe"], ["quicklook='maybe'", "true or false"]),
+    (["-m", "+experiment=compare", "analysis.band=0.8,0.9"], ["cannot be swept"]),
 ])
 def test_check_argv_refuses(argv, words):
     with pytest.raises((UsageError, ParameterError)) as caught:
@@ -178,7 +196,8 @@ def test_experiment_files_are_checked_before_any_run(tmp_path, text, words):
 
 
 def test_check_argv_accepts_valid_commands():
-    check_argv(["scenario=business_led", "seed=3", "transparency=0.9"])
+    check_argv(["scenario=business_led", "seed=3", "transparency=0.9", "quicklook=false"])
+    check_argv(["+experiment=compare", "analysis.band=0.8"])  # read by experiments.compare
     check_argv(["-m", "scenario=impact_partnership,business_led", "seed=range(0,3)",
                 "orchestration=0,0.5", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2",
                 "hydra.sweep.dir=outputs/x", "+experiment=smoke"])
@@ -197,3 +216,81 @@ def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
         tmp.write_text("new")
     assert path.read_text() == "new"
     assert [p.name for p in tmp_path.iterdir()] == ["summary.json"]
+
+
+# --- points tables ---------------------------------------------------------------------
+
+POINTS = "label,scenario,orchestration,steps,facets\n" \
+         "a,,0.5,4,\nb,business_led,,3,\nc,,1,3,\"{rules:[authority,expertise]}\"\n"
+
+
+def points_file(folder, text=POINTS, name="points.csv"):
+    path = folder / name
+    path.write_text(text)
+    return str(path)
+
+
+def test_a_points_row_is_applied_before_validation(tmp_path):
+    path = points_file(tmp_path)
+    check_argv(["-m", f"points={path}", "point=range(0,3)", "seed=0,1"])
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose("config", overrides=[f"points={path}", "point=1", "steps=50",
+                                           "orchestration=0.2"])
+    params, seed = params_of(cfg)
+    # the row's scenario and steps win; its empty orchestration cell keeps the run's value
+    assert params == resolve("business_led", steps=3, orchestration=0.2) and seed == 0
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose("config", overrides=[f"points={path}", "point=2"])
+    assert params_of(cfg)[0] == resolve("impact_partnership", orchestration=1, steps=3,
+                                        facets={"rules": ["authority", "expertise"]})
+
+
+@pytest.mark.parametrize(("text", "argv", "words"), [
+    ("label,orchestraton\nx,0.5\n", ["point=0"],
+     ["unknown column 'orchestraton' (column 2)", "Did you mean orchestration",
+      "Allowed columns: label, scenario, orchestration"]),
+    ("orchestration\n0.5\n1.5\n", ["-m", "point=0,1"],
+     ["orchestration=1.5", "points file", "point=1 (line 3), column orchestration",
+      "out of range", "from 0 to 1"]),
+    ("steps\nmany\n", ["point=0"], ["steps='many'", "column steps", "not a number"]),
+    ("orchestration\n0.5\n", ["-m", "point=range(0,3)"],
+     ["point=1", "has 1 rows", "from 0 to 0"]),
+    ("orchestration\n0.5\n", [], ["is set but no point is", "point=range(0,1)"]),
+    ("orchestration,curation\n0.5\n", ["point=0"], ["point=0 (line 2) has 1 cells",
+                                                      "header names 2 columns"]),
+    ("orchestration,orchestration\n0.5,1\n", ["point=0"], ["'orchestration' is given twice"]),
+    ("orchestration\n\"0,1\"\n", ["point=0"], ["lists several values"]),
+    ("convener,members_citizens\ncitizens,0\n", ["point=0"],
+     ["convener='citizens'", "has no members"]),
+    ("", ["point=0"], ["is empty"]),
+    ("orchestration\n", ["point=0"], ["has a header but no rows"]),
+], ids=["unknown-column", "bad-value", "not-a-number", "row-out-of-range", "no-point",
+        "short-row", "column-twice", "several-values", "combination", "empty", "no-rows"])
+def test_a_bad_points_table_is_refused_in_one_line(tmp_path, text, argv, words):
+    path = points_file(tmp_path, text)
+    with pytest.raises((UsageError, ParameterError)) as caught:
+        check_argv([*argv, f"points={path}"])
+    message = str(caught.value)
+    assert "\n" not in message and path in message  # names the file
+    for word in words:
+        assert word in message, message
+
+
+def test_points_and_point_go_together_and_the_file_must_exist(tmp_path):
+    with pytest.raises(UsageError, match="point=2 .* needs a points file"):
+        check_argv(["point=2"])
+    with pytest.raises(ParameterError, match="points='nope.csv' .*no such file"):
+        check_argv(["points=nope.csv", "point=0"])
+    with pytest.raises(ParameterError, match="point=-1 .*whole number >= 0"):
+        check_argv([f"points={points_file(tmp_path)}", "point=-1"])
+
+
+def test_a_bad_points_table_stops_the_command_before_any_run(tmp_path):
+    path = points_file(tmp_path, "orchestration\n0.5\n7\n")
+    folder = tmp_path / "never"
+    done = run_cli("-m", f"points={path}", "point=range(0,2)", f"hydra.sweep.dir={folder}")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    message = done.stderr.strip()
+    assert message.startswith("error: orchestration=7 (from points file ") and "\n" not in message
+    assert "point=1 (line 3), column orchestration" in message
+    assert not folder.exists()

@@ -131,3 +131,12 @@ def test_parameter_named_like_a_metric_gets_its_own_column(tmp_path):
     week0 = tidy[tidy["week"] == 0].set_index("param_members_business")["members_business"]
     assert week0.loc[3] == 3 and week0.loc[6] == 6
     assert set(summary["param_members_business"]) == {3, 6}
+
+
+def test_keep_chooses_the_runs_gathered(sweep_folder):
+    """An experiment keeps only its own sweep's runs when the folder holds others too."""
+    tidy, summary = collect(sweep_folder, keep=lambda r: r["parameters"]["orchestration"] == 0)
+    assert len(summary) == 4 and set(summary["orchestration"]) == {0}
+    assert set(tidy["run_id"]) == set(summary["run_id"])
+    with pytest.raises(FileNotFoundError, match="no run records"):
+        collect(sweep_folder, keep=lambda record: False)

@@ -1,17 +1,32 @@
-"""Every experiment runs in --quick mode and writes its report; the report's numbers match a
-recomputation from the tidy table; the runner keeps failures apart and is deterministic."""
+"""Every experiment is a config file run through `python -m sim`: each file composes, runs in
+--quick mode and writes its figures and report; the report's numbers match a recomputation
+from the tidy table it saved; a failing run is recorded and the rest analysed; re-running
+into the same folder reruns nothing. run_many (still used by the calibration studies and the
+benchmarks) keeps failures apart and is deterministic."""
 
+from __future__ import annotations
+
+import json
 import re
 
 import numpy as np
 import pandas as pd
 import pytest
+from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
 
-from experiments import ablation, compare, demo, heatmap, sensitivity, size, stats
+from experiments import ablation, compare, demo, heatmap, sensitivity, size, stats, sweep
+from experiments.collect import column_name
 from experiments.report import fmt_ci
-from experiments.runner import STALL_FIELDS, Job, jobs_for, parse_args, run_many, swept_columns
+from experiments.runner import STALL_FIELDS, Job, jobs_for, run_many, swept_columns
+from sim import points
+from sim.cli_checks import CONFIG_DIR, UsageError, check_argv
 from sim.metrics import METRICS
 from sim.scenarios import designs, resolve
+
+MODULES = {"compare": compare, "ablation": ablation, "heatmap": heatmap,
+           "sensitivity": sensitivity, "size": size}
+QUICK_STEPS = 30  # every experiment file's quick.overrides
 
 
 def figures_of(folder):
@@ -25,21 +40,128 @@ def embedded(report_text):
     return set(re.findall(r"\]\(figures/([\w-]+)\.png\)", report_text))
 
 
-def test_demo_writes_the_compare_report_and_its_statistics_match_the_tidy_table(tmp_path,
-                                                                                capsys):
-    path = demo.main(["--quick", "--out", str(tmp_path), "--jobs", "1"])
-    assert capsys.readouterr().out.strip() == str(path) == str(tmp_path / "report.md")
-    text = path.read_text()
-    assert embedded(text) == set(figures_of(tmp_path)) == {
+def composed(name: str):
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        return compose("config", overrides=[f"+experiment={name}"], return_hydra_config=True)
+
+
+def run_quick(module, folder, capsys, *extra):
+    """The experiment's --quick run with one process (the tests share the machine)."""
+    path = module.main(["--quick", "--out", str(folder), "--jobs", "1", *extra])
+    assert capsys.readouterr().out.strip().splitlines()[-1] == str(path)
+    assert path == folder / "report.md"
+    return path
+
+
+# --- the experiment files ------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_each_experiment_file_is_a_sweep_with_its_analysis_settings(name):
+    cfg = composed(name)
+    assert str(cfg.hydra.mode) == "RunMode.MULTIRUN"
+    assert cfg.hydra.sweep.dir == f"outputs/experiments/{name}"
+    assert cfg.quicklook is False and cfg.hydra.output_subdir is None
+    assert set(cfg.analysis) == set(MODULES[name].SETTINGS)  # each setting read, none missing
+    assert all(isinstance(o, str) for o in cfg.quick.overrides)
+    assert f"steps={QUICK_STEPS}" in cfg.quick.overrides
+    # python -m sim checks the file and what --quick adds, as it will before running them
+    check_argv([f"+experiment={name}"])
+    check_argv([f"+experiment={name}", *cfg.quick.overrides])
+    if cfg.get("points"):  # the sweep runs every row of its points table, no more
+        table = points.read(cfg.points)
+        listed = OmegaConf.to_container(cfg.hydra.sweeper.params)["point"]
+        assert listed == f"range(0,{len(table)})"
+
+
+def test_the_sensitivity_sample_in_the_repository_is_the_one_its_settings_make():
+    """configs/experiment/sensitivity_morris.csv is what --write-points writes."""
+    cfg = composed("sensitivity")
+    problem, expected = sensitivity.morris_points(OmegaConf.to_container(cfg.analysis))
+    table = points.read(sensitivity.MORRIS_POINTS)
+    assert list(table.columns) == problem["names"]
+    found = np.array([[float(c) for c in row] for row in table.rows])
+    np.testing.assert_array_equal(found, expected)  # exact: written with repr
+
+
+def test_prepare_reads_the_file_quick_seeds_jobs_and_overrides():
+    args = sweep.parse_args("compare", "", ["--quick", "--seeds", "4", "--jobs", "2",
+                                            "analysis.band=0.8", "scenario=business_led,"
+                                            "impact_partnership"])
+    experiment = sweep.prepare("compare", args, required=compare.SETTINGS)
+    assert experiment.analysis["band"] == 0.8  # an analysis override: read here only
+    assert experiment.overrides == ["steps=30", "seed=range(0,3)", "seed=range(0,4)",
+                                    "hydra.launcher.n_jobs=2",
+                                    "scenario=business_led,impact_partnership"]
+    jobs = experiment.jobs()
+    assert len(jobs) == 2 * 4  # the command line's scenarios and --seeds win over the file's
+    assert ["scenario=business_led", "seed=3", "+experiment=compare", "steps=30"] in jobs
+
+
+@pytest.mark.parametrize(("argv", "words"), [
+    (["analysis.refrence=x"], ["analysis.refrence", "Did you mean reference"]),
+    (["hydra/launcher=basic", "--jobs", "2"], ["--jobs", "BasicLauncher"]),
+    (["transparancy=0.5"], ["unknown parameter 'transparancy'"]),
+    (["orchestration=2"], ["orchestration=2", "out of range"]),
+], ids=["analysis-key", "jobs-without-joblib", "unknown-key", "bad-value"])
+def test_bad_experiment_input_stops_before_anything_runs(argv, words):
+    args = sweep.parse_args("compare", "", argv)
+    with pytest.raises((UsageError, sweep.ParameterError)) as caught:
+        sweep.prepare("compare", args, required=compare.SETTINGS)
+    message = str(caught.value)
+    assert "\n" not in message
+    for word in words:
+        assert word in message
+
+
+def test_command_line_refuses_zero_seeds():
+    with pytest.raises(SystemExit):
+        sweep.parse_args("compare", "", ["--seeds", "0"])
+    args = sweep.parse_args("compare", "", ["--quick", "--seeds", "4", "--jobs", "2",
+                                            "seed=range(0,9)"])
+    assert (args.quick, args.seeds, args.jobs, args.out, args.overrides) == (
+        True, 4, 2, None, ["seed=range(0,9)"])
+
+
+# --- compare (make demo): statistics, failures, resume --------------------------------------
+
+FAILED_RUN = "scenario=business_led,seed=1,steps=30"
+
+
+@pytest.fixture(scope="module")
+def demo_folder(tmp_path_factory):
+    """make demo's command at --quick size with one run made to fail, then the same command
+    again into the same folder without the fault; a copy of the first report is kept."""
+    folder = tmp_path_factory.mktemp("demo")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SIM_INJECT_FAILURE", "scenario=business_led,seed=1")
+        report = demo.main(["--quick", "--out", str(folder), "--jobs", "1"])
+    assert report == folder / "report.md"
+    first = folder / "first"
+    first.mkdir()
+    for name in ("report.md", "provenance.json", "tidy.parquet", "table.csv", "effects.csv"):
+        (first / name).write_bytes((folder / name).read_bytes())
+    summaries = folder / "runs"
+    (first / "mtimes.json").write_text(json.dumps(
+        {p.parent.name: p.stat().st_mtime_ns for p in summaries.glob("*/summary.json")}))
+    (first / "failed.json").write_text((summaries / FAILED_RUN / "summary.json").read_text())
+    assert compare.main(["--quick", "--out", str(folder), "--jobs", "1"]) == report
+    return folder
+
+
+def test_demo_writes_the_compare_report_and_its_statistics_match_the_tidy_table(demo_folder):
+    first = demo_folder / "first"
+    text = (first / "report.md").read_text()
+    assert embedded(text) == set(figures_of(demo_folder)) == {
         "progress_over_time", "final_distributions", "engagement_by_sector",
         "legitimacy_and_claims", "stall_causes"}
     assert "Stalls (the first week progress stopped" in text
 
-    tidy = pd.read_parquet(tmp_path / "tidy.parquet")
+    tidy = pd.read_parquet(first / "tidy.parquet")
     assert set(tidy["design"]) == set(designs())
-    assert tidy.groupby("run")["week"].max().eq(compare.QUICK["steps"]).all()
-    assert len(tidy) == len(designs()) * compare.QUICK["seeds"] * (compare.QUICK["steps"] + 1)
-    assert {"week", "seed", "orchestration"} | {m.name for m in METRICS} <= set(tidy.columns)
+    assert tidy.groupby("run")["week"].max().eq(QUICK_STEPS).all()
+    runs = len(designs()) * 3 - 1  # 3 seeds per design; business_led's seed 1 failed
+    assert tidy["run"].nunique() == runs and len(tidy) == runs * (QUICK_STEPS + 1)
+    assert {"week", "seed", "steps"} | {m.name for m in METRICS} <= set(tidy.columns)
     assert set(STALL_FIELDS) <= set(tidy.columns)
     per_run = tidy.groupby("run")[list(STALL_FIELDS)].nunique(dropna=False)
     assert per_run.le(1).all().all()  # constant within a run
@@ -48,89 +170,172 @@ def test_demo_writes_the_compare_report_and_its_statistics_match_the_tidy_table(
 
     # recompute from the tidy table: the last week of each run, median per design
     last = tidy[tidy["week"] == tidy["week"].max()]
-    table = pd.read_csv(tmp_path / "table.csv")
-    for design, runs in last.groupby("design"):
+    table = pd.read_csv(first / "table.csv")
+    for design, runs_of in last.groupby("design"):
         for metric in ("progress", "systems_change", "dropouts"):
             row = table[(table["design"] == design) & (table["metric"] == metric)].iloc[0]
-            assert row["median"] == pytest.approx(np.median(runs[metric]), abs=1e-12)
+            assert row["median"] == pytest.approx(np.median(runs_of[metric]), abs=1e-12)
             assert row["ci_low"] <= row["median"] <= row["ci_high"]
-            assert row["n"] == compare.QUICK["seeds"]
+            assert row["n"] == len(runs_of)
+            ci = stats.median_ci(runs_of[metric], seed=0)
+            assert (row["ci_low"], row["ci_high"]) == pytest.approx(ci[1:])
     ref = table[(table["design"] == "impact_partnership") & (table["metric"] == "progress")]
     assert fmt_ci(*ref[["median", "ci_low", "ci_high"]].iloc[0]) in text
 
-    effects = pd.read_csv(tmp_path / "effects.csv")
+    effects = pd.read_csv(first / "effects.csv")
     reference = last[last["design"] == "impact_partnership"]
     for row in effects[effects["metric"].isin(["progress", "dropouts"])].itertuples():
-        runs = last[last["design"] == row.design]
+        runs_of = last[last["design"] == row.design]
         better = stats.better_of(row.metric)
-        assert row.A == pytest.approx(stats.vargha_delaney_a(runs[row.metric],
+        assert row.A == pytest.approx(stats.vargha_delaney_a(runs_of[row.metric],
                                                              reference[row.metric],
                                                              better=better))
         assert row.cliffs_delta == pytest.approx(2 * row.A - 1)
-        assert row.p == pytest.approx(stats.mann_whitney(runs[row.metric],
+        assert row.p == pytest.approx(stats.mann_whitney(runs_of[row.metric],
                                                          reference[row.metric]))
     np.testing.assert_allclose(effects["p_holm"], stats.holm(effects["p"]))
     assert "impact_partnership" not in set(effects["design"])
-    assert (tmp_path / "provenance.json").exists() and (tmp_path / "replications.csv").exists()
+    assert (demo_folder / "replications.csv").exists()
 
 
-def test_ablation_quick(tmp_path, capsys):
+def test_a_failed_run_is_recorded_and_listed_and_a_rerun_resumes(demo_folder):
+    first = demo_folder / "first"
+    # the failed run: its own record, listed in the report and provenance, left out
+    record = json.loads((first / "failed.json").read_text())
+    assert record["completed"] is False and "injected" in record["error"]
+    text = (first / "report.md").read_text()
+    assert "## Failed runs" in text and FAILED_RUN in text
+    provenance = json.loads((first / "provenance.json").read_text())
+    assert [r["run"] for r in provenance["failed_runs"]] == [FAILED_RUN]
+    assert provenance["runs"] == len(designs()) * 3
+    tidy = pd.read_parquet(first / "tidy.parquet")
+    assert sorted(tidy.loc[tidy["design"] == "business_led", "seed"].unique()) == [0, 2]
+
+    # the same command again: every finished run skipped, only the failed one run again
+    runs = demo_folder / "runs"
+    log = (runs / "sweep.log").read_text().split("\n$ ")[-1]  # the second command's part
+    assert log.count("already done, skipped") == len(designs()) * 3 - 1
+    before = json.loads((first / "mtimes.json").read_text())
+    after = {p.parent.name: p.stat().st_mtime_ns for p in runs.glob("*/summary.json")}
+    assert {k: v for k, v in after.items() if k != FAILED_RUN} == \
+        {k: v for k, v in before.items() if k != FAILED_RUN}
+    assert json.loads((runs / FAILED_RUN / "summary.json").read_text())["completed"] is True
+    assert "## Failed runs" not in (demo_folder / "report.md").read_text()
+    assert pd.read_parquet(demo_folder / "tidy.parquet")["run"].nunique() == len(after)
+
+
+def test_runs_of_another_sweep_in_the_folder_are_not_analysed(tmp_path, capsys):
+    run_quick(compare, tmp_path, capsys, "scenario=business_led,ngo_business_pair", "seed=0",
+              "steps=4", "analysis.reference=business_led")
+    run_quick(compare, tmp_path, capsys, "scenario=business_led,ngo_business_pair",
+              "seed=0,1", "analysis.reference=business_led")
+    tidy = pd.read_parquet(tmp_path / "tidy.parquet")
+    assert set(tidy["design"]) == {"business_led", "ngo_business_pair"}
+    assert set(tidy["seed"]) == {0, 1} and tidy["week"].max() == QUICK_STEPS
+    assert len(list((tmp_path / "runs").glob("*/summary.json"))) == 2 + 4
+
+
+# --- the other experiments --------------------------------------------------------------
+
+def test_ablation_quick_runs_rows_of_its_points_table(tmp_path, capsys, monkeypatch):
+    """Three rows of ablation.csv x 3 seeds; one point's run made to fail is listed and left
+    out, the rest analysed."""
+    monkeypatch.setenv("SIM_INJECT_FAILURE", "label=no curation,seed=1")
     path = ablation.main(["--quick", "--out", str(tmp_path), "--jobs", "1"])
-    assert capsys.readouterr().out.strip() == str(tmp_path)
-    assert embedded(path.read_text()) == set(figures_of(tmp_path)) == {"forest"}
+    err = capsys.readouterr().err
+    failed = "point=2,seed=1,steps=30"
+    assert "1 of 9 runs failed" in err and failed in err
+    text = path.read_text()
+    assert "## Failed runs" in text and failed in text
+    assert embedded(text) == set(figures_of(tmp_path)) == {"forest"}
+    assert "*no orchestration*: orchestration 0.9 -> 0" in text
     effects = pd.read_csv(tmp_path / "effects.csv")
     assert set(effects["variant"]) == {"no orchestration", "no curation"}
-    finals = pd.read_csv(tmp_path / "runs.csv")
-    full = finals[finals["variant"] == ablation.FULL]
+    tidy = pd.read_parquet(tmp_path / "tidy.parquet")
+    finals = stats.final_week(tidy)
+    full = finals[finals["variant"] == "full design"]
     no_orch = finals[finals["variant"] == "no orchestration"]
-    assert (no_orch["orchestration"] == 0).all() and (full["orchestration"] > 0).all()
+    assert (no_orch["orchestration"] == 0).all() and (full["orchestration"] == 0.9).all()
+    assert set(finals["point"]) == {0, 1, 2} and len(finals) == 3 * 3 - 1
+    assert sorted(finals.loc[finals["variant"] == "no curation", "seed"]) == [0, 2]
+    summary = pd.read_csv(tmp_path / "summary.csv")
+    assert summary.loc[summary["variant"] == "no curation", "n"].eq(2).all()
     row = effects[(effects["variant"] == "no orchestration")
                   & (effects["metric"] == "progress")].iloc[0]
     assert row["median_difference"] == pytest.approx(
         no_orch["progress"].median() - full["progress"].median())
+    assert row["A"] == pytest.approx(stats.vargha_delaney_a(no_orch["progress"],
+                                                            full["progress"]))
 
 
 def test_heatmap_quick(tmp_path, capsys):
-    path = heatmap.main(["--quick", "--out", str(tmp_path), "--jobs", "1"])
-    assert capsys.readouterr().out.strip() == str(tmp_path)
-    assert embedded(path.read_text()) == set(figures_of(tmp_path)) == {"heatmap"}
+    path = run_quick(heatmap, tmp_path, capsys)
     text = path.read_text()
-    assert "below 0.2" in text and "provisional" in text
+    assert embedded(text) == set(figures_of(tmp_path)) == {"heatmap"}
+    assert "below 0.2" in text and "3 x 2 grid" in text
     cells = pd.read_csv(tmp_path / "cells.csv")
-    assert len(cells) == len(heatmap.QUICK["x_values"]) * len(heatmap.QUICK["y_values"])
-    finals = pd.read_csv(tmp_path / "runs.csv")
+    assert len(cells) == 3 * 2
+    finals = stats.final_week(pd.read_parquet(tmp_path / "tidy.parquet"))
     for cell in cells.itertuples():
         runs = finals[(finals["orchestration"] == cell.orchestration)
                       & (finals["leadership_backing"] == cell.leadership_backing)]
+        assert len(runs) == 2
         assert cell.median_progress == pytest.approx(runs["progress"].median())
         assert cell.stalled == ((runs["progress"] < 0.2).mean() > 0.5)
 
 
+def test_heatmap_axes_must_be_swept(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        heatmap.main(["--quick", "--out", str(tmp_path), "--jobs", "1",
+                      "analysis.x=curation"])
+    assert stopped.value.code == 2
+    message = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "analysis.x='curation'" in message and "orchestration" in message
+
+
 def test_sensitivity_quick(tmp_path, capsys):
-    path = sensitivity.main(["--quick", "--out", str(tmp_path), "--jobs", "1"])
-    assert capsys.readouterr().out.strip() == str(tmp_path)
+    path = run_quick(sensitivity, tmp_path, capsys)
     assert embedded(path.read_text()) == set(figures_of(tmp_path)) == {"morris", "sobol"}
     morris = pd.read_csv(tmp_path / "morris.csv")
     sobol = pd.read_csv(tmp_path / "sobol.csv")
-    assert set(morris["parameter"]) == set(sensitivity.QUICK["factors"])
+    factors = ["orchestration", "curation", "progress_rate"]  # the file's quick.analysis
+    assert set(morris["parameter"]) == set(factors)
     assert set(morris["metric"]) == set(sobol["metric"]) == {"progress", "systems_change"}
-    assert sobol["parameter"].nunique() == sensitivity.QUICK["sobol_top"]
+    assert sobol["parameter"].nunique() == 2
     assert (morris["mu_star"] >= 0).all() and np.isfinite(sobol[["ST", "S1"]]).all().all()
+    # every run is one row of the stage's sample, with that row's values
+    runs = pd.read_csv(tmp_path / "runs.csv")
+    sample = pd.read_csv(tmp_path / "points_morris.csv")
+    morris_runs = runs[runs["stage"] == "morris"].sort_values("point")
+    assert list(morris_runs["point"]) == list(range(len(sample)))
+    np.testing.assert_allclose(morris_runs[factors].to_numpy(), sample[factors].to_numpy())
+    # Morris mu* recomputed from the runs and the sample
+    from SALib.analyze import morris as morris_analyze
+    problem = sensitivity.problem_of({f: b for f, b in zip(
+        factors, [[0.0, 1.0], [0.0, 1.0], [0.015, 0.05]], strict=True)})
+    result = morris_analyze.analyze(problem, sample[factors].to_numpy(),
+                                    morris_runs["progress"].to_numpy(), num_resamples=100,
+                                    num_levels=4, seed=0)
+    expected = dict(zip(problem["names"], result["mu_star"], strict=True))
+    found = morris[morris["metric"] == "progress"].set_index("parameter")["mu_star"]
+    assert found.to_dict() == pytest.approx(expected)
 
 
 def test_size_quick(tmp_path, capsys):
-    path = size.main(["--quick", "--out", str(tmp_path), "--jobs", "1"])
-    assert capsys.readouterr().out.strip() == str(tmp_path)
+    path = run_quick(size, tmp_path, capsys)
     assert embedded(path.read_text()) == set(figures_of(tmp_path)) == {"size"}
-    finals = pd.read_csv(tmp_path / "runs.csv")
+    finals = stats.final_week(pd.read_parquet(tmp_path / "tidy.parquet"))
     base = resolve("impact_partnership")
     start = sum(getattr(base, n) for n in size.SECTOR_COUNTS)
-    assert sorted(finals["start_members"].unique()) == [start * s for s in size.QUICK["scales"]]
+    assert sorted(finals["start_members"].unique()) == [start, 2 * start]
+    assert finals[column_name("members_business")].isin([4, 8]).all()  # the points rows
     table = pd.read_csv(tmp_path / "sizes.csv")
     small = finals[(finals["start_members"] == start) & (finals["orchestration"] == 0)]
-    assert table.loc[0, "progress_per_member_o0"] == pytest.approx(
+    assert table.loc[0, "progress_per_member_at0"] == pytest.approx(
         (small["progress"] / start).median())
 
+
+# --- run_many (the calibration studies and benchmarks) --------------------------------------
 
 def test_run_many_parallel_equals_sequential_and_marks_swept_parameters():
     jobs = jobs_for(["impact_partnership"], [0, 1], steps=5)
@@ -161,10 +366,3 @@ def test_swept_columns_only_lists_what_varies():
     jobs = [Job("impact_partnership", resolve("impact_partnership", orchestration=v), 0)
             for v in (0.0, 0.5)]
     assert list(swept_columns(jobs).columns) == ["orchestration"]
-
-
-def test_command_line_refuses_zero_seeds():
-    with pytest.raises(SystemExit):
-        parse_args("compare", "", ["--seeds", "0"], 30)
-    args = parse_args("compare", "", ["--quick", "--seeds", "4", "--jobs", "2"], 30)
-    assert (args.quick, args.seeds, args.jobs, args.out) == (True, 4, 2, None)

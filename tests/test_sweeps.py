@@ -123,6 +123,43 @@ def test_the_command_line_sweep_of_the_docs(tmp_path):
     assert "orchestration=0.5,scenario=business_led,seed=1,steps=3" in found
 
 
+def test_a_points_table_sweep_records_each_rows_values_and_resumes(tmp_path):
+    """point=range(0,N) runs a CSV file's rows; a failing row is recorded, the rest go on;
+    the row's values are the run's parameters, so collect gives them as columns."""
+    table = tmp_path / "points.csv"
+    table.write_text("label,scenario,orchestration\nlow,,0.1\nbusiness,business_led,\n"
+                     "high,,0.9\n")
+    folder = tmp_path / "sweep"
+    args = [f"points={table}", "point=range(0,3)", "seed=0,1", "steps=4", "quicklook=false",
+            "hydra/launcher=basic", f"hydra.sweep.dir={folder}"]
+    done = sweep(*args, SIM_INJECT_FAILURE="label=high,seed=1")
+    found = records(folder)
+    assert set(found) == {f"point={p},seed={n},steps=4" for p in range(3) for n in (0, 1)}
+    failed = [k for k, r in found.items() if not r["completed"]]
+    assert failed == ["point=2,seed=1,steps=4"] and "FAILED" in done.stdout
+    low = found["point=0,seed=0,steps=4"]
+    assert low["parameters"]["label"] == "low" and low["parameters"]["orchestration"] == 0.1
+    assert low["config"]["orchestration"] == 0.1 and low["scenario"] == "impact_partnership"
+    business = found["point=1,seed=1,steps=4"]
+    assert business["scenario"] == "business_led" and business["parameters"]["scenario"] \
+        == "business_led"
+    assert not list(folder.glob("*/quicklook.png"))
+
+    from experiments.collect import collect
+    tidy, summary = collect(folder)
+    assert {"label", "point", "orchestration", "scenario", "seed"} <= set(summary.columns)
+    by_label = summary.groupby("label")
+    assert by_label["completed"].sum().to_dict() == {"business": 2, "high": 1, "low": 2}
+    assert set(summary.loc[summary["label"] == "business", "scenario"]) == {"business_led"}
+    resolved = summary.set_index("run_id")["orchestration"]  # the row's, or the design's
+    assert resolved["point=0,seed=0,steps=4"] == 0.1
+    assert resolved["point=1,seed=0,steps=4"] == resolve("business_led").orchestration
+
+    again = sweep(*args)  # the fault gone: only the failed row runs again
+    assert again.stdout.count("already done, skipped") == 5
+    assert all(r["completed"] for r in records(folder).values())
+
+
 def test_resume_skips_only_the_same_configuration(tmp_path):
     """A record counts as done only for the same resolved configuration and seed."""
     params = resolve("business_led", steps=3)

@@ -1,0 +1,412 @@
+"""From an experiment file to a tidy table: the one path every experiment's runs take.
+
+    python -m experiments.<name> [--out DIR] [--quick] [--jobs N] [--seeds N] [overrides ...]
+
+`prepare` composes `configs/experiment/<name>.yaml` with Hydra's compose API, reads its
+`analysis` block (the experiment's own settings) and `quick` block (what `--quick` changes),
+and checks the command `python -m sim` will be given (`sim.cli_checks`), so bad input stops
+before anything runs. `execute` runs that command as a subprocess:
+
+    python -m sim +experiment=<name> hydra.sweep.dir=<out>/runs [quick's] [--seeds] [yours]
+
+with a progress bar fed by the `[done/total]` line each run prints, then gathers the runs of
+this sweep with `experiments.collect` into one tidy table. Parallelism, launchers (joblib by
+default, on every core; `hydra/launcher=ray`, `submitit_local`, `slurm`), per-run records,
+failures and resuming are all `python -m sim`'s: nothing here runs a model. Run again with the
+same `--out` and the runs already done are skipped.
+
+The tidy table handed to the analysis (and saved as the experiment's `tidy.parquet`) is
+`experiments.collect`'s, completed runs only, with two columns named as the analysis and plot
+code name them: `run` (collect's `run_id`, the run's folder) and `design` (collect's
+`scenario`); each run's stall diagnosis (`stalled`, `stall_week`, `stall_cause`,
+`best_remedy`) is repeated on its weeks. Failed runs are left out of the analysis and listed
+on stderr, in the report and in provenance.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+import re
+import subprocess
+import sys
+import time
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from hydra import compose, initialize_config_dir
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.errors import HydraException
+from omegaconf import DictConfig, OmegaConf
+from tqdm import tqdm
+
+from sim.cli_checks import CONFIG_DIR, UsageError, check_argv, experiment_block
+from sim.output import sweep_jobs
+from sim.params import ParameterError, shown
+from sim.points import read as read_points
+from sim.run import ROOT
+
+from . import runner
+from .collect import collect
+from .runner import STALL_FIELDS
+
+# a run's line, `[done/total] run: status`; Ray prefixes the lines of its workers with their pid
+PROGRESS = re.compile(r"\[(\d+)/(\d+|\?)\] (.*)$")
+
+# configs/hydra/launcher/ray.yaml replaces the plugin's own config (see sim/__main__.py)
+warnings.filterwarnings("ignore", message=r"\s*'hydra/launcher/ray' is validated against "
+                        "ConfigStore schema with the same name", category=UserWarning)
+
+
+class SweepError(RuntimeError):
+    """`python -m sim` stopped before the sweep was done; the message says how."""
+
+
+# --- the command line ---------------------------------------------------------------------
+
+def parse_args(name: str, description: str, argv: Sequence[str] | None, *,
+               extra: Sequence[tuple[str, str]] = ()) -> argparse.Namespace:
+    """`--out DIR --quick --jobs N --seeds N [overrides ...]`, the same for every experiment;
+    `extra`: (flag, help) of an experiment's own on/off switches."""
+    parser = argparse.ArgumentParser(
+        prog=f"python -m experiments.{name}", description=description,
+        epilog=f"Settings: configs/experiment/{name}.yaml. Overrides are Hydra's, as for "
+               "python -m sim: a parameter (steps=52), a sweep ('seed=range(0,60)'), an "
+               "analysis setting (analysis.band=0.8) or a launcher (hydra/launcher=ray). "
+               "docs/experiments.md has examples.")
+    parser.add_argument("--out", type=Path, default=None,
+                        help=f"output folder (default results/{name}-<time>); run again with "
+                             "the same folder to resume: finished runs are skipped")
+    parser.add_argument("--quick", action="store_true",
+                        help="the experiment file's quick version: few seeds, few weeks")
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="parallel runs: the joblib launcher's n_jobs (default: every core)")
+    parser.add_argument("--seeds", type=int, default=None,
+                        help="seeds per configuration: seed=range(0,N)")
+    for flag, text in extra:
+        parser.add_argument(flag, action="store_true", help=text)
+    parser.add_argument("overrides", nargs="*", help="Hydra overrides, as for python -m sim")
+    args = parser.parse_args(argv)
+    if args.seeds is not None and args.seeds < 1:
+        parser.error("--seeds must be at least 1")
+    if args.jobs is not None and args.jobs == 0:
+        parser.error("--jobs must not be 0 (-1: every core, 2: two processes)")
+    return args
+
+
+def output_folder(name: str, out: Path | str | None = None) -> Path:
+    """`out`, or results/<name>-<time>; created if missing; as an absolute path."""
+    return runner.output_folder(name, out).resolve()
+
+
+# --- composing the experiment -------------------------------------------------------------
+
+@dataclass
+class Experiment:
+    """An experiment file composed with the command line: what to run and how to analyse it."""
+
+    name: str
+    analysis: dict[str, Any]  # the analysis block, --quick's changes and overrides applied
+    overrides: list[str]  # given to python -m sim after +experiment=<name>
+    sweeper_params: dict[str, Any]  # the file's hydra.sweeper.params
+    launcher: str  # the launcher's class name, e.g. JoblibLauncher
+    exclude_keys: list[str] = field(default_factory=list)  # not part of a run's folder name
+    points: str | None = None  # the points table the runs read rows of, if any
+
+    def labels(self) -> dict[int, str]:
+        """{row: label} of the points-table rows the sweep runs ({} without a table)."""
+        if not self.points:
+            return {}
+        table = read_points(self.points)
+        rows = {int(o.split("=", 1)[1]) for job in self.jobs() for o in job
+                if o.startswith("point=")}
+        return {row: table.values(row).get("label", "") for row in sorted(rows)
+                if 0 <= row < len(table)}
+
+    @property
+    def where(self) -> str:
+        return f"configs/experiment/{self.name}.yaml"
+
+    def varied(self) -> dict[str, list[str]]:
+        """The keys the sweep varies and their values, as written: {key: [value, ...]}."""
+        values: dict[str, dict[str, None]] = {}
+        for job in self.jobs():
+            for override in job:
+                key, _, value = override.partition("=")
+                values.setdefault(key.lstrip("+~"), {})[value] = None
+        return {k: list(v) for k, v in values.items() if len(v) > 1}
+
+    def jobs(self, extra: Sequence[str] = ()) -> list[list[str]]:
+        """Each run's overrides, as Hydra will expand the sweep (with `extra` at the end)."""
+        task = [a for a in [f"+experiment={self.name}", *self.overrides, *extra]
+                if not _is_hydra(_key(_parse([a])[0]))]
+        return sweep_jobs(self.sweeper_params, task)
+
+
+def prepare(name: str, args: argparse.Namespace, *, required: Iterable[str] = (),
+            check: bool = True) -> Experiment:
+    """Compose configs/experiment/<name>.yaml with the command line and check it all.
+
+    `required`: the analysis settings the experiment reads; a missing or unknown one stops
+    here with one line naming the file. `check=False` leaves out `sim.cli_checks` (for writing
+    a file the experiment file names).
+
+    Raises:
+        UsageError, ParameterError: for bad input, before anything runs.
+    """
+    user = list(args.overrides)
+    parsed = _parse(user)
+    settings = [(a, o) for a, o in zip(user, parsed, strict=True) if experiment_block(_key(o))]
+    launch = [(a, o) for a, o in zip(user, parsed, strict=True) if not experiment_block(_key(o))]
+    # one config: the file with the command line's single values (a sweep composes as many)
+    try:
+        cfg = _compose(name, [a for a, o in launch if _composable(o)])
+    except UsageError:
+        check_argv([f"+experiment={name}", *(a for a, _ in launch)])  # names what is wrong
+        raise
+    quick = _block(cfg, "quick", name)
+    extra: list[str] = []
+    if args.quick:
+        listed = quick.get("overrides") or []
+        if not isinstance(listed, list) or not all(isinstance(a, str) for a in listed):
+            raise UsageError(f"configs/experiment/{name}.yaml: quick.overrides must be a list "
+                             f"of overrides such as steps=30, not {shown(listed)}")
+        extra += listed
+    if args.seeds is not None:
+        extra.append(f"seed=range(0,{args.seeds})")
+    launcher = str(cfg.hydra.launcher._target_).rsplit(".", 1)[-1]
+    if args.jobs is not None:
+        if launcher != "JoblibLauncher":
+            raise UsageError(f"--jobs sets the joblib launcher's n_jobs; with {launcher} set "
+                             "its own options instead (docs/experiments.md, Launchers)")
+        extra.append(f"hydra.launcher.n_jobs={args.jobs}")
+    overrides = extra + [a for a, _ in launch]
+    if check:
+        check_argv([f"+experiment={name}", *overrides])
+    analysis = _block(cfg, "analysis", name)
+    if args.quick:
+        analysis = {**analysis, **(quick.get("analysis") or {})}
+    for arg, override in settings:
+        _set(analysis, arg, override, required, name)
+    _check_analysis(analysis, required, name)
+    params = OmegaConf.to_container(cfg.hydra.sweeper.get("params") or {})
+    exclude = list(cfg.hydra.job.config.override_dirname.exclude_keys)
+    return Experiment(name, analysis, overrides, params, launcher, exclude, cfg.get("points"))
+
+
+def _set(analysis: dict[str, Any], arg: str, override: Any, required: Iterable[str],
+         name: str) -> None:
+    """Apply `analysis.<key>[.<key>...]=value` from the command line."""
+    path = _key(override).split(".")
+    if path[0] != "analysis" or len(path) < 2 or override.is_delete():
+        raise UsageError(f"{shown(arg)}: set one analysis setting, as analysis.<name>=value "
+                         f"(settings of {name}: {', '.join(required)})")
+    _check_analysis({path[1]: None}, required, name, missing_ok=True)
+    node = analysis
+    for key in path[1:-1]:
+        if not isinstance(node.get(key), dict):
+            raise UsageError(f"{shown(arg)}: analysis.{key} is not a mapping")
+        node = node[key]
+    value = override.value()
+    node[path[-1]] = OmegaConf.to_container(value) if OmegaConf.is_config(value) else value
+
+
+def _compose(name: str, overrides: list[str]) -> DictConfig:
+    try:
+        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3",
+                                   job_name="sim"):
+            return compose("config", overrides=[f"+experiment={name}", *overrides],
+                           return_hydra_config=True)
+    except HydraException as err:
+        first = str(err).strip().splitlines()[0][:200]
+        raise UsageError(f"cannot compose configs/experiment/{name}.yaml with "
+                         f"{' '.join(overrides) or 'no overrides'}: {first}") from None
+
+
+def _parse(args: list[str]) -> list[Any]:
+    parser = OverridesParser.create()
+    parsed = []
+    for arg in args:
+        try:
+            parsed.append(parser.parse_overrides([arg])[0])
+        except HydraException as err:
+            first = str(err).strip().splitlines()[0][:120]
+            raise UsageError(f"cannot read the override {shown(arg)}: {first}") from None
+    return parsed
+
+
+def _key(override: Any) -> str:
+    return override.key_or_group
+
+
+def _is_hydra(key: str) -> bool:
+    return key == "hydra" or key.startswith(("hydra.", "hydra/"))
+
+
+def _composable(override: Any) -> bool:
+    """Whether the compose API takes it: not a sweep (compose makes one config)."""
+    return not override.is_sweep_override()
+
+
+def _block(cfg: DictConfig, key: str, name: str) -> dict[str, Any]:
+    value = cfg.get(key)
+    if value is None:
+        return {}
+    value = OmegaConf.to_container(value, resolve=True)
+    if not isinstance(value, dict):
+        raise UsageError(f"configs/experiment/{name}.yaml: {key} must be a mapping, not "
+                         f"{shown(value)}")
+    return value
+
+
+def _check_analysis(analysis: Mapping[str, Any], required: Iterable[str], name: str, *,
+                    missing_ok: bool = False) -> None:
+    required = list(required)
+    for key in analysis:
+        if key not in required:
+            close = difflib.get_close_matches(str(key), required, n=2)
+            hint = f" Did you mean {' or '.join(close)}?" if close else ""
+            raise UsageError(f"analysis.{key} (configs/experiment/{name}.yaml or the command "
+                             f"line) is not a setting of {name}.{hint} Its settings: "
+                             f"{', '.join(required)}")
+    missing = [k for k in required if k not in analysis]
+    if missing and not missing_ok:
+        raise UsageError(f"configs/experiment/{name}.yaml: analysis.{missing[0]} is missing "
+                         f"(settings of {name}: {', '.join(required)})")
+
+
+# --- running and gathering ----------------------------------------------------------------
+
+@dataclass
+class Sweep:
+    """The runs of one sweep: a tidy table of the completed ones and the failures."""
+
+    tidy: pd.DataFrame  # completed runs, one row per run and week (analysis column names)
+    summary: pd.DataFrame  # experiments.collect's summary: one row per run, failed ones too
+    failed: pd.DataFrame  # run, design, seed, error
+    folder: Path  # the sweep folder (hydra.sweep.dir)
+    runs: int  # runs in the sweep
+    seconds: float
+
+    def failures(self) -> list[str]:
+        return [f"{r.run}: {r.error}" for r in self.failed.itertuples()]
+
+
+def execute(experiment: Experiment, folder: Path, *, extra: Sequence[str] = (),
+            stage: str | None = None, progress: bool = True) -> Sweep:
+    """Run the experiment's sweep into `folder` (resuming what is there) and gather it.
+
+    `extra` overrides go after the experiment's own (e.g. a points file written at run time);
+    `stage` names a sub-folder and the progress bar (sensitivity's morris and sobol).
+
+    Raises:
+        SweepError: if `python -m sim` stops with an error; finished runs are kept.
+    """
+    started = time.perf_counter()
+    folder = Path(folder).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    overrides = [*experiment.overrides, *extra]
+    jobs = experiment.jobs(extra)
+    command = [sys.executable, "-m", "sim", f"+experiment={experiment.name}",
+               f"hydra.sweep.dir={folder}", *overrides]
+    label = f"{experiment.name} {stage}" if stage else experiment.name
+    _run(command, folder / "sweep.log", len(jobs), label, progress)
+    wanted = {_run_key(job, experiment.exclude_keys) for job in jobs}
+
+    def ours(record: dict[str, Any]) -> bool:
+        return _run_key(record.get("overrides") or [], experiment.exclude_keys) in wanted
+
+    tidy, summary = collect(folder, keep=ours)
+    done, failed = _analysis_tables(tidy, summary)
+    if len(failed):
+        listing = "\n".join(f"  {r.run}: {r.error}" for r in failed.itertuples())
+        print(f"{label}: {len(failed)} of {len(summary)} runs failed and are left out of the "
+              f"analysis:\n{listing}", file=sys.stderr)
+    if done.empty:
+        raise SweepError(f"{label}: every run failed; see {folder}/*/summary.json")
+    return Sweep(done, summary, failed, folder, len(jobs), time.perf_counter() - started)
+
+
+def _run_key(overrides: Sequence[str], exclude: Sequence[str]) -> tuple[str, ...]:
+    """A run's overrides without those left out of its folder name: the same run of the same
+    sweep has the same key, whatever else changed (quicklook, the points file's path)."""
+    kept = []
+    for override in overrides:
+        key = override.split("=", 1)[0].lstrip("+~")
+        if key not in exclude:
+            kept.append(override)
+    return tuple(sorted(kept))
+
+
+def _run(command: list[str], log: Path, total: int, label: str, progress: bool) -> None:
+    """Run `python -m sim`, logging its output and moving a progress bar on its run lines
+    (`[done/total] run: status`, one per run, whichever process ran it)."""
+    env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
+    env.setdefault("RAY_DEDUP_LOGS", "0")  # Ray would fold the run lines into one
+    failures = 0
+    bar = tqdm(total=total, desc=f"{label}: {total} runs", unit="run", disable=not progress,
+               file=sys.stderr, mininterval=0.5, dynamic_ncols=True)
+    tail: list[str] = []
+    with open(log, "a", encoding="utf-8") as handle:
+        handle.write(f"$ {' '.join(command)}\n")
+        handle.flush()
+        with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, bufsize=1, env=env) as proc:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                handle.write(line)
+                tail = (tail + [line.rstrip()])[-20:]
+                found = PROGRESS.search(line.strip())
+                if not found:
+                    continue
+                if "FAILED" in found.group(3):
+                    failures += 1
+                    bar.set_postfix(failed=failures, refresh=False)
+                bar.update()  # one line per run of this sweep, finished or already done
+            code = proc.wait()
+    if code == 0:  # submitit's runs write their lines into their own logs instead
+        bar.update(total - bar.n)
+    bar.close()
+    if code != 0:
+        message = next((t for t in reversed(tail) if t.startswith("error: ")), None)
+        if message:
+            raise SweepError(message.removeprefix("error: "))
+        raise SweepError(f"python -m sim stopped with exit status {code}; its output is in "
+                         f"{log}. Last lines:\n" + "\n".join(tail[-8:]))
+
+
+def _analysis_tables(tidy: pd.DataFrame, summary: pd.DataFrame
+                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """collect's tables -> (completed runs with analysis names and stall fields, failures)."""
+    stall = summary[["run_id", *[c for c in STALL_FIELDS if c in summary]]]
+    done = tidy[tidy["completed"]].merge(stall, on="run_id", how="left")
+    done = done.rename(columns={"run_id": "run", "scenario": "design"})
+    done["seed"] = done["seed"].astype("int64")
+    if "stalled" in done:
+        done["stalled"] = done["stalled"].fillna(False).astype(bool)
+    failed = summary.loc[~summary["completed"], ["run_id", "scenario", "seed", "error"]]
+    failed = failed.rename(columns={"run_id": "run", "scenario": "design"})
+    return done.reset_index(drop=True), failed.reset_index(drop=True)
+
+
+def report_failures(report: Any, sweep: Sweep) -> None:
+    """A section listing the failed runs, if any (their errors are in their summary.json)."""
+    if sweep.failed.empty:
+        return
+    report.heading("Failed runs")
+    report.text(f"{len(sweep.failed)} of {sweep.runs} runs failed and are left out of every "
+                f"number above; each failed run's summary.json in `{sweep.folder}` holds its "
+                "error and traceback, and running the experiment again with the same `--out` "
+                "retries only them.")
+    report.bullets([f"`{r.run}`: {r.error}" for r in sweep.failed.itertuples()])
+
+
+def fail(err: BaseException) -> None:
+    """Stop the command with one line (exit status 2 for bad input, 1 for a failed sweep)."""
+    print(f"error: {err}", file=sys.stderr)
+    sys.exit(2 if isinstance(err, (UsageError, ParameterError)) else 1)
