@@ -77,9 +77,11 @@ def _reading(table: pd.DataFrame, settings: dict[str, Any]) -> list[str]:
     best, worst = table.loc[table[value].idxmax()], table.loc[table[value].idxmin()]
     lines.append(f"Median final {metric} ranges from {worst[value]:.2f} ({x}={worst[x]:g}, "
                  f"{y}={worst[y]:g}) to {best[value]:.2f} ({x}={best[x]:g}, {y}={best[y]:g}).")
-    lines.append("The stall criterion is provisional (final progress below "
-                 f"{settings['stall_below']}), standing in until the stall-diagnosis module "
-                 "exists; a run can also stall early and recover, which this does not see.")
+    lines.append(f"Here a run counts as stalled by where it ends ({metric} below "
+                 f"{settings['stall_below']}); a run can also stall early and recover, which "
+                 "this does not see. Each run's own diagnosis (sim.diagnosis: the first week "
+                 "progress stopped, and why) is in the tidy table's stalled, stall_week and "
+                 "stall_cause columns.")
     return lines
 
 
