@@ -152,12 +152,23 @@ def Page():
         tick.value += 1
 
     def play_loop():
-        while playing.value and not workshop.finished:
+        # Each start of the loop takes a new token, and Pause takes one too, so a loop that was
+        # asleep when Pause (then perhaps Reset, or Play again) was pressed never steps again:
+        # it checks, holding the lock, that it is still the current loop before each frame.
+        with workshop.lock:
+            workshop.play_token += 1
+            token = workshop.play_token
+        while True:
             time.sleep(PLAY_PAUSE)
             with workshop.lock:
+                if not playing.value or workshop.play_token != token or workshop.finished:
+                    break
                 workshop.step(WEEKS_PER_FRAME)
             refresh()
-        playing.value = False
+        with workshop.lock:
+            if workshop.play_token == token and workshop.finished:
+                playing.value = False
+                refresh()
 
     solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=True)
 
@@ -168,8 +179,19 @@ def Page():
             refresh()
         return handler
 
+    def stop_playing():
+        with workshop.lock:  # no frame of the old loop runs after this
+            workshop.play_token += 1
+            playing.value = False
+
+    def toggle_play():
+        if playing.value:
+            stop_playing()
+        else:
+            playing.value = True
+
     def set_compare(on: bool):
-        playing.value = False
+        stop_playing()
         with workshop.lock:
             workshop.compare(on)
         editing.value = "A"
@@ -192,7 +214,7 @@ def Page():
                 solara.Button("Reset", on_click=act(workshop.reset), color="primary",
                               disabled=playing.value, classes=["btn-reset"])
                 solara.Button("Pause" if playing.value else "Play",
-                              on_click=lambda: playing.set(not playing.value),
+                              on_click=toggle_play,
                               color="primary", disabled=workshop.finished,
                               classes=["btn-play"])
                 solara.Button("Step", on_click=act(lambda: workshop.step(1)), color="primary",

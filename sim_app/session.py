@@ -168,6 +168,8 @@ class Workshop:
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     # why the last change was refused (a value no control should send), shown on the page
     notice: str | None = None
+    # which play loop is the current one (the app's Play takes a new token, Pause too)
+    play_token: int = 0
 
     def __post_init__(self):
         if self.a is None:
