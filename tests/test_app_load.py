@@ -14,24 +14,17 @@ import asyncio
 import ipaddress
 import json
 import os
-import shutil
-import socket
 import statistics
-import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = shutil.which("chromium") or next(
-    (p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if os.path.exists(p)), None)
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-dev-shm-usage"]
+from tests.appserver import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM, served_app
+
+# two cores run the server and thirty pages: Chromium's shared memory in /dev/shm runs out
+CHROMIUM_ARGS = [*CHROMIUM_ARGS, "--disable-dev-shm-usage"]
 SESSIONS = int(os.environ.get("SIM_LOAD_SESSIONS", "30"))
 ROUNDS = 2  # each session: per round, one slider move and one step
 # pages opened at the same moment. One: with five at once, now and then a page's first
@@ -45,15 +38,8 @@ TIMEOUT_MS = 600_000
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed "
-                       "(apt-get install chromium; .ci/run installs it)"),
+    NO_CHROMIUM,
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def rss(pid: int) -> int:
@@ -108,34 +94,12 @@ def listening(pid: int) -> set[str]:
 
 @pytest.fixture(scope="module")
 def server():
-    ARTIFACTS.mkdir(exist_ok=True)
-    port = free_port()
-    log = (ARTIFACTS / f"app-load-server-{port}.log").open("w")
     # A page whose websocket dropped and reconnected leaves its first session's kernel waiting
     # to be culled (30 minutes in `python -m sim_app`); a short cull here lets the test see that
     # such kernels go too, within its two-minute wait after the tabs close.
-    env = {**os.environ, "SOLARA_KERNEL_CULL_TIMEOUT": "20s"}
-    proc = subprocess.Popen([sys.executable, "-m", "sim_app", "--port", str(port)], cwd=ROOT,
-                            stdout=log, stderr=subprocess.STDOUT, env=env)
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert proc.poll() is None, f"the app exited; see {log.name}"
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, f"the app did not listen; see {log.name}"
-                time.sleep(0.2)
-        yield proc, f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+    with served_app("app-load-server", env={"SOLARA_KERNEL_CULL_TIMEOUT": "20s"},
+                    wait_seconds=90) as served:
+        yield served
 
 
 # Thirty pages here share the server's two cores; in a workshop each runs on its own laptop.

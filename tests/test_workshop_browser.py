@@ -9,13 +9,6 @@ the system's chromium, which .ci/run installs when it is absent.
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -23,56 +16,19 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from sim_app.app import PLAY_PAUSE
 from sim_app.session import DesignRun
+from tests.appserver import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM, served_app
 
-ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = shutil.which("chromium") or next(
-    (p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if os.path.exists(p)), None)
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 TIMEOUT_MS = 60_000  # a render takes about a second; CI machines can be slow
 expect.set_options(timeout=TIMEOUT_MS)
 
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="Debian's chromium is not installed (apt-get install chromium; .ci/run installs it)")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+pytestmark = NO_CHROMIUM
 
 
 @pytest.fixture(scope="module")
 def app_url():
     """The app served by `python -m sim_app` on a free loopback port."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    port = free_port()
-    log = (ARTIFACTS / f"workshop-server-{port}.log").open("w")
-    server = subprocess.Popen([sys.executable, "-m", "sim_app", "--port", str(port)], cwd=ROOT,
-                              stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"the app exited with {server.returncode}; see {log.name}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"the app did not listen on port {port}; see {log.name}")
-                time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
+    with served_app("workshop-server") as (_, url):
+        yield url
 
 
 class Recorder:
