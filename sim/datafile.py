@@ -80,23 +80,30 @@ class _TooBig(yaml.YAMLError):
         super().__init__(problem + (f" (line {mark.line + 1})" if mark else ""))
 
 
+def read_text(path: Path, what: str, limit: int, hint: str = "") -> str:
+    """The text of a small file, read with a bound: `what` names the file in messages (e.g.
+    "scenario file x.yaml"), `limit` is its largest size in bytes, `hint` says why."""
+    try:
+        with Path(path).open("rb") as stream:
+            raw = stream.read(limit + 1)
+    except OSError as err:
+        raise ParameterError(f"{what} cannot be read: {err.strerror or err}") from None
+    if len(raw) > limit:
+        size = f"{limit >> 20} MiB" if limit >= 1 << 20 else f"{limit >> 10} KiB"
+        raise ParameterError(f"{what} is larger than {size}{hint}")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ParameterError(f"{what} is not UTF-8 text (byte {raw[err.start]:#04x} at "
+                             f"position {err.start})") from None
+
+
 def read(path: Path, kind: str) -> Any:
     """The data in the YAML file `path` (a `kind` such as "scenario file", for messages)."""
-    path = Path(path)
-    try:
-        with path.open("rb") as stream:
-            raw = stream.read(MAX_BYTES + 1)
-    except OSError as err:
-        raise ParameterError(f"{kind} {path} cannot be read: {err.strerror or err}") from None
-    if len(raw) > MAX_BYTES:
-        raise ParameterError(f"{kind} {path} is larger than {MAX_BYTES // 1024} KiB: a "
-                             "scenario or experiment file lists a few settings")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise ParameterError(f"{kind} {path} is not UTF-8 text (byte {raw[err.start]:#04x} at "
-                             f"position {err.start})") from None
-    return loads(text, f"{kind} {path}")
+    where = f"{kind} {path}"
+    text = read_text(path, where, MAX_BYTES,
+                     ": a scenario or experiment file lists a few settings")
+    return loads(text, where)
 
 
 def loads(text: str, where: str) -> Any:

@@ -31,6 +31,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
 from omegaconf import OmegaConf
 
+from . import datafile
 from .params import ParameterError, Params, shown
 from .params import _check as check_field
 
@@ -148,19 +149,7 @@ def read(path: Any, source: str | None = None) -> Points:
 @lru_cache(maxsize=8)  # a worker runs many points of the same file
 def _read(path: Path, _mtime: int) -> Points:
     shown_path = _shown_path(path)
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)
-    except OSError as err:
-        raise ParameterError(f"points file {shown_path}: cannot read it: "
-                             f"{err.strerror or err}") from None
-    if len(raw) > MAX_BYTES:
-        raise ParameterError(f"points file {shown_path} is larger than {MAX_BYTES >> 20} MiB")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise ParameterError(f"points file {shown_path} is not UTF-8 text ({err.reason} at "
-                             f"byte {err.start})") from None
+    text = datafile.read_text(path, f"points file {shown_path}", MAX_BYTES)
     reader = csv.reader(io.StringIO(text, newline=""))
     lines, numbers_ = [], []
     try:

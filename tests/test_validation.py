@@ -210,7 +210,7 @@ HOSTILE_FILES = {
     "scalar": ("42\n", "must be a mapping"),
     "digits": ("steps: " + "9" * 5000 + "\n", "cannot be read"),
     "deep": ("steps: " + "[" * 50 + "]" * 50 + "\n", "nested more than 32 levels"),
-    "too-big": ("# " + "x" * MAX_BYTES + "\n", "larger than 1024 KiB"),
+    "too-big": ("# " + "x" * MAX_BYTES + "\n", "larger than 1 MiB"),
 }
 
 
