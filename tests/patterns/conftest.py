@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 
 import numpy as np
 import pandas as pd
@@ -11,7 +12,12 @@ import pytest
 from sim.run import run_one
 from sim.scenarios import designs, resolve
 
-SEEDS = tuple(range(1000, 1020))  # 20 seeds the calibration never looked at
+# Fresh seeds the calibration never looked at: 20 in `make test` (the suite's 15-minute budget
+# on 2 cores); `make validate` runs the same tests on 240 (SIM_PATTERN_SEEDS=240), the count
+# the coefficient-of-variation method asks for (docs/calibration.md, "How many seeds").
+N_SEEDS = int(os.environ.get("SIM_PATTERN_SEEDS", "20"))
+SEEDS = tuple(range(1000, 1000 + N_SEEDS))
+MOST = int(np.ceil(0.9 * N_SEEDS))  # "in at least 9 runs in 10": 18 of 20, 216 of 240
 REFERENCE = "impact_partnership"
 
 pytestmark = pytest.mark.slow

@@ -1,4 +1,5 @@
-"""Patterns 1-6 of model.md: how the seven designs compare (20 fresh seeds each).
+"""Patterns 1-6 of model.md: how the seven designs compare (20 fresh seeds each; 240 in
+`make validate`).
 
 Statistics: one-sided Mann-Whitney U tests between designs at the stated level, and medians.
 """
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from .conftest import REFERENCE, all_designs, final, over_run, runs
+from .conftest import MOST, REFERENCE, all_designs, final, over_run, runs
 
 BASELINES = [d for d in all_designs() if d != REFERENCE]
 pytestmark = pytest.mark.slow
@@ -24,7 +25,7 @@ def greater(a, b) -> float:
 @pytest.mark.parametrize("baseline", BASELINES)
 def test_1_impact_partnership_beats_every_baseline(metric, baseline):
     """Pattern 1. Final progress and systems change of the Impact Partnership exceed each
-    baseline's: one-sided Mann-Whitney p < 0.01 over 20 seeds each."""
+    baseline's: one-sided Mann-Whitney p < 0.01 over 20 seeds each (240 in `make validate`)."""
     assert greater(final(REFERENCE, metric), final(baseline, metric)) < 0.01
 
 
@@ -58,25 +59,25 @@ def test_3_advocacy_coalition_is_a_talking_shop():
 def test_4_business_led_claims_outrun_action_and_legitimacy_falls():
     """Pattern 4. Claims gap averaged over the run: business-led exceeds every other design
     (one-sided Mann-Whitney p < 0.01); its legitimacy ends below where it started in at least
-    18 of 20 seeds."""
+    18 of 20 seeds (9 in 10)."""
     mine = over_run("business_led", "claims_gap")
     for other in all_designs():
         if other != "business_led":
             assert greater(mine, over_run(other, "claims_gap")) < 0.01, other
     falls = [ts["legitimacy"].iloc[-1] < ts["legitimacy"].iloc[0] for ts in runs("business_led")]
-    assert sum(falls) >= 18
+    assert sum(falls) >= MOST
 
 
 @pytest.mark.parametrize("design", ["ngo_business_pair", "business_led"])
 def test_5_no_government_no_lock_in(design):
     """Pattern 5. Designs without government: median final systems change below 0.05, and once
     the partnership ends (week 156 of 208) progress decays: lower at week 208 than at week 156
-    in at least 18 of 20 seeds, by a median of at least 20% of its level."""
+    in at least 18 of 20 seeds (9 in 10), by a median of at least 20% of its level."""
     assert np.median(final(design, "systems_change")) < 0.05
     after = runs(design, steps=208, partnership_weeks=156)
     at_end = np.array([ts["progress"].iloc[156] for ts in after])
     later = np.array([ts["progress"].iloc[208] for ts in after])
-    assert (later < at_end).sum() >= 18
+    assert (later < at_end).sum() >= MOST
     assert np.median((at_end - later) / at_end) >= 0.2
 
 
@@ -87,13 +88,13 @@ OPEN_DESIGNS = ["impact_partnership", "government_led", "public_funder_partnersh
 def test_6_crime_reduction_ends_with_low_legitimacy():
     """Pattern 6. "Low" stated three ways: the crime reduction partnership's final legitimacy is
     below 0.42, the public's lowest prior trust in any sector (government, Edelman 2019), in at
-    least 18 of 20 seeds; below that of every design with civil society or citizens at the table
-    (one-sided Mann-Whitney p < 0.01); and below where it started in 18 of 20 seeds. (The
-    business-led design, which pattern 4 says also loses legitimacy, is not compared.)"""
+    least 18 of 20 seeds (9 in 10); below that of every design with civil society or citizens
+    at the table (one-sided Mann-Whitney p < 0.01); and below where it started in 18 of 20
+    seeds (9 in 10). (The business-led design, which pattern 4 says also loses legitimacy, is not compared.)"""
     mine = final("crime_reduction_partnership", "legitimacy")
-    assert (mine < 0.42).sum() >= 18
+    assert (mine < 0.42).sum() >= MOST
     for other in OPEN_DESIGNS:
         assert greater(final(other, "legitimacy"), mine) < 0.01, other
     falls = [ts["legitimacy"].iloc[-1] < ts["legitimacy"].iloc[0]
              for ts in runs("crime_reduction_partnership")]
-    assert sum(falls) >= 18
+    assert sum(falls) >= MOST

@@ -1,4 +1,5 @@
-"""Patterns 7-11 of model.md: what each ingredient does, shown by paired runs (20 fresh seeds).
+"""Patterns 7-11 of model.md: what each ingredient does, shown by paired runs (20 fresh seeds;
+240 in `make validate`).
 
 Paired comparisons share the seed, so only the manipulated ingredient differs.
 """
@@ -45,7 +46,7 @@ def breach_and_recovery(seed: int) -> tuple[int, float]:
 def test_7_trust_falls_faster_than_it_rises():
     """Pattern 7. A member withholds its contribution for 4 weeks at week 52 of the Impact
     Partnership: its partners' trust in it falls; regaining the loss takes longer than the 4
-    weeks it took to lose it in every one of 20 seeds (sign test p < 0.01), and the breach
+    weeks it took to lose it in every seed (sign test p < 0.01), and the breach
     lowers the cap on its partners' trust in it for good (the scar) in every seed."""
     results = [breach_and_recovery(s) for s in SEEDS]
     slower = sum(recover > lose for lose, recover in results)
