@@ -242,14 +242,8 @@ def run(experiment: sweep.Experiment, out: Path | str | None = None, *, name: st
 
 def main(argv: Sequence[str] | None = None, *, name: str = "compare",
          title: str = "Comparing partnership designs") -> Path:
-    args = sweep.parse_args(name, __doc__.splitlines()[0], argv)
-    try:
-        experiment = sweep.prepare("compare", args, required=SETTINGS)
-        report = run(experiment, args.out, name=name, title=title)
-    except (sweep.UsageError, sweep.ParameterError, sweep.SweepError) as err:
-        sweep.fail(err)
-    print(report)
-    return report
+    return sweep.command(name, __doc__, SETTINGS, run, argv, experiment="compare", name=name,
+                         title=title)
 
 
 if __name__ == "__main__":

@@ -171,14 +171,7 @@ def run(experiment: sweep.Experiment, out: Path | str | None = None) -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> Path:
-    args = sweep.parse_args("size", __doc__.splitlines()[0], argv)
-    try:
-        experiment = sweep.prepare("size", args, required=SETTINGS)
-        report = run(experiment, args.out)
-    except (sweep.UsageError, sweep.ParameterError, sweep.SweepError) as err:
-        sweep.fail(err)
-    print(report)
-    return report
+    return sweep.command("size", __doc__, SETTINGS, run, argv)
 
 
 if __name__ == "__main__":

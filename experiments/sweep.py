@@ -33,7 +33,7 @@ import subprocess
 import sys
 import time
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -404,6 +404,22 @@ def report_failures(report: Any, sweep: Sweep) -> None:
                 "error and traceback, and running the experiment again with the same `--out` "
                 "retries only them.")
     report.bullets([f"`{r.run}`: {r.error}" for r in sweep.failed.itertuples()])
+
+
+def command(name: str, doc: str, settings: Iterable[str], run: Callable[..., Path],
+            argv: Sequence[str] | None, /, *, experiment: str | None = None,
+            **options: Any) -> Path:
+    """The body of `python -m experiments.<name>`: read the command line, check the experiment
+    file (`experiment`, default `name`) before anything runs, run it with `run(experiment,
+    out, **options)`, print the report's path. Bad input or a failed sweep stops with one line.
+    """
+    args = parse_args(name, doc.splitlines()[0], argv)
+    try:
+        report = run(prepare(experiment or name, args, required=settings), args.out, **options)
+    except (UsageError, ParameterError, SweepError) as err:
+        fail(err)
+    print(report)
+    return report
 
 
 def fail(err: BaseException) -> None:
