@@ -41,6 +41,8 @@ test computes (same designs, same metrics, same overrides; "over the run" = mean
 - **11a-strong** The one-facet advantage is below half the default advantage. *Known not
   reproduced.*
 - **11b** The advantage over 20 weeks is below half the advantage over the full horizon.
+- **11c** With `leadership_backing=0` in the Impact Partnership alone (the baselines at their
+  defaults), its advantage is below half the default advantage.
 
 "At least 90% of seeds" is rounded up (9 of 10, 2 of 2). Besides the verdict each pattern returns
 a `margin`, the slack of its tightest clause on a unit-free scale (a relative difference of
@@ -75,6 +77,7 @@ NO_GOVERNMENT = ("ngo_business_pair", "business_led")
 OPEN_DESIGNS = ("impact_partnership", "government_led", "public_funder_partnership",
                 "ngo_business_pair", "advocacy_coalition")
 ONE_SECTOR = {"facets": (("market_solution", ("funding", "reach")),)}
+NO_BACKING = {"leadership_backing": 0.0}  # the Impact Partnership without system leaders
 CONVENER_ONLY = dict(members_government=0, members_business=0, members_civil_society=4,
                      members_citizens=0, target_members=13)
 MOST_SEEDS = 0.9  # the tests' "at least 18 of 20 seeds"
@@ -386,11 +389,12 @@ def pattern_10(s: Study) -> Outcome:
                     f"{int((with_ < without).sum())}, more in {int((with_ > without).sum())})")
 
 
-def advantage(s: Study, **overrides: Any) -> float:
-    """Median final progress of the Impact Partnership less that of the best baseline."""
-    def median(design):
-        return _median(s.final(design, "progress", **overrides))
-    return float(median(REFERENCE) - max(median(d) for d in baselines()))
+def advantage(s: Study, reference: dict[str, Any] | None = None, **overrides: Any) -> float:
+    """Median final progress of the Impact Partnership less that of the best baseline
+    (`overrides` for every design, `reference` for the Impact Partnership alone)."""
+    def median(design, **extra):
+        return _median(s.final(design, "progress", **overrides, **extra))
+    return float(median(REFERENCE, **(reference or {})) - max(median(d) for d in baselines()))
 
 
 def pattern_11a(s: Study) -> Outcome:
@@ -409,6 +413,12 @@ def pattern_11b(s: Study) -> Outcome:
     default, short = advantage(s), advantage(s, steps=s.horizon.short)
     return _verdict({"halves": (short < 0.5 * default, _relative(0.5 * default, short))},
                     f"advantage {default:.3g} -> {short:.3g} over {s.horizon.short} weeks")
+
+
+def pattern_11c(s: Study) -> Outcome:
+    default, unbacked = advantage(s), advantage(s, reference=NO_BACKING)
+    return _verdict({"halves": (unbacked < 0.5 * default, _relative(0.5 * default, unbacked))},
+                    f"advantage {default:.3g} -> {unbacked:.3g} without leadership backing")
 
 
 @dataclass(frozen=True)
@@ -434,6 +444,7 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("11a-strong", "advantage halves when one sector suffices", pattern_11a_strong,
             False),
     Pattern("11b", "advantage halves over a short horizon", pattern_11b),
+    Pattern("11c", "advantage halves without leadership backing", pattern_11c),
 )
 BY_KEY = {p.key: p for p in PATTERNS}
 
