@@ -63,7 +63,7 @@ def per_member_progress(scale: int, orchestration: float) -> np.ndarray:
     params = base.with_(orchestration=orchestration, pool_per_sector=15 * scale,
                         problem_scale=base.problem_scale * scale, **sizes)
     members = sum(sizes.values())
-    return np.array([run_one(params, s).timeseries["progress"].iloc[-1] / members
+    return np.array([run_one(params, s, diagnose=False).timeseries["progress"].iloc[-1] / members
                      for s in SEEDS])
 
 
