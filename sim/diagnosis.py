@@ -405,7 +405,7 @@ def curated_recruit(model: PartnershipModel, sector: str) -> int | None:
         return None
     asset = int(np.argmax(sectors.asset_matrix()[s]))
     newcomer = int(candidates[np.argmax(orgs.assets[candidates, asset])])
-    orgs.join(newcomer, int(model.steps), model.params.initial_engagement)
+    orgs.join(newcomer, int(model.steps), model.params)
     model._welcome(newcomer, onboarding=model.params.onboarding_trust)
     return newcomer
 

@@ -184,7 +184,7 @@ class PartnershipModel(mesa.Model):
                 continue
             candidates = pool[self.orgs.sector[pool] == sector]
             newcomer = int(rng.choice(candidates))
-            self.orgs.join(newcomer, self.steps, p.initial_engagement)
+            self.orgs.join(newcomer, self.steps, p)
             self._welcome(newcomer, onboarding=p.onboarding_trust * p.curation if is_curated
                           else 0.0)
             pool = pool[pool != newcomer]
@@ -295,8 +295,10 @@ class PartnershipModel(mesa.Model):
         fit = engagement.agenda_fit(sector, weights, self._orchestration, p)
         benefit = orgs.motivation[active] * engagement.benefit(signals, sector, fit, self._weights)
         cost = engagement.cost(self.talk, self._meeting_cost[sector], group_trust, p)
+        orgs.appraisal[active] = engagement.appraise(orgs.appraisal[active], benefit, cost, p)
         orgs.engagement[active] = engagement.update(
-            orgs.engagement[active], engagement.target(benefit, cost, p), self._rate[sector])
+            orgs.engagement[active], engagement.target(orgs.appraisal[active], p),
+            self._rate[sector])
         leavers = active[engagement.leaving(orgs.engagement[active], orgs.exit_threshold[active])]
         if leavers.size:
             orgs.leave(leavers, self.steps)

@@ -194,6 +194,9 @@ class Params:
         help="share of the gap between members' aims and the agenda a full backbone closes")
     engagement_baseline: float = _p(0.5, 0, 1, unit="share",
         help="engagement of a member whose benefit and cost balance")
+    appraisal_weeks: float = _p(26.0, 1, 520, unit="weeks",
+        source="Chinman et al.: costs and benefits separate active from inactive members only 8-10 months in",
+        help="time over which a member forms its judgement of benefit against cost")
     results_memory_weeks: float = _p(8.0, 0.1, 520, unit="weeks",
         help="time over which members judge the partnership's recent results")
     results_reference: float = _p(0.004, 1e-6, 1, unit="progress/week",

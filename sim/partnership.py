@@ -14,6 +14,13 @@ from . import sectors
 from .params import Params
 
 POOL, MEMBER, LEFT = 0, 1, 2
+
+
+def expectation(params: Params) -> float:
+    """What a newcomer expects: the benefit less cost at which its joining engagement holds
+    (`engagement.target` of this appraisal is `initial_engagement`)."""
+    return params.initial_engagement - params.engagement_baseline
+
 INDIVIDUAL_SPREAD = 0.3  # lognormal sigma of assets and capacity between organisations
 THRESHOLD_SPREAD = 0.05  # sd of exit thresholds around the sector's value
 
@@ -29,6 +36,7 @@ class Organisations:
     motivation: np.ndarray  # how much this organisation cares, relative to its sector
     status: np.ndarray  # POOL, MEMBER or LEFT
     engagement: np.ndarray
+    appraisal: np.ndarray  # the member's judgement of benefit less cost, formed since it joined
     joined_week: np.ndarray  # -1 while in the pool
     left_week: np.ndarray  # -1 until it leaves
     talk_share: np.ndarray  # share of its effort spent on talk this week
@@ -62,6 +70,7 @@ class Organisations:
             exit_threshold=np.clip(threshold, 0.0, 1.0), motivation=spread[:, 1],
             status=status,
             engagement=np.where(status == MEMBER, params.initial_engagement, 0.0),
+            appraisal=np.where(status == MEMBER, expectation(params), 0.0),
             joined_week=np.where(status == MEMBER, 0, -1), left_week=np.full(n, -1),
             talk_share=zeros.copy(), commitment=zeros.copy(), contribution=zeros.copy(),
             performance=zeros.copy(), suspended_until=np.full(n, -1),
@@ -83,11 +92,13 @@ class Organisations:
         """Members of each sector among `idx`."""
         return np.bincount(self.sector[idx], minlength=len(sectors.SECTORS))
 
-    def join(self, i: int, week: int, engagement: float) -> None:
+    def join(self, i: int, week: int, params: Params) -> None:
+        """Organisation `i` joins, engaged and expecting what brought it in."""
         self._members = None
         self.status[i] = MEMBER
         self.joined_week[i] = week
-        self.engagement[i] = engagement
+        self.engagement[i] = params.initial_engagement
+        self.appraisal[i] = expectation(params)
 
     def leave(self, idx: np.ndarray, week: int) -> None:
         self._members = None

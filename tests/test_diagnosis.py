@@ -374,7 +374,7 @@ def _rebuilt_fork(params, seed: int, week: int, remedy: dict | None,
             pool = np.flatnonzero((orgs.status == POOL) & (orgs.sector == s))
             defining = int(np.argmax(sectors.asset_matrix()[s]))
             newcomer = int(pool[np.argmax(orgs.assets[pool, defining])])
-            orgs.join(newcomer, week, model.params.initial_engagement)
+            orgs.join(newcomer, week, model.params)
             model._welcome(newcomer, onboarding=model.params.onboarding_trust)
     model.params = model.params.with_(steps=max(model.params.steps, week + max(weeks)))
     progress = [model.progress]

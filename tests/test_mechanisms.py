@@ -29,6 +29,7 @@ from sim.mechanisms import (
 )
 from sim.mechanisms import trust as trust_mechanism
 from sim.params import DEFAULT_FACETS
+from sim.partnership import expectation
 from sim.problem import Problem
 from sim.public import Public
 from sim.sectors import AUTHORITY, BUS, CIT, CIV, GOV
@@ -578,16 +579,45 @@ def test_sector_pairs_start_from_different_priors():
 # ---------------------------------------------------------------------------------------------
 
 
-def test_engagement_target_rises_with_benefit_and_falls_with_cost(impact):
+def test_engagement_target_rises_with_the_appraisal(impact):
+    assert non_decreasing(engagement.target(GRID - 0.5, impact))
+    extreme = engagement.target(np.array([10.0, -10.0]), impact)
+    assert extreme[0] == 1.0 and extreme[1] == 0.0
+    # a newcomer's target is the engagement it joined with
+    assert engagement.target(np.array([expectation(impact)]), impact)[0] == pytest.approx(
+        impact.initial_engagement)
+
+
+def test_appraisal_rises_with_benefit_falls_with_cost_and_moves_a_step_a_week(impact):
+    start = np.zeros(11)
     benefit = GRID / 2
     for cost in (0.0, 0.2):
-        assert non_decreasing(engagement.target(benefit, np.full(11, cost), impact))
-    cost = GRID / 2
-    assert np.all(np.diff(engagement.target(np.full(11, 0.2), cost, impact)) <= 0)
-    mid = engagement.target(np.array([0.1, 0.1, 0.2]), np.array([0.0, 0.1, 0.0]), impact)
-    assert mid[1] < mid[0] < mid[2]
-    extreme = engagement.target(np.array([10.0, 0.0]), np.array([0.0, 10.0]), impact)
-    assert extreme[0] == 1.0 and extreme[1] == 0.0
+        assert non_decreasing(engagement.appraise(start, benefit, np.full(11, cost), impact))
+    assert np.all(np.diff(engagement.appraise(start, np.full(11, 0.2), GRID / 2, impact)) <= 0)
+    moved = engagement.appraise(np.array([0.3]), np.array([0.1]), np.array([0.5]), impact)
+    assert moved[0] == pytest.approx(0.3 + (0.1 - 0.5 - 0.3) / impact.appraisal_weeks)
+
+
+def weeks_until_target_below(threshold: float, net: float, params) -> int:
+    """Weeks of a constant benefit-less-cost `net` before a newcomer's target engagement falls
+    below `threshold`."""
+    appraisal = np.array([expectation(params)])
+    for week in range(1, 521):
+        appraisal = engagement.appraise(appraisal, np.array([net]), np.zeros(1), params)
+        if engagement.target(appraisal, params)[0] < threshold:
+            return week
+    return 521
+
+
+def test_a_bad_experience_takes_months_to_turn_a_member(impact):
+    """Chinman et al.: costs and benefits separate active from inactive members only 8-10
+    months in. A firm in the advocacy coalition meets a net of about -0.35 a week (talk cost
+    0.5 against benefit 0.15): its target stays above business's exit threshold (0.35) for its
+    first quarter and falls below it within a year. Judged week by week, at once."""
+    business_exit = sectors.profile_array("exit_threshold")[sectors.BUS]
+    weeks = weeks_until_target_below(business_exit, -0.35, impact)
+    assert 13 < weeks < 52
+    assert weeks_until_target_below(business_exit, -0.35, impact.with_(appraisal_weeks=1)) == 1
 
 
 def test_engagement_drifts_towards_its_target_without_overshooting():

@@ -59,9 +59,18 @@ def cost(talk: float, meeting_cost: np.ndarray, group_trust: np.ndarray,
     return meeting_cost * talk + frustration
 
 
-def target(benefit_value: np.ndarray, cost_value: np.ndarray, params: Params) -> np.ndarray:
-    """Engagement a member drifts towards: indifference plus benefit less cost."""
-    return np.clip(params.engagement_baseline + benefit_value - cost_value, 0.0, 1.0)
+def appraise(appraisal: np.ndarray, benefit_value: np.ndarray, cost_value: np.ndarray,
+             params: Params) -> np.ndarray:
+    """A member's judgement of benefit against cost, formed over `appraisal_weeks` of experience
+    from what it expected when it joined (`engagement.appraise`): a few bad weeks do not undo
+    what brought it in, months of them do (Chinman et al.: costs and benefits separate active
+    from inactive members only 8-10 months in)."""
+    return appraisal + (benefit_value - cost_value - appraisal) / params.appraisal_weeks
+
+
+def target(appraisal: np.ndarray, params: Params) -> np.ndarray:
+    """Engagement a member drifts towards: indifference plus the benefit less cost it judges."""
+    return np.clip(params.engagement_baseline + appraisal, 0.0, 1.0)
 
 
 def update(engagement: np.ndarray, target_value: np.ndarray, rate: np.ndarray) -> np.ndarray:
