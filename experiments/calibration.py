@@ -16,7 +16,7 @@ from sim.run import ROOT
 
 DOC = ROOT / "docs" / "calibration.md"
 FIGURES = ROOT / "docs" / "figures"
-SECTIONS = ("replications", "ofat")  # their order in the document
+SECTIONS = ("replications", "ofat", "timing")  # their order in the document
 
 HEADER = """# Calibration: how many seeds, and do the patterns hinge on assumed constants?
 
@@ -26,6 +26,8 @@ names its commit; after a change to `sim/` the numbers must be recomputed):
 - **How many seeds** (Lorscheid et al. 2012): `python -m experiments.replications`.
 - **One-factor-at-a-time sweep** of every constant whose source is an assumption:
   `python -m experiments.ofat`.
+- **Timing** against the evidence table's timings (dropouts, stalls, systems change):
+  `python -m experiments.timing`.
 
 The pattern statistics are recomputed on seeds 5000 and up, which neither the pattern tests
 (1000–1019) nor calibration (0–19) used, with the small-sample rules stated in

@@ -1,0 +1,162 @@
+"""When things happen: dropouts, stalls and systems change against the evidence table's timings.
+
+    python -m experiments.timing [--seeds N] [--jobs J] [--out DIR] [--quick] [--doc PATH | --no-doc]
+
+Three rows of the evidence table (../shared/design/evidence.md) give timings: members' costs and
+benefits separate active from inactive members only 8-10 months in, and practitioners report
+stalls around months 7-9 (Chinman et al.); three years or more pass before evidence of
+population or systems change (collective impact evaluations); about half of alliances fail.
+This runs every design at its defaults over fresh seeds (7000 and up, used by no test and no
+other calibration study) and tabulates, per design: the week of each dropout, the share of
+dropouts in weeks 35-45 ("8-10 months") and before week 26, how many runs stall and when (the
+stall diagnosis of `sim.diagnosis`), and the first week systems change reaches
+`SYSTEMS_EVIDENCE`. Writes `timing.csv` and `timing.md` to the output folder and the 'timing'
+section of docs/calibration.md (not with `--quick`, unless `--doc` is given).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.scenarios import designs
+
+from . import calibration
+from .runner import jobs_for, output_folder, run_many
+from .runstore import fingerprint
+
+FIRST_SEED = 7000
+SEEDS = 30
+WINDOW = (35, 45)  # weeks: "8-10 months in" (Chinman et al.)
+EARLY = 26  # weeks: dropouts before half a year
+SYSTEMS_EVIDENCE = 0.1  # systems change read as "evidence of systems change": a choice
+
+
+def dropout_weeks(run: pd.DataFrame) -> np.ndarray:
+    """Weeks in which members left, one entry per leaver, from a run's cumulative `dropouts`."""
+    counts = run["dropouts"].to_numpy()
+    rises = np.diff(counts, prepend=counts[0]).astype(int)
+    return np.repeat(run["week"].to_numpy(), np.maximum(rises, 0))
+
+
+def first_week_at_least(run: pd.DataFrame, column: str, level: float) -> float:
+    """First week `column` reaches `level` (NaN if never)."""
+    hits = np.flatnonzero(run[column].to_numpy() >= level)
+    return float(run["week"].iloc[hits[0]]) if hits.size else np.nan
+
+
+def _median(values: Sequence[float]) -> float:
+    values = [v for v in values if np.isfinite(v)]
+    return float(np.median(values)) if values else np.nan
+
+
+def summarise(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per design from `run_many`'s tidy table (every week of every run)."""
+    rows = []
+    for design, runs in table.groupby("design", sort=False):
+        weeks, stalls, reached, n_runs = [], [], [], 0
+        for _, run in runs.groupby("run", sort=False):
+            n_runs += 1
+            weeks.extend(dropout_weeks(run))
+            if run["stalled"].iloc[0]:
+                stalls.append(float(run["stall_week"].iloc[0]))
+            reached.append(first_week_at_least(run, "systems_change", SYSTEMS_EVIDENCE))
+        w = np.asarray(weeks, dtype=float)
+        q1, q2, q3 = np.percentile(w, [25, 50, 75]) if w.size else (np.nan,) * 3
+        rows.append({
+            "design": design, "runs": n_runs, "dropouts": int(w.size),
+            "dropout_week_median": q2, "dropout_week_q1": q1, "dropout_week_q3": q3,
+            "dropouts_in_window": float(((w >= WINDOW[0]) & (w <= WINDOW[1])).mean())
+            if w.size else np.nan,
+            "dropouts_before_early": float((w < EARLY).mean()) if w.size else np.nan,
+            "stalled_runs": len(stalls), "stall_week_median": _median(stalls),
+            "runs_reaching_systems_change": int(np.isfinite(reached).sum()),
+            "systems_change_week_median": _median(reached),
+        })
+    return pd.DataFrame(rows)
+
+
+def _week(x: float) -> str:
+    return "–" if not np.isfinite(x) else f"{x:.0f}"
+
+
+def _share(x: float) -> str:
+    return "–" if not np.isfinite(x) else f"{x:.0%}"
+
+
+def markdown(summary: pd.DataFrame, seeds: Sequence[int], note: str, elapsed: float) -> str:
+    lines = [
+        "## Timing against the evidence table",
+        "",
+        note,
+        "",
+        f"`python -m experiments.timing`: each design at its defaults, seeds {seeds[0]}–"
+        f"{seeds[-1]} ({len(seeds)} per design). Dropout weeks are read from each run's "
+        f"cumulative `dropouts`; *in weeks {WINDOW[0]}–{WINDOW[1]}* is the share of dropouts "
+        f"8–10 months in, *before {EARLY}* the share in the first half year; stalls are the "
+        f"diagnosis of `sim.diagnosis`; systems change is counted from the first week it "
+        f"reaches {SYSTEMS_EVIDENCE} (what \"evidence of systems change\" is on the model's "
+        f"0–1 scale is a choice).",
+        "",
+        "| design | dropouts | dropout week, median (quartiles) | in weeks "
+        f"{WINDOW[0]}–{WINDOW[1]} | before {EARLY} | runs stalled | stall week, median | "
+        f"runs reaching systems change {SYSTEMS_EVIDENCE} | its week, median |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in summary.itertuples():
+        weeks = (f"{_week(r.dropout_week_median)} ({_week(r.dropout_week_q1)}–"
+                 f"{_week(r.dropout_week_q3)})" if r.dropouts else "–")
+        lines.append(
+            f"| {r.design} | {r.dropouts} | {weeks} | "
+            f"{_share(r.dropouts_in_window)} | {_share(r.dropouts_before_early)} | "
+            f"{r.stalled_runs} of {r.runs} | {_week(r.stall_week_median)} | "
+            f"{r.runs_reaching_systems_change} of {r.runs} | "
+            f"{_week(r.systems_change_week_median)} |")
+    lines += ["", f"{int(summary['runs'].sum())} runs in {elapsed / 60:.1f} minutes."]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> Path:
+    parser = argparse.ArgumentParser(prog="python -m experiments.timing",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seeds", type=int, default=None,
+                        help=f"seeds per design (default {SEEDS}; --quick: 2)")
+    parser.add_argument("--jobs", type=int, default=None, help="workers (default 2)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="output folder (default results/timing-<time>)")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke test: 2 seeds, 40 weeks, one process, no document")
+    parser.add_argument("--doc", type=Path, default=None,
+                        help="document to write the section into (default docs/calibration.md)")
+    parser.add_argument("--no-doc", action="store_true")
+    args = parser.parse_args(argv)
+    if args.seeds is not None and args.seeds < 1:
+        parser.error(f"--seeds {args.seeds}: give at least 1")
+    started = time.perf_counter()
+    n_seeds = args.seeds or (2 if args.quick else SEEDS)
+    seeds = list(range(FIRST_SEED, FIRST_SEED + n_seeds))
+    folder = output_folder("timing", args.out)
+    state, print_start = calibration.code_state(), fingerprint()
+    overrides = {"steps": 40} if args.quick else {}
+    table = run_many(jobs_for(designs(), seeds, **overrides),
+                     n_jobs=args.jobs or (1 if args.quick else 2), description="timing")
+    summary = summarise(table)
+    summary.to_csv(folder / "timing.csv", index=False)
+    note = calibration.state_note(state, print_start, fingerprint())
+    text = markdown(summary, seeds, note, time.perf_counter() - started)
+    (folder / "timing.md").write_text(text, encoding="utf-8")
+    if not args.no_doc and (args.doc or not args.quick):
+        path = calibration.write_section("timing", text, args.doc or calibration.DOC)
+        print(f"Wrote the 'timing' section of {path}", file=sys.stderr)
+    print(f"Wrote {folder}", file=sys.stderr)
+    return folder
+
+
+if __name__ == "__main__":
+    main()
