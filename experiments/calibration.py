@@ -9,6 +9,7 @@ each section, because the numbers are valid for that state only.
 from __future__ import annotations
 
 import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -90,3 +91,19 @@ def write_section(name: str, body: str, path: Path | str = DOC) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def target_doc(quick: bool, doc: Path | None, no_doc: bool) -> Path | None:
+    """The document a study writes its section into: the calibration document, except in a
+    `--quick` smoke test (unless `--doc` names one) or with `--no-doc`."""
+    if no_doc or (quick and doc is None):
+        return None
+    return Path(doc) if doc is not None else DOC
+
+
+def publish(name: str, text: str, folder: Path, doc: Path | None) -> None:
+    """Write a study's section to `folder/<name>.md` and, if `doc` is given, into `doc`."""
+    (folder / f"{name}.md").write_text(text, encoding="utf-8")
+    if doc is not None:
+        path = write_section(name, text, doc)
+        print(f"Wrote the '{name}' section of {path}", file=sys.stderr)

@@ -203,10 +203,8 @@ def main(argv: Sequence[str] | None = None) -> Path:
     print_end = fingerprint()
     text = _markdown(results, rows, names, full_names, n_seeds, args, screen, store, elapsed,
                      calibration.state_note(state, print_start, print_end))
-    (folder / "ofat.md").write_text(text, encoding="utf-8")
-    if not args.no_doc and (args.doc or not args.quick):
-        path = calibration.write_section("ofat", text, args.doc or calibration.DOC)
-        print(f"Wrote the 'ofat' section of {path}", file=sys.stderr)
+    calibration.publish("ofat", text, folder,
+                        calibration.target_doc(args.quick, args.doc, args.no_doc))
     print(f"Wrote {folder} ({store.made} runs made, {elapsed / 60:.1f} min)", file=sys.stderr)
     return folder
 

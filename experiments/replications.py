@@ -367,18 +367,15 @@ def main(argv: Sequence[str] | None = None) -> Path:
     curves.to_csv(folder / "cv_curves.csv", index=False)
     rare = {(r.design, r.output) for r in table[table["rare"]].itertuples()}
     plot(curves, args.tolerance, folder / "cv.png", rare)
-    write_doc = not args.no_doc and (args.doc or not args.quick)
+    doc = calibration.target_doc(args.quick, args.doc, args.no_doc)
     figure = "replications_cv.png"
-    if write_doc:
+    if doc is not None:
         plot(curves, args.tolerance, calibration.FIGURES / figure, rare)
     elapsed = time.perf_counter() - started
     note = calibration.state_note(state, print_start, fingerprint())
     text = markdown(table, n_seeds, args.tolerance, figure, note, elapsed, store.made,
                     args.quick, first, curves, sensitivity, orders)
-    (folder / "replications.md").write_text(text, encoding="utf-8")
-    if write_doc:
-        path = calibration.write_section("replications", text, args.doc or calibration.DOC)
-        print(f"Wrote the 'replications' section of {path}", file=sys.stderr)
+    calibration.publish("replications", text, folder, doc)
     print(f"Wrote {folder} ({store.made} runs made, {elapsed / 60:.1f} min)", file=sys.stderr)
     return folder
 

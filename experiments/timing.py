@@ -150,10 +150,8 @@ def main(argv: Sequence[str] | None = None) -> Path:
     summary.to_csv(folder / "timing.csv", index=False)
     note = calibration.state_note(state, print_start, fingerprint())
     text = markdown(summary, seeds, note, time.perf_counter() - started)
-    (folder / "timing.md").write_text(text, encoding="utf-8")
-    if not args.no_doc and (args.doc or not args.quick):
-        path = calibration.write_section("timing", text, args.doc or calibration.DOC)
-        print(f"Wrote the 'timing' section of {path}", file=sys.stderr)
+    calibration.publish("timing", text, folder,
+                        calibration.target_doc(args.quick, args.doc, args.no_doc))
     print(f"Wrote {folder}", file=sys.stderr)
     return folder
 
