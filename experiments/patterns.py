@@ -43,6 +43,10 @@ test computes (same designs, same metrics, same overrides; "over the run" = mean
 - **11b** The advantage over 20 weeks is below half the advantage over the full horizon.
 - **11c** With `leadership_backing=0` in the Impact Partnership alone (the baselines at their
   defaults), its advantage is below half the default advantage.
+- **11d** Where two boundaries meet, the Impact Partnership does not win: on the one-facet
+  problem its advantage is below 0 over the set-up weeks (`steps=8`, the default
+  `design_phase_weeks`), and below 0 over the short horizon with `leadership_backing=0` in the
+  Impact Partnership alone.
 
 "At least 90% of seeds" is rounded up (9 of 10, 2 of 2). Besides the verdict each pattern returns
 a `margin`, the slack of its tightest clause on a unit-free scale (a relative difference of
@@ -96,17 +100,19 @@ def baselines() -> list[str]:
 @dataclass(frozen=True)
 class Horizon:
     """The weeks the patterns use: full runs, pattern 5's after-life, pattern 7's breach and
-    pattern 11b's short horizon. `QUICK` shrinks them all for smoke tests."""
+    pattern 11b's short horizon and 11d's set-up horizon. `QUICK` shrinks them all for smoke
+    tests."""
 
     steps: int = 156
     extended: int = 208  # pattern 5: the partnership ends at `steps`, the world runs on
     breach_week: int = 52
     breach_weeks: int = 4
     short: int = 20
+    setup: int = 8  # pattern 11d: the default `design_phase_weeks`
 
 
 FULL = Horizon()
-QUICK = Horizon(steps=30, extended=40, breach_week=10, breach_weeks=4, short=8)
+QUICK = Horizon(steps=30, extended=40, breach_week=10, breach_weeks=4, short=8, setup=4)
 
 
 # --- pattern 7's special run -----------------------------------------------------------------
@@ -421,6 +427,17 @@ def pattern_11c(s: Study) -> Outcome:
                     f"advantage {default:.3g} -> {unbacked:.3g} without leadership backing")
 
 
+def pattern_11d(s: Study) -> Outcome:
+    default = advantage(s)
+    setup = advantage(s, **ONE_SECTOR, steps=s.horizon.setup)
+    unbacked = advantage(s, reference=NO_BACKING, **ONE_SECTOR, steps=s.horizon.short)
+    scale = max(abs(default), 1e-12)
+    return _verdict({"within_setup": (setup < 0, -setup / scale),
+                     "unbacked": (unbacked < 0, -unbacked / scale)},
+                    f"advantage on the one-sector problem over {s.horizon.setup} weeks "
+                    f"{setup:.3g}; without backing over {s.horizon.short} weeks {unbacked:.3g}")
+
+
 @dataclass(frozen=True)
 class Pattern:
     key: str
@@ -445,6 +462,7 @@ PATTERNS: tuple[Pattern, ...] = (
             False),
     Pattern("11b", "advantage halves over a short horizon", pattern_11b),
     Pattern("11c", "advantage halves without leadership backing", pattern_11c),
+    Pattern("11d", "where two boundaries meet, it does not win", pattern_11d),
 )
 BY_KEY = {p.key: p for p in PATTERNS}
 

@@ -163,3 +163,27 @@ def test_11c_advantage_shrinks_without_leadership_backing():
     rng = np.random.default_rng(13)
     slack = [advantage(rng, reference=NO_BACKING) - 0.5 * advantage(rng) for _ in range(2000)]
     assert np.percentile(slack, 97.5) < 0
+
+
+SETUP_WEEKS = resolve(REFERENCE).design_phase_weeks  # 8: the Impact Partnership designs first
+
+
+@pytest.mark.parametrize("horizon, reference", [
+    (SETUP_WEEKS, {}),  # a horizon within its set-up
+    (20, NO_BACKING),  # past set-up, into the first sprint, without leadership backing
+], ids=["within-setup", "unbacked-20-weeks"])
+def test_11d_where_two_boundaries_meet_the_impact_partnership_does_not_win(horizon, reference):
+    """Pattern 11, where the brief's boundaries meet (model.md, "What the model is for":
+    "there must be conditions ... where it does not win"). Alone, each boundary only shrinks
+    the lead (11a-11c). On the one-facet problem that business alone can meet, the business-led
+    design ends with more progress than the Impact Partnership, one-sided Mann-Whitney
+    p < 0.01 over 20 seeds: (i) over the 8 set-up weeks (`design_phase_weeks`), in which the
+    Impact Partnership gives 45% of its action to design work and the business-led design 20%
+    (`setup_talk` x `setup_weight`, 7.4) while the backbone is still being built; (ii) over 20
+    weeks with the Impact Partnership run without leadership backing (the baselines at their
+    defaults). The business-led design is named in advance, not picked after the runs: it is
+    the design whose own sector holds both assets the problem needs."""
+    overrides = {**ONE_SECTOR, "steps": horizon}
+    theirs = final("business_led", "progress", **overrides)
+    mine = final(REFERENCE, "progress", **overrides, **reference)
+    assert stats.mannwhitneyu(theirs, mine, alternative="greater").pvalue < 0.01
