@@ -5,10 +5,11 @@
 Every constant of `sim.params` whose source starts with "assumption" (group 'constant') is set,
 one at a time and all others at their defaults, to its default x (1 - F) and x (1 + F)
 (F = 0.5: x0.5 and x1.5), clipped into its allowed range (a share whose x1.5 exceeds 1 takes the
-range edge) and rounded for whole-number constants. At each value the thirteen pattern verdicts
-of `experiments.patterns` (patterns 1-11 with 11a's strong form; 2 and 11a-strong are known not
-reproduced and are included all the same) are computed over N seeds (default 10, seeds 5000 and
-up, which the pattern tests (1000-1019) and calibration (0-19) never used). Runs are made once
+range edge) and rounded for whole-number constants. At each value every pattern verdict of
+`experiments.patterns` (`PATTERNS`: patterns 1-11, 11a's strong form, and 11c and 11d; 2 and
+11a-strong are known not reproduced and are included all the same) is computed over N seeds
+(default 10, seeds 5000 and up, which the pattern tests (1000-1019) and calibration (0-19)
+never used). Runs are made once
 per (kind, resolved parameters, seed) and cached on disk under the model's source fingerprint, so
 a rerun (with a larger budget, say) only makes what is missing.
 
