@@ -226,6 +226,9 @@ class Params:
         help="share of the public that looks at the partnership in a week")
     legitimacy_rate: float = _p(0.2, 0, 1, unit="share",
         help="share of the gap to its new judgement a person closes when looking")
+    legitimacy_loss_ratio: float = _p(3.0, 1, 20, unit="ratio",
+        source="Slovic 1993: public trust is lost about 3x faster than it is gained",
+        help="how much faster a person's judgement falls than it rises")
     weight_action: float = _p(0.35, 0, 1, unit="weight",
         help="weight of visible action in the public's judgement")
     weight_voice: float = _p(0.25, 0, 1, unit="weight",

@@ -4,6 +4,7 @@ Each person has a prior (trust in the sectors at the table), a scrutiny level an
 judgement of the partnership. In a week a share of the public looks; those who look move their
 judgement towards what they see: prior trust, visible action and whether civil society and
 citizens have a voice, less a penalty for claims that run ahead of action, weighted by scrutiny.
+A judgement falls faster than it rises.
 """
 
 from __future__ import annotations
@@ -43,5 +44,12 @@ class Public:
         target = (w_prior * (prior + self.offset[looking]) + params.weight_action * action
                   + params.weight_voice * voice - params.greenwash_penalty * scrutiny * gap)
         current = self.legitimacy[looking]
-        self.legitimacy[looking] = np.clip(
-            current + params.legitimacy_rate * (np.clip(target, 0.0, 1.0) - current), 0.0, 1.0)
+        self.legitimacy[looking] = judge(current, np.clip(target, 0.0, 1.0), params)
+
+
+def judge(current: np.ndarray, target: np.ndarray, params: Params) -> np.ndarray:
+    """A person's new judgement: a step towards what they see, `legitimacy_loss_ratio` times
+    longer when it falls than when it rises (Slovic 1993: public trust is quickly lost and
+    slowly won)."""
+    rate = params.legitimacy_rate * np.where(target < current, params.legitimacy_loss_ratio, 1.0)
+    return np.clip(current + np.minimum(rate, 1.0) * (target - current), 0.0, 1.0)

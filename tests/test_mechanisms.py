@@ -32,6 +32,7 @@ from sim.params import DEFAULT_FACETS
 from sim.partnership import expectation
 from sim.problem import Problem
 from sim.public import Public
+from sim.public import judge as public_judge
 from sim.sectors import AUTHORITY, BUS, CIT, CIV, GOV
 from sim.trust import TrustMatrix
 
@@ -706,6 +707,28 @@ def test_greenwashing_costs_more_under_closer_scrutiny(impact):
     assert penalty(0.0) == pytest.approx(0.0)
     assert 0 < penalty(0.2) < penalty(0.5) < penalty(0.9)
     assert penalty(0.5, watchdog=0.5) > penalty(0.5)
+
+
+def test_a_judgement_falls_faster_than_it_rises(impact):
+    # the same distance down and up: the step down is legitimacy_loss_ratio times the step up
+    up = public_judge(np.array([0.4]), np.array([0.6]), impact)[0] - 0.4
+    down = 0.6 - public_judge(np.array([0.6]), np.array([0.4]), impact)[0]
+    assert up == pytest.approx(impact.legitimacy_rate * 0.2)
+    assert down == pytest.approx(impact.legitimacy_loss_ratio * up)
+    # the public: weeks of greenwashing that cost 0.1 of legitimacy, with and without the ratio
+    def weeks_to_lose(params):
+        params = params.with_(public_attention=1.0, public_size=2000)
+        public = Public(params, 0.5, np.random.default_rng(3))
+        rng, start, weeks = np.random.default_rng(4), public.mean, 0
+        while public.mean > start - 0.1:
+            public.observe(0.5, 0.9, 0.1, 0.5, 0.0, params, rng)
+            weeks += 1
+        return weeks
+
+    assert 2 * weeks_to_lose(impact) <= weeks_to_lose(impact.with_(legitimacy_loss_ratio=1.0))
+    # never past the target, even with a large ratio
+    steep = impact.with_(legitimacy_rate=0.5, legitimacy_loss_ratio=10.0)
+    assert public_judge(np.array([0.9]), np.array([0.2]), steep)[0] == pytest.approx(0.2)
 
 
 def test_visible_action_raises_legitimacy(impact):
