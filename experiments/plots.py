@@ -519,3 +519,63 @@ def stall_causes(tidy: pd.DataFrame, out: str | Path | None = None) -> Figure:
     if out is not None:
         save(fig, out, "stall_causes")
     return fig
+
+
+# Variants of one design (the ablation's removals) have no fixed colour of their own: they take
+# these in order, each with its own line style too, so eight stay apart in print and in grey.
+# Yellow is left out (faint on white); black is free because the reference is not drawn.
+VARIANT_COLOURS = tuple(OKABE_ITO[c] for c in ("blue", "vermillion", "bluish_green", "orange",
+                                               "reddish_purple", "sky_blue", "black"))
+VARIANT_STYLES = ("-", "--", "-.", ":")
+
+
+def variant_style(k: int) -> dict[str, object]:
+    """Colour and line style of the k-th variant: 7 colours and 4 styles, coprime, so no two
+    of the first 28 share both."""
+    return {"color": VARIANT_COLOURS[k % len(VARIANT_COLOURS)],
+            "ls": VARIANT_STYLES[k % len(VARIANT_STYLES)]}
+
+
+@_styled
+def effect_timeline(timeline: pd.DataFrame, *, label: str = "variant",
+                    metrics: Sequence[str] | None = None, setup_weeks: int | None = None,
+                    reference: str = "the full design", band_alpha: float = 0.12,
+                    title: str = "When each ingredient matters") -> Figure:
+    """The effect of each removal week by week: one panel per metric (sharing the weeks), one
+    line per `label` with its bootstrap band, a line at 0 and the set-up weeks shaded.
+
+    `timeline` is `stats.effects_over_time`'s table (columns `label`, metric, week,
+    median_difference, diff_ci_low, diff_ci_high).
+    """
+    metrics = list(metrics or dict.fromkeys(timeline["metric"]))
+    rows = list(dict.fromkeys(timeline[label]))
+    fig, axes = figure(len(metrics), 1, sharex=True, size=(SLIDE[0], SLIDE[1] * 1.2))
+    axes = np.atleast_1d(axes)
+    for ax, metric in zip(axes, metrics, strict=True):
+        part = timeline[timeline["metric"] == metric]
+        if setup_weeks:
+            ax.axvspan(0, setup_weeks, color="grey", alpha=0.15, lw=0, zorder=0)
+        ax.axhline(0, color="grey", lw=1.2, ls="--", zorder=1)
+        for k, row in enumerate(rows):
+            line = part[part[label] == row].sort_values("week")
+            style = variant_style(k)
+            ax.fill_between(line["week"], line["diff_ci_low"], line["diff_ci_high"],
+                            color=style["color"], alpha=band_alpha, lw=0)
+            ax.plot(line["week"], line["median_difference"], **style)
+        unit = BY_NAME[metric].unit if metric in BY_NAME else ""
+        ax.set_ylabel(f"change in median\n({unit})" if unit else "change in median")
+        ax.set_title(f"{BY_NAME[metric].label if metric in BY_NAME else metric} "
+                     f"(median without the ingredient minus median of {reference})")
+        ax.margins(x=0)
+    axes[-1].set_xlabel(WEEKS)
+    handles = [Line2D([], [], lw=2.5, **variant_style(k)) for k in range(len(rows))]
+    names = list(rows)
+    handles.append(Patch(color="grey", alpha=0.4))
+    names.append("95% bootstrap band")
+    if setup_weeks:
+        handles.append(Patch(color="grey", alpha=0.15))
+        names.append(f"set-up (weeks 1-{setup_weeks})")
+    fig.legend(handles, names, loc="outside lower center", ncols=min(len(names), 4),
+               frameon=False)
+    fig.suptitle(f"{title}: the effect of each removal, week by week")
+    return fig

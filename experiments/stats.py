@@ -7,6 +7,7 @@ and the tests share the same arithmetic. Effect sizes take the metric's directio
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -231,3 +232,75 @@ def effects_against(finals: pd.DataFrame, reference: str, metrics: Sequence[str]
     table = pd.DataFrame(rows)
     table["p_holm"] = holm(table["p"]) if len(table) else []
     return table
+
+
+def effects_over_time(tidy: pd.DataFrame, reference: str, metric: str, *, by: str = "design",
+                      keys: Sequence[str] | None = None, confidence: float = CONFIDENCE,
+                      n_resamples: int = N_RESAMPLES, seed: int = 0) -> pd.DataFrame:
+    """Each group against `reference`, week by week: the difference of medians of `metric`
+    (group - reference, as `effects_against` takes at the last week) with a percentile-bootstrap
+    band; one row per group and week of the reference's runs.
+
+    As in `median_difference_ci`, each group's runs and the reference's are resampled on their
+    own, whole runs at a time, so a resample keeps each run's weeks together. All weeks and
+    resamples are drawn at once (one seeded generator per group, so a group's band does not
+    depend on which other groups are in the table). Runs are told apart by `keys`: by default a
+    `run` column when there is one, else `by` and seed.
+    """
+    keys = list(keys) if keys else (["run"] if "run" in tidy else [by, "seed"])
+    ref_runs = tidy[tidy[by] == reference]
+    if ref_runs.empty:
+        raise ValueError(f"no runs of the reference {reference!r} in column {by!r}")
+    weeks = np.sort(ref_runs["week"].dropna().astype(int).unique())
+
+    def runs_by_week(part: pd.DataFrame) -> np.ndarray:
+        table = part.pivot_table(index=keys, columns="week", values=metric, aggfunc="first")
+        table.columns = table.columns.astype(int)
+        return table.reindex(columns=weeks).to_numpy(dtype=float)  # runs x weeks, NaN: no record
+
+    reference_values = runs_by_week(ref_runs)
+    tail = (1 - confidence) / 2 * 100
+    parts = []
+    for group, runs in tidy.groupby(by, sort=False):
+        if group == reference:
+            continue
+        values = runs_by_week(runs)
+        rng = np.random.default_rng(seed)
+        resampled = [_median_of_runs(v[rng.integers(0, len(v), (n_resamples, len(v)))])
+                     for v in (values, reference_values)]  # resamples x weeks each
+        differences = resampled[0] - resampled[1]
+        with warnings.catch_warnings():  # a week no run reached: NaN, as it should be
+            warnings.simplefilter("ignore", RuntimeWarning)
+            low, high = np.nanpercentile(differences, [tail, 100 - tail], axis=0)
+        parts.append(pd.DataFrame({
+            by: group, "metric": metric, "week": weeks,
+            "median_difference": _median_of_runs(values) - _median_of_runs(reference_values),
+            "diff_ci_low": low, "diff_ci_high": high,
+            "n": np.isfinite(values).sum(axis=0),
+            "n_reference": np.isfinite(reference_values).sum(axis=0)}))
+    columns = [by, "metric", "week", "median_difference", "diff_ci_low", "diff_ci_high", "n",
+               "n_reference"]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+
+def _median_of_runs(values: np.ndarray) -> np.ndarray:
+    """Median over the runs axis (the one before weeks), ignoring weeks a run did not record."""
+    if not np.isnan(values).any():
+        return np.median(values, axis=-2)
+    with warnings.catch_warnings():  # no run recorded that week: NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmedian(values, axis=-2)
+
+
+def holds_from(weeks: Sequence[int], holds: Sequence[bool]) -> int | None:
+    """The first week from which `holds` is true at every later week to the last, or None.
+
+    A condition that holds for a while, stops, and holds again counts only from its last
+    start: "from week w on" means to the end of the run.
+    """
+    order = np.argsort(np.asarray(weeks))
+    weeks, holds = np.asarray(weeks)[order], np.asarray(holds, dtype=bool)[order]
+    if holds.size == 0 or not holds[-1]:
+        return None
+    broken = np.flatnonzero(~holds)
+    return int(weeks[broken[-1] + 1] if broken.size else weeks[0])

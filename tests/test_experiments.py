@@ -247,7 +247,7 @@ def test_ablation_quick_runs_rows_of_its_points_table(tmp_path, capsys, monkeypa
     assert "1 of 9 runs failed" in err and failed in err
     text = path.read_text()
     assert "## Failed runs" in text and failed in text
-    assert embedded(text) == set(figures_of(tmp_path)) == {"forest"}
+    assert embedded(text) == set(figures_of(tmp_path)) == {"forest", "timeline"}
     assert "*no orchestration*: orchestration 0.9 -> 0" in text
     effects = pd.read_csv(tmp_path / "effects.csv")
     assert set(effects["variant"]) == {"no orchestration", "no curation"}

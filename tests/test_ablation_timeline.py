@@ -1,0 +1,232 @@
+"""The ablation's timeline: when each removal starts to matter. The per-week difference of
+medians has the right sign and the right weeks, its band holds the point and repeats with its
+seed; "from week w on" counts only the last stretch; the figure draws; the quick run writes
+timeline.csv and the report's section, whose numbers recompute from tidy.parquet."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from experiments import ablation, plots, stats
+from sim.scenarios import resolve
+
+WEEKS = np.arange(0, 6)
+OFFSETS = np.array([-0.02, -0.01, 0.0, 0.01, 0.02])  # five runs around each median
+
+
+def synthetic(effect=lambda week: -0.03 * week**2) -> pd.DataFrame:
+    """Five runs of the reference (median progress 0.1 x week) and of one variant (the
+    reference's median plus `effect(week)`), rows shuffled so nothing relies on their order."""
+    rows = []
+    for variant, shift in (("full design", lambda w: 0.0), ("no orchestration", effect)):
+        for k, offset in enumerate(OFFSETS):
+            for week in WEEKS:
+                value = 0.1 * week + shift(week) + offset * (week > 0)
+                rows.append({"run": f"{variant}-{k}", "design": "impact_partnership",
+                             "seed": k, "variant": variant, "week": week,
+                             "progress": value, "systems_change": value / 2})
+    table = pd.DataFrame(rows)
+    return table.sample(frac=1, random_state=0).reset_index(drop=True)
+
+
+def band(weeks, low, high, metric="progress", variant="no orchestration") -> pd.DataFrame:
+    """A timeline of one variant with the band given (its point midway)."""
+    low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    return pd.DataFrame({"variant": variant, "metric": metric, "week": weeks,
+                         "median_difference": (low + high) / 2, "diff_ci_low": low,
+                         "diff_ci_high": high})
+
+
+# --- the statistic ------------------------------------------------------------------------
+
+def test_difference_of_medians_per_week_has_the_variants_sign_and_weeks():
+    timeline = stats.effects_over_time(synthetic(), "full design", "progress", by="variant",
+                                       n_resamples=500)
+    assert list(timeline["variant"].unique()) == ["no orchestration"]
+    assert list(timeline["week"]) == list(WEEKS)
+    # variant - reference, week by week: -0.03 w^2 (different at every week, so a shift shows)
+    assert timeline["median_difference"].to_numpy() == pytest.approx(-0.03 * WEEKS**2)
+    assert (timeline["n"] == 5).all() and (timeline["n_reference"] == 5).all()
+
+
+def test_the_band_holds_the_point_and_repeats_with_its_seed():
+    tidy = synthetic()
+
+    def timeline(seed):  # few resamples, so the band's ends depend on which were drawn
+        return stats.effects_over_time(tidy, "full design", "progress", by="variant",
+                                       seed=seed, n_resamples=40)
+
+    first, again, other = timeline(3), timeline(3), timeline(4)
+    pd.testing.assert_frame_equal(first, again)
+    assert not np.allclose(first["diff_ci_low"], other["diff_ci_low"])
+    assert (first["diff_ci_low"] <= first["median_difference"] + 1e-12).all()
+    assert (first["median_difference"] <= first["diff_ci_high"] + 1e-12).all()
+    # every run starts at 0.1 x 0 with no spread: the band is the point itself
+    assert first.iloc[0][["diff_ci_low", "diff_ci_high"]].tolist() == [0, 0]
+    later = first[first["week"] > 0]
+    assert (later["diff_ci_high"] > later["diff_ci_low"]).all()
+
+
+def test_the_last_week_is_the_forest_plots_statistic():
+    tidy = synthetic()
+    timeline = stats.effects_over_time(tidy, "full design", "progress", by="variant")
+    forest = stats.effects_against(stats.final_week(tidy), "full design", ["progress"],
+                                   by="variant")
+    last = timeline[timeline["week"] == WEEKS[-1]].iloc[0]
+    assert last["median_difference"] == pytest.approx(forest.iloc[0]["median_difference"])
+    # the same statistic by a different draw: intervals close, not identical
+    assert last["diff_ci_low"] == pytest.approx(forest.iloc[0]["diff_ci_low"], abs=0.02)
+    assert last["diff_ci_high"] == pytest.approx(forest.iloc[0]["diff_ci_high"], abs=0.02)
+
+
+def test_a_week_a_run_did_not_record_counts_the_runs_that_did():
+    tidy = synthetic()
+    gone = (tidy["run"] == "no orchestration-0") & (tidy["week"] == 3)
+    timeline = stats.effects_over_time(tidy[~gone], "full design", "progress", by="variant",
+                                       n_resamples=200)
+    row = timeline.set_index("week").loc[3]
+    assert row["n"] == 4 and row["n_reference"] == 5
+    kept = 0.1 * 3 - 0.03 * 9 + OFFSETS[1:]
+    assert row["median_difference"] == pytest.approx(np.median(kept) - 0.3)
+
+
+def test_the_reference_must_have_runs():
+    with pytest.raises(ValueError, match="no runs of the reference 'nobody'"):
+        stats.effects_over_time(synthetic(), "nobody", "progress", by="variant")
+
+
+# --- from week w on -----------------------------------------------------------------------
+
+def test_holds_from_counts_only_the_final_stretch():
+    weeks = range(10)
+    assert stats.holds_from(weeks, [0, 1, 1, 0, 0, 1, 1, 1, 1, 1]) == 5  # dips, recovers, dips
+    assert stats.holds_from(weeks, [1] * 10) == 0
+    assert stats.holds_from(weeks, [0, 1, 1, 1, 1, 1, 1, 1, 1, 0]) is None  # recovers at the end
+    assert stats.holds_from(weeks, [0] * 10) is None
+    assert stats.holds_from([], []) is None
+    assert stats.holds_from([9, 8, 7, 6], [1, 1, 0, 1]) == 8  # taken in week order
+
+
+def test_when_a_removal_costs_or_helps_follows_the_band_and_the_metrics_direction():
+    weeks = np.arange(8)
+    # below 0 in weeks 2-3, back across 0 in 4-5, below again from 6 to the end
+    high = [0.1, 0.1, -0.1, -0.1, 0.1, 0.1, -0.1, -0.1]
+    low = [h - 0.3 for h in high]
+    onsets = ablation.lasting(band(weeks, low, high), "progress").iloc[0]
+    assert (onsets["costs_from"], onsets["costs_first"], onsets["costs_last"]) == (6, 2, 7)
+    assert pd.isna(onsets["helps_from"])
+    # the same band for dropouts, where lower is better, is a removal that helps from week 6;
+    # a band above 0 from week 3 on costs
+    dropouts = ablation.lasting(band(weeks, low, high, metric="dropouts"), "dropouts").iloc[0]
+    assert dropouts["helps_from"] == 6 and pd.isna(dropouts["costs_from"])
+    above = ablation.lasting(band(weeks, [-1, -1, -1, 1, 1, 1, 1, 1], [2] * 8, "dropouts"),
+                             "dropouts").iloc[0]
+    assert above["costs_from"] == 3
+
+
+def test_the_report_table_shows_weeks_within_the_run_and_never():
+    weeks = np.arange(0, 31)
+    timeline = pd.concat([
+        band(weeks, np.where(weeks >= 12, -0.2, -0.1), np.where(weeks >= 12, -0.05, 0.1)),
+        band(weeks, np.full(31, -0.1), np.full(31, 0.1), variant="no curation")])
+    table = ablation.timeline_table(timeline, "progress", [13, 26, 52, 104])
+    assert list(table.columns) == ["variant", "week 13", "week 26", "week 30",
+                                   "first week it costs problem progress",
+                                   "first week it helps problem progress"]
+    orchestration, curation = table.iloc[0], table.iloc[1]
+    assert orchestration["week 13"] == "-0.125 [-0.200, -0.050]"
+    assert orchestration["first week it costs problem progress"] == "12"
+    assert curation["first week it costs problem progress"] == "never"
+    assert curation["first week it helps problem progress"] == "never"
+
+
+def test_the_set_up_weeks_come_from_the_runs_or_else_their_scenario():
+    tidy = synthetic()
+    assert ablation.setup_weeks(tidy, "full design") == resolve(
+        "impact_partnership").design_phase_weeks
+    assert ablation.setup_weeks(tidy.assign(design_phase_weeks=12), "full design") == 12
+
+
+# --- the figure ---------------------------------------------------------------------------
+
+def test_the_figure_has_a_panel_per_metric_and_a_line_per_variant(tmp_path):
+    tidy = synthetic()
+    tidy = pd.concat([tidy, tidy[tidy["variant"] == "no orchestration"].assign(
+        variant="no curation", run=lambda t: t["run"] + "-c")])
+    timeline = pd.concat([stats.effects_over_time(tidy, "full design", m, by="variant",
+                                                  n_resamples=200)
+                          for m in ("progress", "systems_change")])
+    fig = plots.effect_timeline(timeline, metrics=["progress", "systems_change"],
+                                setup_weeks=2)
+    assert isinstance(fig, Figure)
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title().split(" (")[0] for ax in panels] == ["Problem progress",
+                                                              "Systems change"]
+    assert len(panels[0].get_lines()) == 1 + 2  # the zero line and two variants
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == ["no orchestration", "no curation", "95% bootstrap band",
+                      "set-up (weeks 1-2)"]
+    paths = plots.save(fig, tmp_path, "timeline")
+    assert paths["png"].stat().st_size > 0 and paths["svg"].stat().st_size > 0
+
+
+def test_eight_variants_are_told_apart_by_colour_or_line_style():
+    styles = {tuple(plots.variant_style(k).values()) for k in range(28)}
+    assert len(styles) == 28
+
+
+# --- the experiment -----------------------------------------------------------------------
+
+def test_ablation_quick_writes_the_timeline_and_its_section(tmp_path, capsys):
+    path = ablation.main(["--quick", "--out", str(tmp_path), "--jobs", "1"])
+    assert capsys.readouterr().out.strip().splitlines()[-1] == str(path)
+    text = path.read_text()
+    assert "## When each ingredient matters" in text
+    assert "](figures/timeline.png)" in text and (tmp_path / "figures" / "timeline.svg").exists()
+    assert "`timeline.csv`" in text.split("## Files")[1]
+    assert "When it matters for problem progress" in text.split("## Reading")[1]
+    assert "| variant | week 13 | week 26 | week 30 | first week it costs problem progress" in text
+
+    timeline = pd.read_csv(tmp_path / "timeline.csv")
+    assert set(timeline["variant"]) == {"no orchestration", "no curation"}
+    assert set(timeline["metric"]) == {"progress", "systems_change"}
+    assert sorted(timeline["week"].unique()) == list(range(0, 31))
+    assert (timeline["diff_ci_low"] <= timeline["median_difference"] + 1e-12).all()
+    assert (timeline["median_difference"] <= timeline["diff_ci_high"] + 1e-12).all()
+
+    # every point recomputes from the tidy table; the last week is the forest plot's
+    tidy = pd.read_parquet(tmp_path / "tidy.parquet")
+    medians = tidy.groupby(["variant", "week"])["progress"].median()
+    for variant in ("no orchestration", "no curation"):
+        line = timeline[(timeline["variant"] == variant) & (timeline["metric"] == "progress")]
+        expected = (medians[variant] - medians["full design"]).to_numpy()
+        assert line.sort_values("week")["median_difference"].to_numpy() == pytest.approx(
+            expected)
+    effects = pd.read_csv(tmp_path / "effects.csv").set_index(["variant", "metric"])
+    last = timeline[timeline["week"] == 30].set_index(["variant", "metric"])
+    for key, row in last.iterrows():
+        assert row["median_difference"] == pytest.approx(
+            effects.loc[key, "median_difference"])
+    # the table's cell is timeline.csv's week 13, formatted as the effects table's
+    row = last.loc[("no orchestration", "progress")]
+    week13 = timeline[(timeline["week"] == 13) & (timeline["variant"] == "no orchestration")
+                      & (timeline["metric"] == "progress")].iloc[0]
+    cell = (f"{week13['median_difference']:.3f} [{week13['diff_ci_low']:.3f}, "
+            f"{week13['diff_ci_high']:.3f}]")
+    assert f"| no orchestration | {cell} |" in text
+    assert np.isfinite(row["diff_ci_low"])
+
+
+@pytest.mark.parametrize("value", ["[0,13]", "13", "[13,x]"])
+def test_a_bad_timeline_week_stops_before_anything_runs(tmp_path, capsys, value):
+    with pytest.raises(SystemExit) as stopped:
+        ablation.main(["--quick", "--out", str(tmp_path), "--jobs", "1",
+                       f"analysis.timeline_weeks={value}"])
+    assert stopped.value.code == 2
+    message = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "analysis.timeline_weeks=" in message and "configs/experiment/ablation.yaml" in message
+    assert "whole weeks, each at least 1" in message
+    assert not (tmp_path / "runs").exists()
