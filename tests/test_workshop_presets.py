@@ -254,12 +254,12 @@ def talking_shop() -> list[Claim]:
     st = stalled(rs)
     both = runs("talking_shop", orchestration=0.8, sprint_intensity=0.8)
     return [
-        about("the panel turns orange (week 161 for seed 0)", rs[0].stall_week, 161, "seed_week"),
+        about("the panel turns orange (week 160 for seed 0)", rs[0].stall_week, 160, "seed_week"),
         about("business members drift out first", n_of(
             rs, lambda r: r.first_sector_to_lose_a_member == "business"), 10, "seeds"),
         about("progress climbs slowly for three years (week 156), near a third",
-              median(r.series["progress"].iloc[156] for r in rs), 0.35, "level"),
-        *stall_claims(rs, count=10, first=145, last=169, week=159, progress=0.34),
+              median(r.series["progress"].iloc[156] for r in rs), 0.34, "level"),
+        *stall_claims(rs, count=10, first=145, last=169, week=158, progress=0.34),
         about("diagnosed as a talking shop in 10 of 10",
               n_of(rs, lambda r: r.cause == "talking_shop"), 10, "seeds"),
         about("19% of effort in joint action over the 26 weeks before the stall",
@@ -281,7 +281,7 @@ def talking_shop() -> list[Claim]:
         about("more orchestration is second (seeds)",
               n_of(st, lambda r: r.report["remedies"][1]["name"] == "orchestration"), 10, "seeds"),
         about("more orchestration +0.044", effect(rs, "orchestration"), 0.044, "effect"),
-        about("over two years: sprint +0.164", effect(rs, "sprint", long=True), 0.164, "effect"),
+        about("over two years: sprint +0.163", effect(rs, "sprint", long=True), 0.163, "effect"),
         about("over two years: orchestration +0.130", effect(rs, "orchestration", long=True),
               0.130, "effect"),
         about("over two years: a shared platform +0.063", effect(rs, "transparency", long=True),
@@ -293,7 +293,7 @@ def talking_shop() -> list[Claim]:
         about("business stays (8 of 8)", final(both, "members_business"), 8, "events"),
         about("progress ends at 0.66", final(both, "progress"), 0.66, "level"),
         about("instead of 0.37", final(rs, "progress"), 0.37, "level"),
-        *stall_claims(both, count=10, week=173, progress=0.64),
+        *stall_claims(both, count=10, week=174, progress=0.64),
         about("the diagnosis changes to a treadmill (10 of 10)",
               n_of(both, lambda r: r.cause == "treadmill"), 10, "seeds"),
         about("orchestration alone ends at 0.53",
@@ -361,14 +361,14 @@ def greenwashing() -> list[Claim]:
               median(r.series["claims_gap"].iloc[4] for r in rs), 0.31, "level"),
         about("legitimacy slides from about 0.47", median(
             r.series["legitimacy"].iloc[0] for r in rs), 0.47, "level"),
-        *stall_claims(rs, count=10, first=77, last=100, week=84, progress=0.18),
+        *stall_claims(rs, count=10, first=74, last=114, week=81, progress=0.18),
         about("a legitimacy crisis in 10 of 10",
               n_of(rs, lambda r: r.cause == "legitimacy_crisis"), 10, "seeds"),
         at_most("to below 0.25 (at the stall)", median(r.evidence["legitimacy_now"] for r in st),
                 0.25, "order"),
-        about("legitimacy 0.17 at the stall", median(r.evidence["legitimacy_now"] for r in st),
-              0.17, "level"),
-        about("0.18 by the end", final(rs, "legitimacy"), 0.18, "level"),
+        about("legitimacy 0.09 at the stall", median(r.evidence["legitimacy_now"] for r in st),
+              0.09, "level"),
+        about("0.14 by the end", final(rs, "legitimacy"), 0.14, "level"),
         about("claims ahead of visible action by 0.33 on average over the 26 weeks before",
               median(r.evidence["claims_gap_mean"] for r in st), 0.33, "level"),
         about("six firms start; a median of three remain", final(rs, "members_business"), 3,
@@ -377,30 +377,36 @@ def greenwashing() -> list[Claim]:
         about("within 26 weeks mostly a sprint restarts it (6 of 10)",
               n_of(st, lambda r: r.report["best_remedy"] == "sprint"), 6, "seeds"),
         about("a sprint: +0.022", effect(rs, "sprint"), 0.022, "effect"),
-        about("a curated recruit in three",
-              n_of(st, lambda r: r.report["best_remedy"] == "curated_recruit"), 3, "seeds"),
+        about("a curated recruit in two",
+              n_of(st, lambda r: r.report["best_remedy"] == "curated_recruit"), 2, "seeds"),
+        about("a shared platform in one",
+              n_of(st, lambda r: r.report["best_remedy"] == "transparency"), 1, "seeds"),
         about("and in the tenth run nothing does",
               n_of(st, lambda r: r.report["best_remedy"] is None), 1, "seeds"),
-        about("over two years: sprint +0.095", effect(rs, "sprint", long=True), 0.095, "effect"),
-        about("over two years: a shared platform +0.075", effect(rs, "transparency", long=True),
-              0.075, "effect"),
-        *stall_claims(open_books, count=7),
-        at_least("with transparency 0.8 the runs that stall do so late (none before week 144)",
-                 min([r.stall_week for r in stalled(open_books)], default=np.inf), 144,
+        about("over two years: sprint +0.096", effect(rs, "sprint", long=True), 0.096, "effect"),
+        about("over two years: a shared platform +0.071", effect(rs, "transparency", long=True),
+              0.071, "effect"),
+        *stall_claims(open_books, count=5, week=138),
+        at_least("with transparency 0.8 the runs that stall do so later (none before week 111)",
+                 min([r.stall_week for r in stalled(open_books)], default=np.inf), 111,
                  "extreme_week"),
-        about("and only 3 of them in a legitimacy crisis",
-              n_of(open_books, lambda r: r.cause == "legitimacy_crisis"), 3, "seeds"),
-        about("with transparency 0.8 legitimacy ends at 0.50", final(open_books, "legitimacy"),
-              0.50, "level"),
-        about("and progress at 0.37", final(open_books, "progress"), 0.37, "level"),
-        about("instead of 0.20", final(rs, "progress"), 0.20, "level"),
+        at_least("later: none before week 111 against 81 as given (the earliest stall with "
+                 "transparency 0.8 against the median as given, the 'guide' value)",
+                 min([r.stall_week for r in stalled(open_books)], default=np.inf),
+                 median(r.stall_week for r in st), "order"),
+        about("4 of them still in a legitimacy crisis",
+              n_of(open_books, lambda r: r.cause == "legitimacy_crisis"), 4, "seeds"),
+        about("with transparency 0.8 legitimacy ends at 0.51", final(open_books, "legitimacy"),
+              0.51, "level"),
+        about("and progress at 0.36", final(open_books, "progress"), 0.36, "level"),
+        about("instead of 0.19", final(rs, "progress"), 0.19, "level"),
         about("with communication 0.3 the crisis never comes (seeds)", n_of(
             quiet, lambda r: "legitimacy_crisis" in [r.cause, *r.report["contributing"]]),
               0, "seeds"),
-        about("legitimacy ends at 0.37", final(quiet, "legitimacy"), 0.37, "level"),
-        about("the claims gap closes to -0.04", final(quiet, "claims_gap"), -0.04, "level"),
-        *stall_claims(quiet, count=10, week=113),
-        about("now as a treadmill (9 of 10)", n_of(quiet, lambda r: r.cause == "treadmill"), 9,
+        about("legitimacy ends at 0.36", final(quiet, "legitimacy"), 0.36, "level"),
+        about("the claims gap closes to -0.03", final(quiet, "claims_gap"), -0.03, "level"),
+        *stall_claims(quiet, count=10, week=112),
+        about("now as a treadmill (8 of 10)", n_of(quiet, lambda r: r.cause == "treadmill"), 8,
               "seeds"),
     ]
 
@@ -435,7 +441,7 @@ def sponsor_leaves() -> list[Claim]:
               n_of(st, lambda r: r.restarts_later), 6, "seeds"),
         about("backing from system leaders in 10 of 10",
               n_of(st, lambda r: r.report["best_remedy"] == "leadership_backing"), 10, "seeds"),
-        about("+0.083 progress in 26 weeks", effect(rs, "leadership_backing"), 0.083, "effect"),
+        about("+0.081 progress in 26 weeks", effect(rs, "leadership_backing"), 0.081, "effect"),
         about("+0.260 over two years", effect(rs, "leadership_backing", long=True), 0.260,
               "effect"),
         at_most("nothing else adds more than +0.034 in two years",
@@ -450,7 +456,7 @@ def sponsor_leaves() -> list[Claim]:
         about("progress ends at 0.70", final(backed, "progress"), 0.70, "level"),
         about("and systems change at 0.66", final(backed, "systems_change"), 0.66, "level"),
         about("instead of 0.30", final(rs, "progress"), 0.30, "level"),
-        about("and 0.15", final(rs, "systems_change"), 0.15, "level"),
+        about("and 0.14", final(rs, "systems_change"), 0.14, "level"),
         *stall_claims(runs("sponsor_leaves", convener="civil_society"), count=3),
         about("a charity as convener: progress 0.39",
               final(runs("sponsor_leaves", convener="civil_society"), "progress"), 0.39, "level"),
@@ -524,7 +530,7 @@ def design_challenge() -> list[Claim]:
         about("+0.034 in 26 weeks", effect(rs, "leadership_backing"), 0.034, "effect"),
         about("+0.110 over two years", effect(rs, "leadership_backing", long=True), 0.110,
               "effect"),
-        *stall_claims(orchestrated, count=10, week=137),
+        *stall_claims(orchestrated, count=10, week=136),
         about("orchestration alone: a treadmill in 8",
               n_of(orchestrated, lambda r: r.cause == "treadmill"), 8, "seeds"),
         about("the loss of a sponsor in 2",
@@ -555,6 +561,14 @@ def across_exercises() -> list[Claim]:
     weeks = {e: median(r.stall_week for r in stalled(rs)) for e, rs in base.items()}
     furthest = {e: final(rs, "progress") for e, rs in base.items()}
     every = [r for rs in base.values() for r in stalled(rs)]
+
+    def creeps_on(r: Run) -> bool:
+        return r.final("progress") > r.at_stall("progress")
+
+    def gains_then_loses(r: Run) -> bool:
+        after = r.series["progress"].iloc[r.stall_week:]
+        return not creeps_on(r) and after.max() > r.at_stall("progress")
+
     pair = runs("ngo_business_pair")
     return [
         at_most("greenwashing stalls earliest of the exercises (its median stall week against "
@@ -566,13 +580,13 @@ def across_exercises() -> list[Claim]:
                  furthest["treadmill"], max(p for e, p in furthest.items() if e != "treadmill"),
                  "order"),
         about("the six presets stall in 60 runs over seeds 0-9", len(every), 60, "events"),
-        Claim("all but one of the stalled runs go on creeping forward (share of the stalled "
-              "runs, 59 of 60)",
-              n_of(every, lambda r: r.final("progress") > r.at_stall("progress")) / len(every),
-              59 / 60, 0.9, 1.0),
-        at_least("the one that does not stalls two weeks before the end (week 206)", min(
-            [r.stall_week for r in every if not r.final("progress") > r.at_stall("progress")],
-            default=np.inf), 206, "extreme_week"),
+        Claim("all but two of the stalled runs go on creeping forward (share of the stalled "
+              "runs, 58 of 60)", n_of(every, creeps_on) / len(every), 58 / 60, 0.9, 1.0),
+        about("of the two that do not, one stalls two weeks before the end (week 206)", max(
+            [r.stall_week for r in every if not creeps_on(r)], default=-np.inf), 206,
+              "extreme_week"),
+        about("the other, in exercise 3, gains a little after the stall and then loses it",
+              n_of(stalled(base["greenwashing"]), gains_then_loses), 1, "seeds"),
         Claim("and some restart (6 of the 60; at least 3, at most a third)",
               n_of(every, lambda r: r.restarts_later), 6, 3, len(every) / 3),
         about("all 6 of them in exercise 4", n_of(stalled(base["sponsor_leaves"]),
@@ -670,6 +684,7 @@ def test_the_guide_states_the_diagnosis_rules_the_code_applies():
     assert TREADMILL_REGENERATED == 0.5 and LONG_WINDOW == 104
     defaults = {f.name: f.default for f in dataclasses.fields(Params)}
     assert defaults["trust_loss_ratio"] == 3  # "falls three times as fast"
+    assert defaults["legitimacy_loss_ratio"] == 3  # "like trust, falls three times as fast"
     assert defaults["sponsor_term_weeks"] == 104  # "every two years or so"
     assert resolve("workshop/sponsor_leaves").sponsor_term_weeks == 52  # "about once a year"
 
@@ -681,7 +696,8 @@ def test_the_app_shows_what_the_claims_measure():
     app.step(app.model.params.steps)
     measured = _run("workshop/talking_shop", 0, (), True).report
     assert app.observer.report() == measured
-    assert measured["stall_week"] == 161
+    assert measured["stall_week"] == 160
+    assert "(week 160 for seed 0)" in GUIDE.read_text(encoding="utf-8")
 
 
 @pytest.mark.slow
