@@ -18,7 +18,6 @@ docs/figures/boundaries.png and the 'boundaries' section of docs/calibration.md.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -240,24 +239,13 @@ def plot(table: pd.DataFrame, path: Path, n_seeds: int) -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> Path:
-    parser = argparse.ArgumentParser(prog="python -m experiments.boundaries",
-                                     description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seeds", type=int, default=None,
-                        help=f"seeds per design and condition (default {SEEDS}; --quick: 2)")
-    parser.add_argument("--jobs", type=int, default=None, help="workers (default 2)")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="output folder (default results/boundaries-<time>)")
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke test: 2 seeds, 30 weeks, one process, no document")
-    parser.add_argument("--doc", type=Path, default=None,
-                        help="document to write the section into (default docs/calibration.md)")
-    parser.add_argument("--no-doc", action="store_true")
+    parser = calibration.study_parser("boundaries", __doc__.split("\n\n")[0], seeds=SEEDS,
+                                      per="design and condition",
+                                      quick="2 seeds, 30 weeks, one process, no document")
     args = parser.parse_args(argv)
-    if args.seeds is not None and args.seeds < 1:
-        parser.error(f"--seeds {args.seeds}: give at least 1")
+    seeds = calibration.study_seeds(parser, args, FIRST_SEED, SEEDS)
+    n_seeds = len(seeds)
     started = time.perf_counter()
-    n_seeds = args.seeds or (2 if args.quick else SEEDS)
-    seeds = list(range(FIRST_SEED, FIRST_SEED + n_seeds))
     folder = output_folder("boundaries", args.out)
     state, print_start = calibration.code_state(), fingerprint()
     overrides = {"steps": 30} if args.quick else {}

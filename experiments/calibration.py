@@ -8,6 +8,7 @@ each section, because the numbers are valid for that state only.
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 from datetime import datetime
@@ -110,3 +111,35 @@ def publish(name: str, text: str, folder: Path, doc: Path | None) -> None:
     if doc is not None:
         path = write_section(name, text, doc)
         print(f"Wrote the '{name}' section of {path}", file=sys.stderr)
+
+
+QUICK_SEEDS = 2  # a study's --quick smoke test
+
+
+def study_parser(name: str, description: str, *, seeds: int, per: str,
+                 quick: str) -> argparse.ArgumentParser:
+    """The command line every study that writes a section shares: `--seeds` (`seeds` per
+    `per`), `--jobs`, `--out`, `--quick` (what `quick` says it does), `--doc`, `--no-doc`."""
+    parser = argparse.ArgumentParser(prog=f"python -m experiments.{name}",
+                                     description=description)
+    parser.add_argument("--seeds", type=int, default=None,
+                        help=f"seeds per {per} (default {seeds}; --quick: {QUICK_SEEDS})")
+    parser.add_argument("--jobs", type=int, default=None, help="workers (default 2)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help=f"output folder (default results/{name}-<time>)")
+    parser.add_argument("--quick", action="store_true", help=f"smoke test: {quick}")
+    parser.add_argument("--doc", type=Path, default=None,
+                        help="document to write the section into (default docs/calibration.md)")
+    parser.add_argument("--no-doc", action="store_true")
+    return parser
+
+
+def study_seeds(parser: argparse.ArgumentParser, args: argparse.Namespace, first: int,
+                default: int) -> list[int]:
+    """The seeds a study runs: `--seeds` of them from `first` (`default`; a few with --quick).
+    Fewer than one is refused with a message naming the value."""
+    if args.seeds is not None and args.seeds < 1:
+        parser.error(f"--seeds {args.seeds}: give at least 1")
+    count = args.seeds or (QUICK_SEEDS if args.quick else default)
+    return list(range(first, first + count))
+

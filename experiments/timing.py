@@ -16,7 +16,6 @@ section of docs/calibration.md (not with `--quick`, unless `--doc` is given).
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from collections.abc import Sequence
@@ -123,24 +122,12 @@ def markdown(summary: pd.DataFrame, seeds: Sequence[int], note: str, elapsed: fl
 
 
 def main(argv: Sequence[str] | None = None) -> Path:
-    parser = argparse.ArgumentParser(prog="python -m experiments.timing",
-                                     description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seeds", type=int, default=None,
-                        help=f"seeds per design (default {SEEDS}; --quick: 2)")
-    parser.add_argument("--jobs", type=int, default=None, help="workers (default 2)")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="output folder (default results/timing-<time>)")
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke test: 2 seeds, 40 weeks, one process, no document")
-    parser.add_argument("--doc", type=Path, default=None,
-                        help="document to write the section into (default docs/calibration.md)")
-    parser.add_argument("--no-doc", action="store_true")
+    parser = calibration.study_parser("timing", __doc__.split("\n\n")[0], seeds=SEEDS,
+                                      per="design",
+                                      quick="2 seeds, 40 weeks, one process, no document")
     args = parser.parse_args(argv)
-    if args.seeds is not None and args.seeds < 1:
-        parser.error(f"--seeds {args.seeds}: give at least 1")
+    seeds = calibration.study_seeds(parser, args, FIRST_SEED, SEEDS)
     started = time.perf_counter()
-    n_seeds = args.seeds or (2 if args.quick else SEEDS)
-    seeds = list(range(FIRST_SEED, FIRST_SEED + n_seeds))
     folder = output_folder("timing", args.out)
     state, print_start = calibration.code_state(), fingerprint()
     overrides = {"steps": 40} if args.quick else {}
