@@ -35,7 +35,7 @@ from .report import MODEL_CAVEAT, Report, fmt_ci, fmt_p, save_tables, write_prov
 
 # The settings of configs/experiment/ablation.yaml's analysis block.
 SETTINGS = ("reference", "metrics", "effect_metrics", "alpha", "bootstrap_seed",
-            "timeline_weeks")
+            "timeline_weeks", "timeline_min_effect")
 INTERACTIONS = ("A removal without a detectable effect on its own may still matter together "
                 "with another: this design removes one ingredient at a time, so it cannot see "
                 "interactions (the sensitivity experiment can).")
@@ -51,6 +51,13 @@ def check_settings(experiment: sweep.Experiment) -> None:
             f"analysis.timeline_weeks={shown(weeks)} ({experiment.where} or the command line) "
             "must be a list of whole weeks, each at least 1, such as [13, 26, 52, 104] (the "
             "last week is always added)")
+    smallest = experiment.analysis["timeline_min_effect"]
+    if (not isinstance(smallest, (int, float)) or isinstance(smallest, bool)
+            or not 0 <= smallest < 1):
+        raise sweep.UsageError(
+            f"analysis.timeline_min_effect={shown(smallest)} ({experiment.where} or the command "
+            "line) must be a number from 0 up to (not including) 1: the smallest difference of "
+            "medians, in the metric's units, that counts as a cost, such as 0.01")
 
 
 def variants(tidy: pd.DataFrame) -> pd.DataFrame:
@@ -103,15 +110,16 @@ def analyse(tidy: pd.DataFrame, settings: dict[str, Any]) -> dict[str, pd.DataFr
     return {"finals": finals, "effects": effects, "summary": summary, "timeline": timeline}
 
 
-def lasting(timeline: pd.DataFrame, metric: str) -> pd.DataFrame:
+def lasting(timeline: pd.DataFrame, metric: str, min_effect: float = 0.0) -> pd.DataFrame:
     """Per variant, when its removal costs or helps `metric`: the first week from which the 95%
-    band stays on the worse (`costs_from`) or better (`helps_from`) side of 0 to the end of
-    the run, and the first and last week the band was on the worse side at all (`costs_first`,
-    `costs_last`), which shows a cost that passes. NaN: never. "Worse" follows the metric's
-    direction (`better` in sim.metrics)."""
+    band stays on the worse (`costs_from`) or better (`helps_from`) side of 0, with the
+    difference of medians at least `min_effect` in size, to the end of the run, and the first
+    and last week that held at all (`costs_first`, `costs_last`), which shows a cost that
+    passes. NaN: never. "Worse" follows the metric's direction (`better` in sim.metrics)."""
     rows = []
     for variant, line in timeline[timeline["metric"] == metric].groupby("variant", sort=False):
-        below, above = line["diff_ci_high"] < 0, line["diff_ci_low"] > 0
+        size = line["median_difference"].abs() >= min_effect
+        below, above = (line["diff_ci_high"] < 0) & size, (line["diff_ci_low"] > 0) & size
         costs, helps = (above, below) if stats.better_of(metric) == "lower" else (below, above)
         hit = line.loc[costs, "week"]
         rows.append({"variant": variant, "metric": metric,
@@ -123,7 +131,8 @@ def lasting(timeline: pd.DataFrame, metric: str) -> pd.DataFrame:
                                                              "costs_first", "costs_last")})
 
 
-def timeline_table(timeline: pd.DataFrame, metric: str, weeks: Sequence[int]) -> pd.DataFrame:
+def timeline_table(timeline: pd.DataFrame, metric: str, weeks: Sequence[int],
+                   min_effect: float = 0.0) -> pd.DataFrame:
     """The report's table: per variant, the effect on `metric` at `weeks` (those the runs
     reached) and the last week, and the first week from which it costs or helps to the end."""
     part = timeline[timeline["metric"] == metric]
@@ -131,7 +140,7 @@ def timeline_table(timeline: pd.DataFrame, metric: str, weeks: Sequence[int]) ->
     last = max(recorded)
     columns = sorted({w for w in weeks if w in recorded} | {last})
     label = BY_NAME[metric].label.lower()
-    onsets = lasting(timeline, metric).set_index("variant")
+    onsets = lasting(timeline, metric, min_effect).set_index("variant")
     rows = []
     for variant, line in part.groupby("variant", sort=False):
         line = line.set_index(line["week"].astype(int))
@@ -184,14 +193,17 @@ def _timeline_reading(timeline: pd.DataFrame, settings: dict[str, Any],
     last = int(timeline["week"].max())
     for metric in settings["metrics"]:
         label = BY_NAME[metric].label.lower()
-        onsets = lasting(timeline, metric).sort_values("costs_from", kind="stable")
+        onsets = lasting(timeline, metric, settings["timeline_min_effect"]).sort_values(
+            "costs_from", kind="stable")
         start = onsets["costs_from"]
+        rule = (f"95% band on the worse side of 0, difference at least "
+                f"{settings['timeline_min_effect']:g}")
         if start.notna().any():
             text = (f"When it matters for {label}: removing the ingredient costs it from the "
-                    "week given to the end of the run (95% band on the worse side of 0).")
+                    f"week given to the end of the run ({rule}).")
         else:
-            text = (f"When it matters for {label}: no removal's 95% band stays on the worse "
-                    "side of 0 to the end of the run.")
+            text = (f"When it matters for {label}: no removal costs it to the end of the run "
+                    f"({rule}).")
         for name, chosen in ((f"Already in the set-up (weeks 1-{setup})", start <= setup),
                              ("After the set-up", (start > setup) & (start <= last / 2)),
                              (f"Only late, in the second half of the {last} weeks",
@@ -263,13 +275,14 @@ def write_report(folder: Path, tidy: pd.DataFrame, tables: dict[str, pd.DataFram
     report.text(
         "The same difference of medians as the forest plot, at every week: where a line leaves "
         "0 is when the missing ingredient starts to show. 'First week it costs': the first "
-        "week from which the 95% band stays entirely on the worse side of 0 to the end of the "
-        "run (a band that dips and recovers counts only from its last dip); 'never': it does "
-        "not stay there. 'Helps': the same on the better side. A band can leave 0 while the "
-        "difference is still tiny (the week columns give its size), and bands are pointwise: "
-        "each week on its own, not corrected for the many weeks.")
+        "week from which the 95% band stays entirely on the worse side of 0 and the difference "
+        f"is at least {settings['timeline_min_effect']:g} (`analysis.timeline_min_effect`, in "
+        "the metric's units) to the end of the run (a cost that passes and returns counts only "
+        "from its return); 'never': it does not stay there. 'Helps': the same on the better "
+        "side. Bands are pointwise: each week on its own, not corrected for the many weeks.")
     for metric in settings["metrics"]:
-        report.table(timeline_table(timeline, metric, settings["timeline_weeks"]),
+        report.table(timeline_table(timeline, metric, settings["timeline_weeks"],
+                                    settings["timeline_min_effect"]),
                      caption=f"{BY_NAME[metric].label}: difference of medians against the full "
                              "design [95% CI] at the week given")
     report.heading("Files")

@@ -127,6 +127,18 @@ def test_when_a_removal_costs_or_helps_follows_the_band_and_the_metrics_directio
     assert above["costs_from"] == 3
 
 
+def test_a_cost_too_small_to_matter_does_not_count():
+    weeks = np.arange(6)
+    # the band is below 0 throughout, but the difference reaches 0.01 only from week 3
+    high = [-0.001, -0.002, -0.004, -0.008, -0.012, -0.02]
+    low = [h - 0.02 for h in high]
+    line = band(weeks, low, high)
+    line["median_difference"] = [-0.002, -0.004, -0.006, -0.012, -0.015, -0.03]
+    assert ablation.lasting(line, "progress").iloc[0]["costs_from"] == 0
+    assert ablation.lasting(line, "progress", min_effect=0.01).iloc[0]["costs_from"] == 3
+    assert pd.isna(ablation.lasting(line, "progress", min_effect=0.05).iloc[0]["costs_from"])
+
+
 def test_the_report_table_shows_weeks_within_the_run_and_never():
     weeks = np.arange(0, 31)
     timeline = pd.concat([
@@ -218,6 +230,17 @@ def test_ablation_quick_writes_the_timeline_and_its_section(tmp_path, capsys):
             f"{week13['diff_ci_high']:.3f}]")
     assert f"| no orchestration | {cell} |" in text
     assert np.isfinite(row["diff_ci_low"])
+
+
+@pytest.mark.parametrize("value", ["-0.1", "1", "x", "[0.01]"])
+def test_a_bad_smallest_effect_stops_before_anything_runs(tmp_path, capsys, value):
+    with pytest.raises(SystemExit) as stopped:
+        ablation.main(["--quick", "--out", str(tmp_path), "--jobs", "1",
+                       f"analysis.timeline_min_effect={value}"])
+    assert stopped.value.code == 2
+    message = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "analysis.timeline_min_effect=" in message and "from 0 up to" in message
+    assert not (tmp_path / "runs").exists()
 
 
 @pytest.mark.parametrize("value", ["[0,13]", "13", "[13,x]"])
