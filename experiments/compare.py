@@ -23,6 +23,7 @@ import pandas as pd
 from sim.metrics import BY_NAME, METRICS
 
 from . import plots, stats, sweep
+from .patterns import REFERENCE
 from .report import MODEL_CAVEAT, Report, fmt_ci, fmt_p, metric_title, save_tables, write_provenance
 
 # The settings of configs/experiment/compare.yaml's analysis block.
@@ -64,6 +65,19 @@ def _stall_reading(shares: pd.DataFrame) -> str:
                          f"{plots.cause_label(causes.idxmax()).lower()} ({causes.max():.0%})")
     return "Stalls (the first week progress stopped, diagnosed by sim.diagnosis): " + \
         "; ".join(parts) + "."
+
+
+def _conditions(reference: str, weeks: int) -> str:
+    """What a ranking holds for, and where to look next."""
+    text = (f"This compares the designs as their scenario files set them, on the default "
+            f"problem, over {weeks} weeks; a ranking holds for those conditions only.")
+    if reference == REFERENCE:  # the design experiments.boundaries measures
+        text += (" The Impact Partnership's lead shrinks on a problem one sector can solve "
+                 "alone, over a short horizon and without leadership backing, and where two "
+                 "of these meet it loses (`python -m experiments.boundaries`, "
+                 "docs/calibration.md); `python -m experiments.ablation` shows which of its "
+                 "ingredients matters, and from which week.")
+    return text
 
 
 def _reading(tables: dict[str, pd.DataFrame], settings: dict[str, Any], n_seeds: int) -> list[str]:
@@ -151,6 +165,7 @@ def write_report(folder: Path, tidy: pd.DataFrame, tables: dict[str, pd.DataFram
     report.heading("Reading")
     report.bullets(_reading(tables, settings, n_seeds))
     report.text(MODEL_CAVEAT)
+    report.text(_conditions(settings["reference"], weeks))
     report.heading("Figures")
     report.figure(plots.progress_over_time(tidy, band=settings["band"]), "progress_over_time",
                   "Problem progress over time: median line and 90% band of runs per design")

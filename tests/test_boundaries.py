@@ -105,3 +105,10 @@ def test_a_seed_count_below_one_is_refused(capsys):
     with pytest.raises(SystemExit):
         boundaries.main(["--seeds", "0", "--no-doc"])
     assert "--seeds 0: give at least 1" in capsys.readouterr().err
+
+
+def test_the_comparison_report_points_here_only_for_the_impact_partnership():
+    from experiments import compare
+    assert "experiments.boundaries" in compare._conditions(REFERENCE, 156)
+    other = compare._conditions("business_led", 52)
+    assert "experiments.boundaries" not in other and "52 weeks" in other
