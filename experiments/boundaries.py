@@ -18,6 +18,7 @@ docs/figures/boundaries.png and the 'boundaries' section of docs/calibration.md.
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -28,8 +29,7 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 
-from sim.params import describe
-from sim.scenarios import designs
+from sim.scenarios import designs, resolve
 
 from . import calibration, plots
 from .patterns import NO_BACKING, ONE_SECTOR, REFERENCE
@@ -48,9 +48,10 @@ LOSES, WINS, UNCLEAR = "loses", "wins", "no clear winner"
 FIGURE = "boundaries.png"
 
 
-def default(name: str) -> Any:
-    """A parameter's default (`sim.params`), whatever the designs set."""
-    return next(row["default"] for row in describe() if row["name"] == name)
+def reference_weeks() -> tuple[int, int]:
+    """The Impact Partnership's set-up weeks and the week its first sprint ends."""
+    params = resolve(REFERENCE)
+    return params.design_phase_weeks, params.design_phase_weeks + params.sprint_weeks
 
 
 def baselines() -> list[str]:
@@ -160,7 +161,7 @@ def markdown(table: pd.DataFrame, seeds: Sequence[int], note: str, elapsed: floa
              quick: bool = False) -> str:
     steps = int(table["week"].max())
     weeks = [w for w in TABLE_WEEKS if w <= steps]
-    setup = default("design_phase_weeks")
+    setup, _ = reference_weeks()
     key = ", ".join(f"{short_name(b)} = {b}" for b in baselines())
     lines = ["## Where the Impact Partnership does not win", "", note, ""]
     if quick:
@@ -206,8 +207,7 @@ VARIANT_COLOURS = {"as designed": plots.colour_of(REFERENCE), "no backing": plot
 def plot(table: pd.DataFrame, path: Path, n_seeds: int) -> Path:
     """Two panels (default | one-sector problem): the lead by week per variant, with its band,
     the set-up weeks shaded and the end of the first sprint marked."""
-    setup = default("design_phase_weeks")
-    sprint_end = setup + default("sprint_weeks")
+    setup, sprint_end = reference_weeks()
     steps = int(table["week"].max())
     with mpl.rc_context(plots.STYLE):
         fig, axes = plots.figure(1, len(PROBLEMS), sharey=True)
@@ -253,10 +253,12 @@ def main(argv: Sequence[str] | None = None) -> Path:
                     description="boundaries")
     table = leads(runs)
     table.to_csv(folder / "boundaries.csv", index=False)
-    plot(table, folder / FIGURE, n_seeds)
+    figure = plot(table, folder / FIGURE, n_seeds)
     doc = calibration.target_doc(args.quick, args.doc, args.no_doc)
     if doc is not None:  # next to the document, as its link expects: docs/figures by default
-        plot(table, doc.parent / calibration.FIGURES.name / FIGURE, n_seeds)
+        beside = doc.parent / calibration.FIGURES.name / FIGURE
+        beside.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(figure, beside)
     note = calibration.state_note(state, print_start, fingerprint())
     text = markdown(table, seeds, note, time.perf_counter() - started,
                     int(runs["run"].nunique()), args.quick)

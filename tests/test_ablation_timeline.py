@@ -232,24 +232,17 @@ def test_ablation_quick_writes_the_timeline_and_its_section(tmp_path, capsys):
     assert np.isfinite(row["diff_ci_low"])
 
 
-@pytest.mark.parametrize("value", ["-0.1", "1", "x", "[0.01]"])
-def test_a_bad_smallest_effect_stops_before_anything_runs(tmp_path, capsys, value):
+@pytest.mark.parametrize("setting, value, allowed", [
+    *[("timeline_min_effect", v, "from 0 up to") for v in ["-0.1", "1", "x", "[0.01]"]],
+    *[("timeline_weeks", v, "whole weeks, each at least 1") for v in ["[0,13]", "13", "[13,x]"]],
+])
+def test_a_bad_timeline_setting_stops_before_anything_runs(tmp_path, capsys, setting, value,
+                                                           allowed):
     with pytest.raises(SystemExit) as stopped:
         ablation.main(["--quick", "--out", str(tmp_path), "--jobs", "1",
-                       f"analysis.timeline_min_effect={value}"])
+                       f"analysis.{setting}={value}"])
     assert stopped.value.code == 2
     message = capsys.readouterr().err.strip().splitlines()[-1]
-    assert "analysis.timeline_min_effect=" in message and "from 0 up to" in message
-    assert not (tmp_path / "runs").exists()
-
-
-@pytest.mark.parametrize("value", ["[0,13]", "13", "[13,x]"])
-def test_a_bad_timeline_week_stops_before_anything_runs(tmp_path, capsys, value):
-    with pytest.raises(SystemExit) as stopped:
-        ablation.main(["--quick", "--out", str(tmp_path), "--jobs", "1",
-                       f"analysis.timeline_weeks={value}"])
-    assert stopped.value.code == 2
-    message = capsys.readouterr().err.strip().splitlines()[-1]
-    assert "analysis.timeline_weeks=" in message and "configs/experiment/ablation.yaml" in message
-    assert "whole weeks, each at least 1" in message
+    assert f"analysis.{setting}=" in message and "configs/experiment/ablation.yaml" in message
+    assert allowed in message
     assert not (tmp_path / "runs").exists()
