@@ -18,7 +18,7 @@ from sim.run import ROOT
 
 DOC = ROOT / "docs" / "calibration.md"
 FIGURES = ROOT / "docs" / "figures"
-SECTIONS = ("replications", "ofat", "timing", "boundaries")  # their order in the document
+SECTIONS = ("replications", "ofat", "timing", "boundaries", "business_bounds")  # their order in the document
 
 HEADER = """# Calibration: how many seeds, and do the patterns hinge on assumed constants?
 
@@ -33,6 +33,8 @@ recomputed):
   `python -m experiments.timing`.
 - **Where the Impact Partnership does not win** (a one-sector problem, a short horizon, no
   leadership backing): `python -m experiments.boundaries`.
+- **How far business's sector data can move pattern 2** (which is not reproduced):
+  `python -m experiments.business_bounds`.
 
 The pattern statistics are recomputed on seeds 5000 and up, which neither the pattern tests
 (1000–1019) nor calibration (0–19) used, with the small-sample rules stated in
