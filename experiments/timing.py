@@ -9,9 +9,13 @@ population or systems change (collective impact evaluations); about half of alli
 This runs every design at its defaults over fresh seeds (7000 and up, used by no test and no
 other calibration study) and tabulates, per design: the week of each dropout, the share of
 dropouts in weeks 35-45 ("8-10 months") and before week 26, how many runs stall and when (the
-stall diagnosis of `sim.diagnosis`), and the first week systems change reaches
-`SYSTEMS_EVIDENCE`. Writes `timing.csv` and `timing.md` to the output folder and the 'timing'
-section of docs/calibration.md (not with `--quick`, unless `--doc` is given).
+stall diagnosis of `sim.diagnosis`), the first week systems change reaches
+`SYSTEMS_EVIDENCE`, and when that change first shows in the problem itself: each run is paired
+with the same seed and `lock_in=0` (systems change made, but locking nothing in), and the *lock-in
+effect* is the run's progress less its pair's, week by week; the table gives its median at the
+end and the first week it reaches `LOCK_IN_EVIDENCE`. Writes `timing.csv` and `timing.md` to the
+output folder and the 'timing' section of docs/calibration.md (not with `--quick`, unless
+`--doc` is given).
 """
 
 from __future__ import annotations
@@ -35,6 +39,10 @@ SEEDS = 30
 WINDOW = (35, 45)  # weeks: "8-10 months in" (Chinman et al.)
 EARLY = 26  # weeks: dropouts before half a year
 SYSTEMS_EVIDENCE = 0.1  # systems change read as "evidence of systems change": a choice
+# "evidence of population change": the problem this much further on than without lock-in (a
+# choice: a twentieth of the problem, 2.5 times the stall rule's half-year gain, sim.diagnosis)
+LOCK_IN_EVIDENCE = 0.05
+COUNTERFACTUAL = {"lock_in": 0.0}  # the pair of each run: the same seed, nothing locked in
 
 
 def dropout_weeks(run: pd.DataFrame) -> np.ndarray:
@@ -50,13 +58,31 @@ def first_week_at_least(run: pd.DataFrame, column: str, level: float) -> float:
     return float(run["week"].iloc[hits[0]]) if hits.size else np.nan
 
 
+def lock_in_effect(table: pd.DataFrame) -> pd.DataFrame:
+    """Progress of each run less its counterfactual pair's (same design, seed and week), from
+    a `run_many` table with a boolean `counterfactual` label: columns design, seed, week,
+    lock_in_effect."""
+    keys = ["design", "seed", "week"]
+    actual = table.loc[~table["counterfactual"], [*keys, "progress"]]
+    paired = table.loc[table["counterfactual"], [*keys, "progress"]]
+    both = actual.merge(paired, on=keys, suffixes=("", "_counterfactual"), validate="1:1")
+    both["lock_in_effect"] = both["progress"] - both["progress_counterfactual"]
+    return both[[*keys, "lock_in_effect"]]
+
+
 def _median(values: Sequence[float]) -> float:
     values = [v for v in values if np.isfinite(v)]
     return float(np.median(values)) if values else np.nan
 
 
 def summarise(table: pd.DataFrame) -> pd.DataFrame:
-    """One row per design from `run_many`'s tidy table (every week of every run)."""
+    """One row per design from `run_many`'s tidy table (every week of every run). With a
+    `counterfactual` label (runs paired with `COUNTERFACTUAL`), the counterfactual runs give the
+    lock-in effect and are left out of everything else."""
+    effects = None
+    if "counterfactual" in table:
+        effects = lock_in_effect(table)
+        table = table.loc[~table["counterfactual"]]
     rows = []
     for design, runs in table.groupby("design", sort=False):
         weeks, stalls, reached, n_runs = [], [], [], 0
@@ -77,8 +103,22 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
             "stalled_runs": len(stalls), "stall_week_median": _median(stalls),
             "runs_reaching_systems_change": int(np.isfinite(reached).sum()),
             "systems_change_week_median": _median(reached),
+            **_lock_in_columns(effects, design),
         })
     return pd.DataFrame(rows)
+
+
+def _lock_in_columns(effects: pd.DataFrame | None, design: str) -> dict[str, float]:
+    if effects is None:
+        return {}
+    finals, firsts = [], []
+    for _, run in effects[effects["design"] == design].groupby("seed", sort=False):
+        run = run.sort_values("week")
+        finals.append(float(run["lock_in_effect"].iloc[-1]))
+        firsts.append(first_week_at_least(run, "lock_in_effect", LOCK_IN_EVIDENCE))
+    return {"lock_in_effect_final": _median(finals),
+            "runs_reaching_lock_in_effect": int(np.isfinite(firsts).sum()),
+            "lock_in_effect_week_median": _median(firsts)}
 
 
 def _week(x: float) -> str:
@@ -101,12 +141,16 @@ def markdown(summary: pd.DataFrame, seeds: Sequence[int], note: str, elapsed: fl
         f"8–10 months in, *before {EARLY}* the share in the first half year; stalls are the "
         f"diagnosis of `sim.diagnosis`; systems change is counted from the first week it "
         f"reaches {SYSTEMS_EVIDENCE} (what \"evidence of systems change\" is on the model's "
-        f"0–1 scale is a choice).",
+        f"0–1 scale is a choice). The *lock-in effect* is what that change does to the problem: "
+        f"each run's progress less that of the same seed with `lock_in=0` (systems change made "
+        f"but locking nothing in); its median at the last week, and the first week it reaches "
+        f"{LOCK_IN_EVIDENCE} (\"evidence of population change\", also a choice).",
         "",
         "| design | dropouts | dropout week, median (quartiles) | in weeks "
         f"{WINDOW[0]}–{WINDOW[1]} | before {EARLY} | runs stalled | stall week, median | "
-        f"runs reaching systems change {SYSTEMS_EVIDENCE} | its week, median |",
-        "|---|---|---|---|---|---|---|---|---|",
+        f"runs reaching systems change {SYSTEMS_EVIDENCE} | its week, median | lock-in effect "
+        f"at the end, median | runs where it reaches {LOCK_IN_EVIDENCE} | its week, median |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in summary.itertuples():
         weeks = (f"{_week(r.dropout_week_median)} ({_week(r.dropout_week_q1)}–"
@@ -116,8 +160,12 @@ def markdown(summary: pd.DataFrame, seeds: Sequence[int], note: str, elapsed: fl
             f"{_share(r.dropouts_in_window)} | {_share(r.dropouts_before_early)} | "
             f"{r.stalled_runs} of {r.runs} | {_week(r.stall_week_median)} | "
             f"{r.runs_reaching_systems_change} of {r.runs} | "
-            f"{_week(r.systems_change_week_median)} |")
-    lines += ["", f"{int(summary['runs'].sum())} runs in {elapsed / 60:.1f} minutes."]
+            f"{_week(r.systems_change_week_median)} | {r.lock_in_effect_final:+.3f} | "
+            f"{r.runs_reaching_lock_in_effect} of {r.runs} | "
+            f"{_week(r.lock_in_effect_week_median)} |")
+    runs = int(summary["runs"].sum())
+    lines += ["", f"{runs} runs, each with its pair ({2 * runs} in all), in "
+              f"{elapsed / 60:.1f} minutes."]
     return "\n".join(lines) + "\n"
 
 
@@ -131,8 +179,10 @@ def main(argv: Sequence[str] | None = None) -> Path:
     folder = output_folder("timing", args.out)
     state, print_start = calibration.code_state(), fingerprint()
     overrides = {"steps": 40} if args.quick else {}
-    table = run_many(jobs_for(designs(), seeds, **overrides),
-                     n_jobs=args.jobs or (1 if args.quick else 2), description="timing")
+    jobs = [*jobs_for(designs(), seeds, labels={"counterfactual": False}, **overrides),
+            *jobs_for(designs(), seeds, labels={"counterfactual": True},
+                      **overrides, **COUNTERFACTUAL)]
+    table = run_many(jobs, n_jobs=args.jobs or (1 if args.quick else 2), description="timing")
     summary = summarise(table)
     summary.to_csv(folder / "timing.csv", index=False)
     note = calibration.state_note(state, print_start, fingerprint())

@@ -45,6 +45,39 @@ def test_summary_counts_and_shares():
     assert row["runs_reaching_systems_change"] == 1 and row["systems_change_week_median"] == 30
 
 
+def paired(progress, counterfactual_progress, seed=0, design="d", run_id=0):
+    """A run and its counterfactual pair (same seed), as `run_many` labels them."""
+    parts = []
+    for offset, (values, flag) in enumerate([(progress, False), (counterfactual_progress, True)]):
+        part = run([0] * len(values), run_id=2 * run_id + offset, design=design)
+        part["seed"], part["progress"], part["counterfactual"] = seed, values, flag
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+def test_lock_in_effect_is_progress_less_the_pair_of_the_same_seed_and_week():
+    table = pd.concat([paired([0.1, 0.3, 0.5], [0.1, 0.2, 0.3], seed=4),
+                       paired([0.2, 0.2, 0.2], [0.2, 0.25, 0.1], seed=5, run_id=1)],
+                      ignore_index=True)
+    effects = timing.lock_in_effect(table).sort_values(["seed", "week"])
+    assert effects["lock_in_effect"].tolist() == pytest.approx([0, 0.1, 0.2, 0, -0.05, 0.1])
+    assert effects["seed"].tolist() == [4, 4, 4, 5, 5, 5]
+
+
+def test_summary_leaves_the_pairs_out_and_dates_the_lock_in_effect():
+    steady = np.linspace(0.0, 0.3, 10)
+    table = pd.concat([
+        paired(steady + np.r_[np.zeros(6), np.full(4, 0.06)], steady, seed=1),  # week 6
+        paired(steady + np.r_[np.zeros(8), np.full(2, 0.08)], steady, seed=2, run_id=1),  # 8
+        paired(steady, steady, seed=3, run_id=2),  # never
+    ], ignore_index=True)
+    row = timing.summarise(table).iloc[0]
+    assert row["runs"] == 3  # the counterfactual runs are not counted as runs
+    assert row["lock_in_effect_final"] == pytest.approx(0.06)
+    assert row["runs_reaching_lock_in_effect"] == 2
+    assert row["lock_in_effect_week_median"] == 7
+
+
 def test_quick_run_writes_a_table_for_every_design_and_its_section(tmp_path):
     doc = tmp_path / "calibration.md"
     doc.write_text("# Calibration\n", encoding="utf-8")
@@ -52,6 +85,9 @@ def test_quick_run_writes_a_table_for_every_design_and_its_section(tmp_path):
     table = pd.read_csv(folder / "timing.csv")
     assert sorted(table["design"]) == sorted(designs())
     assert (table["runs"] == 2).all()
+    assert table["lock_in_effect_final"].notna().all()
+    # 40 weeks: too early for systems change to move the problem, so the pairs barely differ
+    assert (table["lock_in_effect_final"].abs() < timing.LOCK_IN_EVIDENCE).all()
     text = doc.read_text(encoding="utf-8")
     assert "<!-- BEGIN timing -->" in text and "| design | dropouts |" in text
     # rerunning replaces the section instead of adding a second one
