@@ -18,7 +18,8 @@ from sim.run import ROOT
 
 DOC = ROOT / "docs" / "calibration.md"
 FIGURES = ROOT / "docs" / "figures"
-SECTIONS = ("replications", "ofat", "timing", "boundaries", "business_bounds")  # their order in the document
+SECTIONS = ("replications", "ofat", "readings", "timing", "boundaries",
+            "business_bounds")  # their order in the document
 
 HEADER = """# Calibration: how many seeds, and do the patterns hinge on assumed constants?
 
@@ -29,6 +30,8 @@ recomputed):
 - **How many seeds** (Lorscheid et al. 2012): `python -m experiments.replications`.
 - **One-factor-at-a-time sweep** of every constant whose source is an assumption:
   `python -m experiments.ofat`.
+- **Other readings of the designs** (every knob of every scenario redrawn within ±0.1 and ±0.2):
+  `python -m experiments.readings`.
 - **Timing** against the evidence table's timings (dropouts, stalls, systems change):
   `python -m experiments.timing`.
 - **Where the Impact Partnership does not win** (a one-sector problem, a short horizon, no
