@@ -70,7 +70,10 @@ def _stall_reading(shares: pd.DataFrame) -> str:
 def _conditions(reference: str, weeks: int) -> str:
     """What a ranking holds for, and where to look next."""
     text = (f"This compares the designs as their scenario files set them, on the default "
-            f"problem, over {weeks} weeks; a ranking holds for those conditions only.")
+            f"problem, over {weeks} weeks; a ranking holds for those conditions only. Each "
+            f"scenario file is one reading of a short description: "
+            f"`python -m experiments.readings` recomputes the patterns with every knob of every "
+            f"design read differently.")
     if reference == REFERENCE:  # the design experiments.boundaries measures
         text += (" The Impact Partnership's lead shrinks on a problem one sector can solve "
                  "alone, over a short horizon and without leadership backing, and where two "

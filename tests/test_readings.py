@@ -96,3 +96,9 @@ def test_bad_settings_are_refused_before_any_run(argv, message, capsys, tmp_path
         readings.main([*argv, "--quick", "--out", str(tmp_path / "never")])
     assert message in capsys.readouterr().err
     assert not (tmp_path / "never").exists()
+
+
+def test_the_comparison_report_points_here_whatever_the_reference():
+    from experiments import compare
+    for reference in ("impact_partnership", "business_led"):
+        assert "experiments.readings" in compare._conditions(reference, 156)
