@@ -33,8 +33,9 @@ def test_1_impact_partnership_beats_every_baseline(metric, baseline):
     "not reproduced yet: the advocacy coalition (median share 0.19 on seeds 1000-1019) loses "
     "business faster than government-led (0.22), and the crime reduction partnership (0.24) "
     "faster than the public funder (0.34); no mechanism tried keeps firms in the advocacy "
-    "coalition without costing pattern 4 or fitting new constants; see docs/odd.md, 'Patterns "
-    "not yet reproduced'"))
+    "coalition without costing pattern 4 or fitting new constants, and no values of business's "
+    "sector data show it (experiments.business_bounds); see docs/odd.md, 'Patterns not yet "
+    "reproduced'"))
 @pytest.mark.parametrize("design", ["government_led", "public_funder_partnership"])
 def test_2_government_designs_keep_fewest_business_engaged(design):
     """Pattern 2. Share of business members engaged (engagement >= 0.5), averaged over the
