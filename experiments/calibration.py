@@ -18,7 +18,7 @@ from sim.run import ROOT
 
 DOC = ROOT / "docs" / "calibration.md"
 FIGURES = ROOT / "docs" / "figures"
-SECTIONS = ("replications", "ofat", "readings", "timing", "boundaries",
+SECTIONS = ("replications", "crosscheck", "ofat", "readings", "timing", "boundaries",
             "business_bounds")  # their order in the document
 
 HEADER = """# Calibration: how many seeds, and do the patterns hinge on assumed constants?
@@ -28,6 +28,8 @@ computed on (each section names its commit; after a change to `sim/` the numbers
 recomputed):
 
 - **How many seeds** (Lorscheid et al. 2012): `python -m experiments.replications`.
+- **The patterns on other seeds, with other statistics** (means, t-tests, bootstrap intervals):
+  `python -m experiments.crosscheck`.
 - **One-factor-at-a-time sweep** of every constant whose source is an assumption:
   `python -m experiments.ofat`.
 - **Other readings of the designs** (every knob of every scenario redrawn within ±0.1 and ±0.2):
