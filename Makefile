@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PYTHON312 ?= python3.12 $(wildcard $(or $(PYENV_ROOT),$(HOME)/.pyenv)/versions/3.12*/bin/python3.12)
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test validate lint clean workshop bench
+.PHONY: setup demo test validate calibrate lint clean workshop bench
 
 setup: $(STAMP)
 
@@ -37,6 +37,19 @@ test: $(STAMP)
 PATTERN_SEEDS := 240
 validate: $(STAMP)
 	SIM_PATTERN_SEEDS=$(PATTERN_SEEDS) $(PY) -m pytest tests/patterns -n auto --dist loadfile -q
+
+# Every calibration study, one after another, each rewriting its section of docs/calibration.md
+# (about 50 minutes on 2 cores; runs are cached in results/cache under the model's source
+# fingerprint, so a rerun on the same code only makes what is missing). Run it after a change to
+# sim/, scenarios/ or experiments/patterns.py. Not part of `make test`.
+calibrate: $(STAMP)
+	$(PY) -m experiments.replications
+	$(PY) -m experiments.crosscheck
+	$(PY) -m experiments.ofat --budget-minutes 80
+	$(PY) -m experiments.readings
+	$(PY) -m experiments.timing
+	$(PY) -m experiments.boundaries
+	$(PY) -m experiments.business_bounds
 
 # Speed and scale (issue 6): prints a table, writes benchmarks/results.json; a few minutes.
 # Not part of `make test`.

@@ -41,6 +41,8 @@ recomputed):
 - **How far business's sector data can move pattern 2** (which is not reproduced):
   `python -m experiments.business_bounds`.
 
+`make calibrate` runs them all, one after another (about 50 minutes on 2 cores).
+
 The pattern statistics are recomputed on seeds 5000 and up, which neither the pattern tests
 (1000–1019) nor calibration (0–19) used, with the small-sample rules stated in
 `experiments/patterns.py`. Sections below are generated; rerunning a command replaces its section.
