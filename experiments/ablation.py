@@ -230,12 +230,14 @@ def _timeline_reading(timeline: pd.DataFrame, settings: dict[str, Any],
 
 
 def write_report(folder: Path, tidy: pd.DataFrame, tables: dict[str, pd.DataFrame],
-                 settings: dict[str, Any], *, seconds: float, runs: sweep.Sweep) -> Path:
+                 settings: dict[str, Any], *, seconds: float, runs: sweep.Sweep,
+                 changed: Sequence[str] = ()) -> Path:
     effects, summary = tables["effects"], tables["summary"]
     finals = tables["finals"]
     n_seeds = int(finals.groupby("variant").size().min())
     designs = ", ".join(f"`{d}`" for d in sorted(finals["design"].unique()))
-    report = Report(folder, "Ablation: the Impact Partnership with one ingredient removed")
+    report = Report(folder, "Ablation: the Impact Partnership with one ingredient removed",
+                    changed)
     changed = changes(finals, settings["reference"])
     report.text(
         f"Design {designs}, against its variants (the rows of the points table): "
@@ -321,7 +323,7 @@ def run(experiment: sweep.Experiment, out: Path | str | None = None) -> Path:
     tables["summary"].to_csv(folder / "summary.csv", index=False)
     tables["timeline"].to_csv(folder / "timeline.csv", index=False)
     path = write_report(folder, tidy, tables, settings, seconds=time.perf_counter() - started,
-                        runs=runs)
+                        runs=runs, changed=experiment.changed())
     write_provenance(folder, experiment, runs, seconds=time.perf_counter() - started)
     return path
 

@@ -67,10 +67,12 @@ def _stall_reading(shares: pd.DataFrame) -> str:
         "; ".join(parts) + "."
 
 
-def _conditions(reference: str, weeks: int) -> str:
+def _conditions(reference: str, weeks: int, changed: Sequence[str] = ()) -> str:
     """What a ranking holds for, and where to look next."""
-    text = (f"This compares the designs as their scenario files set them, on the default "
-            f"problem, over {weeks} weeks; a ranking holds for those conditions only. Each "
+    setting = ("with the settings given above on top of their scenario files" if changed else
+               "as their scenario files set them, on the default problem")
+    text = (f"This compares the designs {setting}, over {weeks} weeks; a ranking holds for "
+            f"those conditions only. Each "
             f"scenario file is one reading of a short description: "
             f"`python -m experiments.readings` recomputes the patterns with every knob of every "
             f"design read differently.")
@@ -155,12 +157,12 @@ def _wide(table: pd.DataFrame, metrics: Sequence[str], designs: Sequence[str]) -
 
 def write_report(folder: Path, tidy: pd.DataFrame, tables: dict[str, pd.DataFrame],
                  settings: dict[str, Any], *, seconds: float, title: str,
-                 runs: sweep.Sweep | None = None) -> Path:
+                 runs: sweep.Sweep | None = None, changed: Sequence[str] = ()) -> Path:
     finals = tables["finals"]
     designs = plots.ordered_designs(finals["design"].unique())
     n_seeds = int(finals.groupby("design").size().min())
     weeks = int(tidy["week"].max())
-    report = Report(folder, title)
+    report = Report(folder, title, changed)
     report.text(
         f"{len(designs)} designs x {n_seeds} seeds, {weeks} weeks each ({len(finals)} runs, "
         f"{seconds:.0f} s). Reference design: {plots.label_of(settings['reference'])}. "
@@ -168,7 +170,7 @@ def write_report(folder: Path, tidy: pd.DataFrame, tables: dict[str, pd.DataFram
     report.heading("Reading")
     report.bullets(_reading(tables, settings, n_seeds))
     report.text(MODEL_CAVEAT)
-    report.text(_conditions(settings["reference"], weeks))
+    report.text(_conditions(settings["reference"], weeks, changed))
     report.heading("Figures")
     report.figure(plots.progress_over_time(tidy, band=settings["band"]), "progress_over_time",
                   "Problem progress over time: median line and 90% band of runs per design")
@@ -253,7 +255,8 @@ def run(experiment: sweep.Experiment, out: Path | str | None = None, *, name: st
     tables["effects"].to_csv(folder / "effects.csv", index=False)
     tables["replications"].to_csv(folder / "replications.csv", index=False)
     path = write_report(folder, tidy, tables, settings,
-                        seconds=time.perf_counter() - started, title=title, runs=runs)
+                        seconds=time.perf_counter() - started, title=title, runs=runs,
+                        changed=experiment.changed())
     write_provenance(folder, experiment, runs, seconds=time.perf_counter() - started)
     return path
 

@@ -86,11 +86,12 @@ def _reading(table: pd.DataFrame, settings: dict[str, Any]) -> list[str]:
 
 
 def write_report(folder: Path, table: pd.DataFrame, settings: dict[str, Any], *,
-                 seconds: float, weeks: int, design: str, runs: sweep.Sweep) -> Path:
+                 seconds: float, weeks: int, design: str, runs: sweep.Sweep,
+                 changed: Sequence[str] = ()) -> Path:
     x, y, metric = settings["x"], settings["y"], settings["metric"]
     ref = resolve(design)
     seeds = int(table["runs"].min())
-    report = Report(folder, f"Heatmap: {x} x {y}")
+    report = Report(folder, f"Heatmap: {x} x {y}", changed)
     report.text(
         f"Design `{design}` with {x} and {y} varied on a "
         f"{table[x].nunique()} x {table[y].nunique()} grid, "
@@ -136,7 +137,8 @@ def run(experiment: sweep.Experiment, out: Path | str | None = None) -> Path:
     table = cells(tidy, settings)
     table.to_csv(folder / "cells.csv", index=False)
     path = write_report(folder, table, settings, seconds=time.perf_counter() - started,
-                        weeks=int(tidy["week"].max()), design=designs[0], runs=runs)
+                        weeks=int(tidy["week"].max()), design=designs[0], runs=runs,
+                        changed=experiment.changed())
     write_provenance(folder, experiment, runs, seconds=time.perf_counter() - started)
     return path
 

@@ -68,9 +68,15 @@ def metric_title(metric: str) -> str:
 class Report:
     """A Markdown report assembled in order and written next to its figures."""
 
-    def __init__(self, folder: Path, title: str) -> None:
+    def __init__(self, folder: Path, title: str, changed: Sequence[str] = ()) -> None:
+        """`changed`: the settings given on top of the experiment file (`Experiment.changed`),
+        stated under the title, since every number in the report is for them."""
         self.folder = Path(folder)
         self.parts: list[str] = [f"# {title}\n"]
+        if changed:
+            self.parts.append("Settings given on top of the experiment file: "
+                              + ", ".join(f"`{c}`" for c in changed)
+                              + ". Every number below is for these settings.\n")
 
     def heading(self, text: str, level: int = 2) -> None:
         self.parts.append(f"{'#' * level} {text}\n")

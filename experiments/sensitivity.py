@@ -160,8 +160,9 @@ def _reading(morris_table: pd.DataFrame, sobol_table: pd.DataFrame,
 
 def write_report(folder: Path, morris_table: pd.DataFrame, sobol_table: pd.DataFrame,
                  top: Sequence[str], settings: dict[str, Any], *, seconds: float,
-                 finals: pd.DataFrame, sweeps: Sequence[sweep.Sweep]) -> Path:
-    report = Report(folder, "Global sensitivity: Morris screening, then Sobol")
+                 finals: pd.DataFrame, sweeps: Sequence[sweep.Sweep],
+                 changed: Sequence[str] = ()) -> Path:
+    report = Report(folder, "Global sensitivity: Morris screening, then Sobol", changed)
     k = len(settings["factors"])
     designs = ", ".join(f"`{d}`" for d in sorted(finals["design"].unique()))
     seeds = int(finals.groupby(["stage", "point"]).size().max())
@@ -223,7 +224,8 @@ def run(experiment: sweep.Experiment, out: Path | str | None = None) -> Path:
     finals.to_csv(folder / "runs.csv", index=False)
     sweeps = [morris_sweep, sobol_sweep]
     path = write_report(folder, morris_table, sobol_table, top, settings,
-                        seconds=time.perf_counter() - started, finals=finals, sweeps=sweeps)
+                        seconds=time.perf_counter() - started, finals=finals, sweeps=sweeps,
+                        changed=experiment.changed())
     write_provenance(folder, experiment, sweeps, seconds=time.perf_counter() - started,
                      extra={"sobol_factors": list(top)})
     return path

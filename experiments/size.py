@@ -105,13 +105,13 @@ def _reading(table: pd.DataFrame, finals: pd.DataFrame, settings: dict[str, Any]
 
 def write_report(folder: Path, finals: pd.DataFrame, table: pd.DataFrame,
                  settings: dict[str, Any], *, seconds: float, weeks: int,
-                 runs: sweep.Sweep) -> Path:
+                 runs: sweep.Sweep, changed: Sequence[str] = ()) -> Path:
     knob = settings["knob"]
     name = knob.replace("_", " ")
     low, high = levels_of(finals, knob)
     designs = ", ".join(f"`{d}`" for d in sorted(finals["design"].unique()))
     seeds = int(finals.groupby(["start_members", knob]).size().min())
-    report = Report(folder, f"Partnership size, with and without {name}")
+    report = Report(folder, f"Partnership size, with and without {name}", changed)
     report.text(
         f"Design {designs} starting with "
         f"{', '.join(str(int(m)) for m in sorted(finals['start_members'].unique()))} members "
@@ -165,7 +165,7 @@ def run(experiment: sweep.Experiment, out: Path | str | None = None) -> Path:
     table = size_table(finals, settings)
     table.to_csv(folder / "sizes.csv", index=False)
     path = write_report(folder, finals, table, settings, seconds=time.perf_counter() - started,
-                        weeks=int(tidy["week"].max()), runs=runs)
+                        weeks=int(tidy["week"].max()), runs=runs, changed=experiment.changed())
     write_provenance(folder, experiment, runs, seconds=time.perf_counter() - started)
     return path
 

@@ -141,6 +141,16 @@ class Experiment:
                 values.setdefault(key.lstrip("+~"), {})[value] = None
         return {k: list(v) for k, v in values.items() if len(v) > 1}
 
+    def changed(self) -> list[str]:
+        """The overrides that change what every run does, as given (the command line's and
+        --quick's), leaving out the sweep's axes (`seed`, `point`) and Hydra's own settings."""
+        kept = []
+        for arg in self.overrides:
+            key = _key(_parse([arg])[0]).lstrip("+~")
+            if not _is_hydra(key) and key not in ("seed", "point"):
+                kept.append(arg)
+        return kept
+
     def jobs(self, extra: Sequence[str] = ()) -> list[list[str]]:
         """Each run's overrides, as Hydra will expand the sweep (with `extra` at the end)."""
         task = [a for a in [f"+experiment={self.name}", *self.overrides, *extra]

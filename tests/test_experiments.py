@@ -95,6 +95,22 @@ def test_prepare_reads_the_file_quick_seeds_jobs_and_overrides():
     jobs = experiment.jobs()
     assert len(jobs) == 2 * 4  # the command line's scenarios and --seeds win over the file's
     assert ["scenario=business_led", "seed=3", "+experiment=compare", "steps=30"] in jobs
+    # what a report states: not the seeds or the launcher, everything that changes the runs
+    assert experiment.changed() == ["steps=30", "scenario=business_led,impact_partnership"]
+
+
+def test_a_report_states_the_settings_given_on_top_of_its_file(tmp_path):
+    from experiments.report import Report
+    args = sweep.parse_args("compare", "", ["--seeds", "3", "facets={market:[funding,reach]}"])
+    changed = sweep.prepare("compare", args, required=compare.SETTINGS).changed()
+    assert changed == ["facets={market:[funding,reach]}"]
+    stated = Report(tmp_path, "t", changed).write().read_text()
+    assert "`facets={market:[funding,reach]}`" in stated
+    assert "Settings given" not in Report(tmp_path, "t").write().read_text()
+    # the comparison no longer claims its scenario files and the default problem
+    assert "default problem" in compare._conditions("impact_partnership", 156)
+    told = compare._conditions("impact_partnership", 156, changed)
+    assert "default problem" not in told and "settings given above" in told
 
 
 @pytest.mark.parametrize(("argv", "words"), [
