@@ -16,24 +16,28 @@ thresholds as shares): pattern 2, each of its two designs below every other desi
 action share lowest, p < 0.01); pattern 4 (business-led claims gap widest, p < 0.01, its
 legitimacy falling in 9 of 10 runs); pattern 1 (the Impact Partnership's final progress and
 systems change above every baseline's, p < 0.01). Writes `business_bounds.csv` (one row per
-run), `points.csv` (one row per point) and `business_bounds.md` to the output folder and,
-unless `--quick` (without `--doc`) or `--no-doc`, the 'business_bounds' section of
-docs/calibration.md.
+run), `points.csv` (one row per point), `business_bounds.md` and `business_bounds.png` (the
+trade-off between patterns 2 and 4, one dot per point) to the output folder and, unless
+`--quick` (without `--doc`) or `--no-doc`, the figure to docs/figures/ and the
+'business_bounds' section of docs/calibration.md.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import itertools
+import shutil
 import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
+from matplotlib.patches import Rectangle
 from scipy import stats
 from tqdm import tqdm
 
@@ -41,7 +45,7 @@ from sim import sectors
 from sim.model import PartnershipModel
 from sim.scenarios import designs
 
-from . import calibration
+from . import calibration, plots
 from .runner import output_folder
 from .runstore import fingerprint
 
@@ -161,6 +165,45 @@ def summarise(runs: pd.DataFrame, grid: Mapping[str, Sequence[float]]) -> pd.Dat
     return pd.DataFrame(rows)
 
 
+FIGURE = "business_bounds.png"
+
+
+def plot(table: pd.DataFrame, path: Path, n_seeds: int) -> Path:
+    """The trade-off, one dot per point: how far each pattern-2 design is from the lowest share
+    (x; right of 0 it is the lowest) against how far business-led's claims gap is above the
+    advocacy coalition's (y; above 0 business-led's is the wider), coloured by meeting cost.
+    Pattern 2's clause and pattern 4's rival together need the top-right quarter."""
+    costs = sorted(table["meeting_cost"].unique())
+    colours = mpl.colormaps["viridis"](np.linspace(0.0, 0.9, len(costs)))
+    gap = table["gap_business_led"] - table["gap_advocacy_coalition"]
+    with mpl.rc_context(plots.STYLE):
+        fig, axes = plots.figure(1, len(PATTERN_2_DESIGNS), sharey=True)
+        for ax, design in zip(np.atleast_1d(axes), PATTERN_2_DESIGNS, strict=True):
+            margin = table[f"margin_{design}"]
+            low_x, high_x = min(margin.min(), -0.05), max(margin.max(), 0.05)
+            high_y = max(gap.max(), 0.05)
+            ax.add_patch(Rectangle((0, 0), high_x * 1.1, high_y * 1.1, color="green",
+                                   alpha=0.08, lw=0))
+            ax.axvline(0, color="grey", lw=1.2)
+            ax.axhline(0, color="grey", lw=1.2)
+            for cost, colour in zip(costs, colours, strict=True):
+                rows = table["meeting_cost"] == cost
+                ax.scatter(margin[rows], gap[rows], color=colour, s=28, alpha=0.85,
+                           label=f"business meeting cost {cost:g}")
+            ax.set_xlim(low_x * 1.1, high_x * 1.1)
+            ax.set_title(design.replace("_", " "))
+            ax.set_xlabel("lowest other design's share − this design's\n"
+                          "(> 0: this design keeps the fewest firms engaged)")
+        axes[0].set_ylabel("business-led claims gap − advocacy coalition's\n"
+                           "(> 0: business-led's is the wider)")
+        axes[0].legend(loc="best", frameon=False)
+        fig.suptitle(f"Patterns 2 and 4 over {len(table)} values of business's data (medians of "
+                     f"{n_seeds} seeds); both would need the shaded quarter")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=120)
+    return path
+
+
 def markdown(table: pd.DataFrame, grid: Mapping[str, Sequence[float]], seeds: Sequence[int],
              note: str, seconds: float, n_runs: int, quick: bool) -> str:
     model = model_point()
@@ -176,6 +219,7 @@ def markdown(table: pd.DataFrame, grid: Mapping[str, Sequence[float]], seeds: Se
              + f"), the seven designs at their defaults, seeds {seeds[0]}–{seeds[-1]} "
              f"({len(seeds)} per design and point), with the pattern tests' statistics "
              "(module docstring).", "",
+             f"![Patterns 2 and 4 over business's data](figures/{FIGURE})", "",
              "| verdict | points where it holds |", "|---|---|"]
     for column, label in [("p2_government_led", "pattern 2, government-led clause"),
                           ("p2_public_funder_partnership", "pattern 2, public-funder clause"),
@@ -225,7 +269,12 @@ def main(argv: Sequence[str] | None = None) -> Path:
     runs.to_csv(folder / "business_bounds.csv", index=False)
     table = summarise(runs, grid)
     table.to_csv(folder / "points.csv", index=False)
+    figure = plot(table, folder / FIGURE, len(seeds))
     doc = calibration.target_doc(args.quick, args.doc, args.no_doc)
+    if doc is not None:  # next to the document, as its link expects: docs/figures by default
+        beside = doc.parent / calibration.FIGURES.name / FIGURE
+        beside.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(figure, beside)
     note = calibration.state_note(state, print_start, fingerprint())
     text = markdown(table, grid, seeds, note, time.perf_counter() - started, len(runs),
                     args.quick)
