@@ -197,8 +197,13 @@ def plot(table: pd.DataFrame, path: Path, n_seeds: int) -> Path:
         axes[0].set_ylabel("business-led claims gap − advocacy coalition's\n"
                            "(> 0: business-led's is the wider)")
         axes[0].legend(loc="best", frameon=False)
+        inside = [(table[f"margin_{d}"] > 0) & (gap > 0) for d in PATTERN_2_DESIGNS]
+        both = int(sum(i.sum() for i in inside))
+        passing = int(sum((i & table[f"p2_{d}"] & table["pattern_4"]).sum()
+                          for i, d in zip(inside, PATTERN_2_DESIGNS, strict=True)))
         fig.suptitle(f"Patterns 2 and 4 over {len(table)} values of business's data (medians of "
-                     f"{n_seeds} seeds); both would need the shaded quarter")
+                     f"{n_seeds} seeds each)\nboth would need the shaded quarter: {both} "
+                     f"dot{'s' if both != 1 else ''} there, {passing} passing both tests")
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=120)
     return path
