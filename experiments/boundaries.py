@@ -18,7 +18,6 @@ docs/figures/boundaries.png and the 'boundaries' section of docs/calibration.md.
 
 from __future__ import annotations
 
-import shutil
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -255,10 +254,7 @@ def main(argv: Sequence[str] | None = None) -> Path:
     table.to_csv(folder / "boundaries.csv", index=False)
     figure = plot(table, folder / FIGURE, n_seeds)
     doc = calibration.target_doc(args.quick, args.doc, args.no_doc)
-    if doc is not None:  # next to the document, as its link expects: docs/figures by default
-        beside = doc.parent / calibration.FIGURES.name / FIGURE
-        beside.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(figure, beside)
+    calibration.place_figure(figure, doc)
     note = calibration.state_note(state, print_start, fingerprint())
     text = markdown(table, seeds, note, time.perf_counter() - started,
                     int(runs["run"].nunique()), args.quick)

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import shutil
 import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -276,10 +275,7 @@ def main(argv: Sequence[str] | None = None) -> Path:
     table.to_csv(folder / "points.csv", index=False)
     figure = plot(table, folder / FIGURE, len(seeds))
     doc = calibration.target_doc(args.quick, args.doc, args.no_doc)
-    if doc is not None:  # next to the document, as its link expects: docs/figures by default
-        beside = doc.parent / calibration.FIGURES.name / FIGURE
-        beside.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(figure, beside)
+    calibration.place_figure(figure, doc)
     note = calibration.state_note(state, print_start, fingerprint())
     text = markdown(table, grid, seeds, note, time.perf_counter() - started, len(runs),
                     args.quick)

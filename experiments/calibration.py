@@ -9,6 +9,7 @@ each section, because the numbers are valid for that state only.
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
 import sys
 from datetime import datetime
@@ -112,6 +113,16 @@ def target_doc(quick: bool, doc: Path | None, no_doc: bool) -> Path | None:
     if no_doc or (quick and doc is None):
         return None
     return Path(doc) if doc is not None else DOC
+
+
+def place_figure(figure: Path, doc: Path | None) -> None:
+    """Copy a study's figure next to the document, as its section's link expects
+    (docs/figures by default); nothing without a document."""
+    if doc is None:
+        return
+    beside = doc.parent / FIGURES.name / figure.name
+    beside.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(figure, beside)
 
 
 def publish(name: str, text: str, folder: Path, doc: Path | None) -> None:

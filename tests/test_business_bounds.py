@@ -110,3 +110,12 @@ def test_bad_seed_count_is_refused(capsys):
     with pytest.raises(SystemExit):
         bb.main(["--seeds", "0", "--quick"])
     assert "--seeds 0" in capsys.readouterr().err
+
+
+def test_with_a_document_the_section_and_its_figure_land_beside_it(tmp_path):
+    doc = tmp_path / "calibration.md"
+    doc.write_text("# Calibration\n", encoding="utf-8")
+    bb.main(["--quick", "--out", str(tmp_path / "out"), "--doc", str(doc)])
+    assert (tmp_path / "figures" / bb.FIGURE).is_file()
+    text = doc.read_text(encoding="utf-8")
+    assert "<!-- BEGIN business_bounds -->" in text and f"figures/{bb.FIGURE}" in text
