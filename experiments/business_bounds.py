@@ -37,7 +37,6 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 from matplotlib.patches import Rectangle
-from scipy import stats
 from tqdm import tqdm
 
 from sim import sectors
@@ -47,6 +46,7 @@ from sim.scenarios import designs
 from . import calibration, plots
 from .runner import output_folder
 from .runstore import fingerprint
+from .stats import mann_whitney
 
 FIRST_SEED = 9500
 SEEDS = 10
@@ -121,8 +121,9 @@ def points(grid: Mapping[str, Sequence[float]]) -> list[dict[str, float]]:
     return [dict(zip(grid, values, strict=True)) for values in itertools.product(*grid.values())]
 
 
-def _greater(a: np.ndarray, b: np.ndarray) -> float:
-    return float(stats.mannwhitneyu(a, b, alternative="greater").pvalue)
+def _greater_p(a: np.ndarray, b: np.ndarray) -> float:
+    """One-sided Mann-Whitney p-value that `a` tends to exceed `b` (`stats.mann_whitney`)."""
+    return mann_whitney(a, b, alternative="greater")
 
 
 def verdicts(runs: pd.DataFrame) -> dict[str, float | bool | str]:
@@ -135,12 +136,12 @@ def verdicts(runs: pd.DataFrame) -> dict[str, float | bool | str]:
         mine = share[design]
         lowest = min(others, key=lambda d: np.median(share[d]))
         out[f"p2_{design}"] = all(np.median(mine) < np.median(share[o])
-                                  and _greater(share[o], mine) < P2_LEVEL for o in others)
+                                  and _greater_p(share[o], mine) < P2_LEVEL for o in others)
         out[f"margin_{design}"] = float(np.median(share[lowest]) - np.median(mine))
         out[f"lowest_other_{design}"] = lowest
     out["pattern_2"] = all(out[f"p2_{d}"] for d in PATTERN_2_DESIGNS)
     action = by["advocacy_coalition"]["action_share"].to_numpy()
-    out["pattern_3"] = all(_greater(by[d]["action_share"].to_numpy(), action) < LEVEL
+    out["pattern_3"] = all(_greater_p(by[d]["action_share"].to_numpy(), action) < LEVEL
                            for d in by if d != "advocacy_coalition")
     led = by["business_led"]
     gap = led["claims_gap"].to_numpy()
@@ -148,8 +149,8 @@ def verdicts(runs: pd.DataFrame) -> dict[str, float | bool | str]:
     out["gap_business_led"] = float(np.median(gap))
     out["gap_advocacy_coalition"] = float(np.median(by["advocacy_coalition"]["claims_gap"]))
     out["pattern_4"] = bool(falls >= MOST and all(
-        _greater(gap, by[d]["claims_gap"].to_numpy()) < LEVEL for d in by if d != "business_led"))
-    out["pattern_1"] = all(_greater(by[REFERENCE][m].to_numpy(), by[d][m].to_numpy()) < LEVEL
+        _greater_p(gap, by[d]["claims_gap"].to_numpy()) < LEVEL for d in by if d != "business_led"))
+    out["pattern_1"] = all(_greater_p(by[REFERENCE][m].to_numpy(), by[d][m].to_numpy()) < LEVEL
                            for m in ("progress", "systems_change") for d in by if d != REFERENCE)
     for design in by:
         out[f"share_{design}"] = float(np.median(share[design]))

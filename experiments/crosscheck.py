@@ -35,6 +35,7 @@ from .patterns import (
     FULL,
     LOW_LEGITIMACY,
     MIN_DECAY,
+    MIN_WINS,
     NO_BACKING,
     NO_GOVERNMENT,
     NO_LOCK_IN,
@@ -57,7 +58,6 @@ LEVEL = 0.01
 PATTERN_2_LEVEL = 0.05  # as its test
 RESAMPLES = 4000
 BOOTSTRAP_SEED = 8000  # fixed, so the same runs give the same intervals
-MIN_WINS = patterns.MIN_WINS
 
 
 @dataclass(frozen=True)

@@ -98,13 +98,14 @@ def verdicts(store: RunStore, reading: Reading, seeds: Sequence[int],
 
 def knob_table(readings: Mapping[float, Sequence[Reading]]) -> pd.DataFrame:
     """Every drawn value: width, reading, design, knob, value, and the scenario's value."""
+    scenario = {d: resolve(d) for d in designs()}
     rows = []
     for width, drawn in readings.items():
         for index, reading in enumerate(drawn):
             for design, knobs in reading.items():
-                base = resolve(design)
                 rows.extend({"width": width, "reading": index, "design": design, "knob": k,
-                             "value": v, "scenario": getattr(base, k)} for k, v in knobs.items())
+                             "value": v, "scenario": getattr(scenario[design], k)}
+                            for k, v in knobs.items())
     return pd.DataFrame(rows)
 
 
