@@ -50,6 +50,7 @@ calibrate: $(STAMP)
 	$(PY) -m experiments.timing
 	$(PY) -m experiments.boundaries
 	$(PY) -m experiments.business_bounds
+	$(PY) -m experiments.ledger
 
 # Speed and scale (issue 6): prints a table, writes benchmarks/results.json; a few minutes.
 # Not part of `make test`.

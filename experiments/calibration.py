@@ -20,7 +20,7 @@ from sim.run import ROOT
 DOC = ROOT / "docs" / "calibration.md"
 FIGURES = ROOT / "docs" / "figures"
 SECTIONS = ("replications", "crosscheck", "ofat", "readings", "timing", "boundaries",
-            "business_bounds")  # their order in the document
+            "business_bounds", "ledger")  # their order in the document
 
 HEADER = """# Calibration: how many seeds, and do the patterns hinge on assumed constants?
 

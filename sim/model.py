@@ -104,6 +104,7 @@ class PartnershipModel(mesa.Model):
         self.operating = True
         self._pooled = np.zeros(len(sectors.ASSETS))
         self._orchestration = 0.0
+        self._ledger_inputs = None  # what the last engagement update weighed (sector_ledger)
 
         reporters = {m.name: m.name for m in METRICS}
         agent_reporters = {c: c for c in AGENT_COLUMNS} if collect_agents else None
@@ -294,7 +295,10 @@ class PartnershipModel(mesa.Model):
         weights = engagement.agenda_weights(self.orgs.counts(active), self.convener, p)
         fit = engagement.agenda_fit(sector, weights, self._orchestration, p)
         benefit = orgs.motivation[active] * engagement.benefit(signals, sector, fit, self._weights)
-        cost = engagement.cost(self.talk, self._meeting_cost[sector], group_trust, p)
+        talk_cost, frustration = engagement.cost_parts(self.talk, self._meeting_cost[sector],
+                                                       group_trust, p)
+        cost = talk_cost + frustration
+        self._ledger_inputs = (self.steps, active, signals, fit, talk_cost, frustration)
         orgs.appraisal[active] = engagement.appraise(orgs.appraisal[active], benefit, cost, p)
         orgs.engagement[active] = engagement.update(
             orgs.engagement[active], engagement.target(orgs.appraisal[active], p),
@@ -304,6 +308,22 @@ class PartnershipModel(mesa.Model):
             orgs.leave(leavers, self.steps)
             self.trust_matrix.leave(leavers)
             self.dropouts += leavers.size
+
+    def sector_ledger(self) -> np.ndarray:
+        """What members weighed in this week's engagement update (`engagement.ledger`), as each
+        sector's mean over its members then: sectors x `engagement.LEDGER`, NaN for a sector
+        with no member, and all NaN in a week without an update (before the first week, after
+        the partnership ends)."""
+        out = np.full((len(sectors.SECTORS), len(engagement.LEDGER)), np.nan)
+        if self._ledger_inputs is None or self._ledger_inputs[0] != self.steps:
+            return out
+        _, active, signals, fit, talk_cost, frustration = self._ledger_inputs
+        sector = self.orgs.sector[active]
+        rows = engagement.ledger(signals, sector, fit, self._weights, self.orgs.motivation[active],
+                                 talk_cost, frustration)
+        for s in np.unique(sector):
+            out[s] = rows[sector == s].mean(axis=0)
+        return out
 
     def stand_down(self) -> None:
         """After the partnership ends nobody acts; what systems change it made stays."""

@@ -45,18 +45,44 @@ def reputation(legitimacy: float, claims_gap: float, claim_propensity: np.ndarra
     return params.communication * standing
 
 
+def _signal_columns(signals: dict[str, np.ndarray | float], sector: np.ndarray) -> np.ndarray:
+    """Each benefit's signal for each member: members x BENEFITS."""
+    return np.column_stack([np.broadcast_to(signals[b], sector.shape) for b in BENEFITS])
+
+
 def benefit(signals: dict[str, np.ndarray | float], sector: np.ndarray, fit: np.ndarray,
             weights: np.ndarray) -> np.ndarray:
     """What each member gets from the partnership, weighted by what its sector wants (0-1)."""
-    columns = np.column_stack([np.broadcast_to(signals[b], sector.shape) for b in BENEFITS])
-    return fit * np.sum(weights[sector] * columns, axis=1)
+    return fit * np.sum(weights[sector] * _signal_columns(signals, sector), axis=1)
+
+
+def cost_parts(talk: float, meeting_cost: np.ndarray, group_trust: np.ndarray,
+               params: Params) -> tuple[np.ndarray, np.ndarray]:
+    """What staying costs, by cause: the weight of talk-heavy weeks, and frustration with low
+    trust."""
+    frustration = 2.0 * np.maximum(params.frustration_trust - group_trust, 0.0)
+    return meeting_cost * talk, frustration
 
 
 def cost(talk: float, meeting_cost: np.ndarray, group_trust: np.ndarray,
          params: Params) -> np.ndarray:
-    """What staying costs: the weight of talk-heavy weeks, and frustration with low trust."""
-    frustration = 2.0 * np.maximum(params.frustration_trust - group_trust, 0.0)
-    return meeting_cost * talk + frustration
+    """What staying costs: the sum of `cost_parts`."""
+    talk_cost, frustration = cost_parts(talk, meeting_cost, group_trust, params)
+    return talk_cost + frustration
+
+
+# Columns of `ledger`: what each benefit brings a member, then what each cost takes.
+LEDGER: tuple[str, ...] = (*BENEFITS, "talk", "frustration")
+
+
+def ledger(signals: dict[str, np.ndarray | float], sector: np.ndarray, fit: np.ndarray,
+           weights: np.ndarray, motivation: np.ndarray, talk_cost: np.ndarray,
+           frustration: np.ndarray) -> np.ndarray:
+    """Each member's engagement ledger, members x LEDGER (`engagement.ledger`): the benefit
+    columns sum to the `motivation x benefit` the member appraises, the cost columns to its
+    `cost`. An observer's breakdown: the model sums `benefit` and `cost` directly."""
+    gains = (motivation * fit)[:, None] * weights[sector] * _signal_columns(signals, sector)
+    return np.column_stack([gains, talk_cost, frustration])
 
 
 def appraise(appraisal: np.ndarray, benefit_value: np.ndarray, cost_value: np.ndarray,

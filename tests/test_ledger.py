@@ -1,0 +1,128 @@
+"""The engagement ledger: `engagement.ledger` adds up to what members appraise, the model's
+`sector_ledger` agrees with the appraisal it moved, and `experiments.ledger` summarises and
+reports it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from experiments import ledger as study
+from sim import sectors
+from sim.mechanisms import engagement
+from sim.mechanisms.engagement import BENEFITS, LEDGER
+from sim.model import PartnershipModel
+from sim.scenarios import resolve
+
+
+def test_the_ledger_adds_up_to_the_benefit_and_the_cost_the_model_appraises():
+    rng = np.random.default_rng(3)
+    params = resolve("impact_partnership")
+    sector = rng.integers(0, 4, 40)
+    signals = {b: rng.random(40) for b in BENEFITS} | {"voice": 0.4}
+    fit, motivation, trust = rng.random(40), rng.lognormal(0, 0.2, 40), rng.random(40)
+    weights = sectors.benefit_matrix()
+    meeting = sectors.profile_array("meeting_cost")[sector]
+    talk_cost, frustration = engagement.cost_parts(0.45, meeting, trust, params)
+    rows = engagement.ledger(signals, sector, fit, weights, motivation, talk_cost, frustration)
+    assert rows.shape == (40, len(LEDGER))
+    gains = rows[:, :len(BENEFITS)].sum(axis=1)
+    np.testing.assert_allclose(gains, motivation * engagement.benefit(signals, sector, fit,
+                                                                      weights))
+    np.testing.assert_array_equal(rows[:, -2] + rows[:, -1],
+                                  engagement.cost(0.45, meeting, trust, params))
+    # a sector gets nothing from a benefit it puts no weight on (business and policy)
+    business = sector == sectors.BUS
+    assert np.all(rows[business, BENEFITS.index("policy")] == 0)
+    # frustration only where trust is below the frustration level
+    assert np.all((rows[:, -1] > 0) == (trust < params.frustration_trust))
+
+
+def test_the_sector_ledger_is_what_moved_each_members_appraisal():
+    model = PartnershipModel(scenario="government_led", rng=11)
+    for _ in range(9):
+        model.step()
+    before = model.orgs.appraisal.copy()
+    active = model.orgs.active().copy()
+    model.step()
+    book = model.sector_ledger()
+    assert book.shape == (len(sectors.SECTORS), len(LEDGER))
+    # appraise: a' = a + (net - a) / W, so each member's net = a + W (a' - a)
+    weeks = model.params.appraisal_weeks
+    net = before[active] + weeks * (model.orgs.appraisal[active] - before[active])
+    sector = model.orgs.sector[active]
+    for s in range(len(sectors.SECTORS)):
+        mine = sector == s
+        expected = net[mine].mean()
+        got = book[s, :len(BENEFITS)].sum() - book[s, len(BENEFITS):].sum()
+        assert got == pytest.approx(expected, abs=1e-9)
+
+
+def test_the_sector_ledger_is_empty_where_nothing_was_weighed():
+    model = PartnershipModel(scenario="advocacy_coalition", rng=2, steps=12,
+                             partnership_weeks=8)
+    assert np.isnan(model.sector_ledger()).all()  # before the first week
+    model.step()
+    book = model.sector_ledger()
+    assert np.isnan(book[sectors.GOV]).all()  # no government member
+    assert np.isfinite(book[sectors.BUS]).all()
+    while model.running:
+        model.step()
+    assert np.isnan(model.sector_ledger()).all()  # the partnership has ended
+
+
+def synthetic_run(design: str, level: float, weeks: int = 10, business: bool = True):
+    book = np.full((weeks, 4, len(LEDGER)), np.nan)
+    book[:, sectors.CIV] = level
+    if business:
+        book[:5, sectors.BUS] = 1.0  # members only in the first five weeks
+    members = np.zeros((weeks + 1, 4))
+    members[:, sectors.CIV] = 2
+    engagement_ = np.full((weeks + 1, 4), np.nan)
+    engagement_[:, sectors.CIV] = 0.6
+    return {"design": design, "seed": 0, "ledger": book, "members": members,
+            "engagement": engagement_, "sponsor_changes": np.arange(weeks + 1.0),
+            "exit_line": np.array([-0.25, -0.15, -0.3, -0.2])}
+
+
+def test_summary_averages_the_window_and_counts_only_weeks_with_members():
+    runs = [synthetic_run("a", 0.1), synthetic_run("a", 0.3, business=False)]
+    table = study.summarise(runs, (3, 8)).set_index("sector")
+    assert set(table.index) == {"business", "civil_society"}
+    civ = table.loc["civil_society"]
+    assert civ["results"] == pytest.approx(0.2) and civ["runs"] == 2
+    assert civ["benefit"] == pytest.approx(0.2 * len(BENEFITS))
+    assert civ["cost"] == pytest.approx(0.4) and civ["net"] == pytest.approx(civ["benefit"] - 0.4)
+    assert civ["exit_line"] == -0.3 and civ["members_end"] == 2
+    assert civ["sponsor_changes"] == 6  # weeks 3..8 of a counter rising one a week
+    bus = table.loc["business"]
+    assert bus["runs"] == 1 and bus["of_runs"] == 2  # only weeks 3-5 of the first run count
+    assert bus["results"] == 1.0
+
+
+def test_a_quick_run_writes_its_table_figure_and_report_and_no_document(tmp_path, capsys):
+    folder = study.main(["--quick", "--out", str(tmp_path)])
+    table = pd.read_csv(folder / "ledger.csv")
+    assert set(table["design"]) == set(study.designs())
+    business = table[table["sector"] == "business"].set_index("design")
+    assert len(business) == 7  # every design has firms
+    assert (business["cost"] > 0).all()
+    text = (folder / "ledger.md").read_text()
+    assert "### business" in text and "lowest net in" in text
+    assert (folder / study.FIGURE).stat().st_size > 10_000
+    assert "Wrote the" not in capsys.readouterr().err
+
+
+def test_a_window_outside_the_run_is_refused_with_its_values(capsys):
+    with pytest.raises(SystemExit):
+        study.main(["--quick", "--weeks", "10", "40"])
+    assert "--weeks 10 40" in capsys.readouterr().err
+
+
+def test_with_a_document_the_section_and_its_figure_land_beside_it(tmp_path):
+    doc = tmp_path / "calibration.md"
+    doc.write_text("# Calibration\n", encoding="utf-8")
+    study.main(["--quick", "--out", str(tmp_path / "out"), "--doc", str(doc)])
+    assert (tmp_path / "figures" / study.FIGURE).is_file()
+    assert "<!-- BEGIN ledger -->" in doc.read_text(encoding="utf-8")
