@@ -47,12 +47,7 @@ WINDOW = (1, 52)  # weeks: the first year, while appraisals form (Chinman et al.
 FIGURE = "ledger.png"
 BENEFIT_PARTS = LEDGER[:-2]
 COST_PARTS = LEDGER[-2:]
-PART_COLOURS = {
-    "results": plots.OKABE_ITO["bluish_green"], "wins": plots.OKABE_ITO["yellow"],
-    "policy": plots.OKABE_ITO["blue"], "legitimacy": plots.OKABE_ITO["sky_blue"],
-    "reputation": plots.OKABE_ITO["orange"], "voice": plots.OKABE_ITO["reddish_purple"],
-    "talk": plots.OKABE_ITO["vermillion"], "frustration": "#7F7F7F",
-}
+PART_COLOURS = plots.LEDGER_COLOURS
 
 
 def run_ledger(design: str, seed: int, steps: int | None = None) -> dict[str, object]:

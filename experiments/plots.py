@@ -57,6 +57,14 @@ DESIGN_LABELS = {
     "advocacy_coalition": "Advocacy coalition",
 }
 FALLBACK_COLOUR = "#7F7F7F"
+# The terms of a member's engagement ledger (sim.mechanisms.engagement.LEDGER): benefits in
+# colour, the two costs in vermillion and grey.
+LEDGER_COLOURS = {
+    "results": OKABE_ITO["bluish_green"], "wins": OKABE_ITO["yellow"],
+    "policy": OKABE_ITO["blue"], "legitimacy": OKABE_ITO["sky_blue"],
+    "reputation": OKABE_ITO["orange"], "voice": OKABE_ITO["reddish_purple"],
+    "talk": OKABE_ITO["vermillion"], "frustration": FALLBACK_COLOUR,
+}
 HIGHLIGHT = OKABE_ITO["vermillion"]
 
 SLIDE = (13.33, 7.5)  # inches: a 16:9 slide

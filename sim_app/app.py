@@ -23,7 +23,14 @@ import solara.lab
 
 from sim.params import ParameterError, describe
 from sim_app.session import KNOBS, Workshop, scenario_label, scenario_names
-from sim_app.views import fast_png, members_figure, metrics_figure, stall_details, stall_status
+from sim_app.views import (
+    fast_png,
+    ledger_figure,
+    members_figure,
+    metrics_figure,
+    stall_details,
+    stall_status,
+)
 
 PLAY_PAUSE = 0.15  # seconds between frames while playing
 WEEKS_PER_FRAME = 6  # weeks stepped per frame while playing: four years in about 20 s
@@ -255,3 +262,12 @@ def Page():
             with solara.Card(title, classes=["members-card", f"members-card-{run.name}"]):
                 Plot(lambda run=run: members_figure(run), ("members", compare, run.shown()),
                      f"members-plot-{run.name}")
+        for run in workshop.runs:
+            title = (f"{run.name}: why" if compare else "Why") + " members stay or leave"
+            with solara.Card(title, classes=["ledger-card", f"ledger-card-{run.name}"]):
+                Plot(lambda run=run: ledger_figure(run), ("ledger", run.shown()),
+                     f"ledger-plot-{run.name}")
+                Words("Each bar is what a sector's members got from the partnership a week "
+                      "(right of 0) against what it cost them (left). Engagement follows the "
+                      "net, over months; a sector whose net stays left of its dashed exit line "
+                      "loses members.", "hint")

@@ -12,11 +12,13 @@ import math
 import threading
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from experiments.plots import label_of
 from sim import Params, PartnershipModel
 from sim.diagnosis import StallObserver
+from sim.mechanisms.engagement import LEDGER
 from sim.params import check_seed
 from sim.scenarios import available, designs, resolve
 from sim.sectors import SECTORS
@@ -24,6 +26,7 @@ from sim.sectors import SECTORS
 KNOBS: tuple[str, ...] = tuple(Params.knobs())
 DEFAULT_SCENARIO = "workshop/talking_shop"
 LONG_WINDOW = 104  # weeks: remedies are also judged over two years, where slow ones pay off
+LEDGER_WEEKS = 13  # weeks: the "what members weigh" view averages the last quarter
 
 
 # The exercises of docs/workshop.md, in the order of the session plan.
@@ -64,6 +67,7 @@ class DesignRun:
     model: PartnershipModel | None = field(default=None, repr=False)
     observer: StallObserver | None = field(default=None, repr=False)
     sector_engagement: list[list[float]] = field(default_factory=list, repr=False)
+    ledgers: list[np.ndarray] = field(default_factory=list, repr=False)  # weekly sector_ledger
     changes: list[tuple[int, str, float, float]] = field(default_factory=list)
 
     def __post_init__(self):
@@ -81,6 +85,7 @@ class DesignRun:
                                       collect_agents=False)
         self.observer = StallObserver(self.model, long_window=LONG_WINDOW)
         self.sector_engagement = [engagement_by_sector(self.model)]
+        self.ledgers = []
         self.changes = []
 
     def load(self, scenario: str) -> None:
@@ -113,6 +118,7 @@ class DesignRun:
             self.model.step()
             self.observer.observe(self.model)
             self.sector_engagement.append(engagement_by_sector(self.model))
+            self.ledgers.append(self.model.sector_ledger())
 
     # ------------------------------------------------------------------ what the views read
     @property
@@ -136,6 +142,20 @@ class DesignRun:
         """
         past = tuple(c for c in self.changes if c[0] < self.week)
         return (self.name, self.scenario, self.seed, self.start_knobs, past, self.week)
+
+    def recent_ledger(self, weeks: int = LEDGER_WEEKS) -> np.ndarray:
+        """What each sector's members weighed a week over the last `weeks` weeks
+        (`PartnershipModel.sector_ledger`, sectors x `engagement.LEDGER`): the mean over the
+        weeks in which the sector had members; NaN for a sector with none in any of them (all
+        NaN before the first week, and once the partnership has been over for `weeks`)."""
+        recent = np.array(self.ledgers[-weeks:])
+        if recent.size == 0:
+            return np.full((len(SECTORS), len(LEDGER)), np.nan)
+        seen = ~np.isnan(recent).any(axis=2)  # weeks x sectors
+        total = np.where(seen[..., None], recent, 0.0).sum(axis=0)
+        count = seen.sum(axis=0)[:, None]
+        with np.errstate(invalid="ignore"):
+            return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
     def records(self) -> pd.DataFrame:
         """Weekly metrics (the model's own records) and engagement by sector."""

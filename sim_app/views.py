@@ -18,13 +18,14 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 from PIL import Image
 
-from experiments.plots import OKABE_ITO
+from experiments.plots import LEDGER_COLOURS, OKABE_ITO
 from sim.diagnosis import CAUSE_LABELS, STALL_GAIN, STALL_WINDOW, StallObserver
+from sim.mechanisms.engagement import BENEFITS, LEDGER
 from sim.metrics import BY_NAME
 from sim.partnership import MEMBER
-from sim.sectors import SECTORS
+from sim.sectors import PROFILES, SECTORS
 
-from .session import DesignRun, scenario_label
+from .session import LEDGER_WEEKS, DesignRun, scenario_label
 
 SECTOR_COLOURS = {
     "government": OKABE_ITO["blue"],
@@ -290,6 +291,69 @@ def members_figure(run: DesignRun) -> Figure:
         # each panel's legend sits to its right
         network_panel(fig.add_axes((0.0, 0.02, 0.32, 0.9)), run.model)
         engagement_panel(fig.add_axes((0.6, 0.13, 0.27, 0.79)), run)
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# What members weigh: why they stay or leave
+# ---------------------------------------------------------------------------------------------
+
+LEDGER_LIMIT = 0.6  # the axis spans at least this far each side of zero (a week's benefit or
+#                     cost rarely passes it; a wider one widens the axis)
+BAR = 0.6  # height of a sector's bar
+
+
+def ledger_panel(ax, run: DesignRun) -> None:
+    """For each sector, what its members got a week from each benefit (right of zero) against
+    what talk and frustration cost them (left), over the last `LEDGER_WEEKS`: the net as a
+    black diamond, and a dashed tick at the sector's exit line (the net below which a member of
+    average exit threshold drifts out). Bars are collections (`broken_barh`), so the app's fast
+    drawing redraws them with the data."""
+    ledger = run.recent_ledger()
+    baseline = run.model.params.engagement_baseline
+    n_benefits = len(BENEFITS)
+    widest = LEDGER_LIMIT
+    for row in range(len(SECTORS)):
+        y = len(SECTORS) - 1 - row  # government on top
+        parts = ledger[row]
+        if np.isnan(parts).all():
+            ax.text(0.02, y, "no members", va="center", ha="left", color=LEFT_COLOUR)
+            continue
+        right = 0.0
+        for name, value in zip(BENEFITS, parts[:n_benefits], strict=True):
+            if value > 0:
+                ax.broken_barh([(right, value)], (y - BAR / 2, BAR),
+                               facecolors=LEDGER_COLOURS[name])
+                right += value
+        left = 0.0
+        for name, value in zip(LEDGER[n_benefits:], parts[n_benefits:], strict=True):
+            if value > 0:
+                ax.broken_barh([(left - value, value)], (y - BAR / 2, BAR),
+                               facecolors=LEDGER_COLOURS[name])
+                left -= value
+        exit_line = PROFILES[row].exit_threshold - baseline
+        ax.plot([exit_line, exit_line], [y - 0.45, y + 0.45], color="black", ls="--", lw=1.2)
+        ax.scatter([right + left], [y], marker="D", color="black", s=36, zorder=4)
+        widest = max(widest, right, -left)
+    limit = math.ceil(widest / 0.2) * 0.2
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_xlim(-limit, limit)
+    ax.set_ylim(-0.6, len(SECTORS) - 0.4)
+    ax.set_yticks(range(len(SECTORS)), [s.replace("_", " ") for s in reversed(SECTORS)])
+    ax.set_xlabel("per week: costs (left of 0), benefits (right); ◆ net; -- exit line")
+    ended = "" if run.model.operating or run.week == 0 else ", before the partnership ended"
+    ax.set_title(f"What members weigh (mean of the last {LEDGER_WEEKS} weeks{ended})")
+    handles = [Line2D([], [], ls="", marker="s", ms=10, color=LEDGER_COLOURS[name])
+               for name in LEDGER]
+    ax.legend(handles, list(LEDGER), loc="upper left", bbox_to_anchor=(1.0, 1.0),
+              frameon=False)
+
+
+def ledger_figure(run: DesignRun) -> Figure:
+    """The ledger panel alone, for the app's "why members stay or leave" card."""
+    with mpl.rc_context(STYLE):
+        fig = Figure(figsize=(11, 3.2), dpi=100)
+        ledger_panel(fig.add_axes((0.12, 0.17, 0.7, 0.72)), run)
     return fig
 
 

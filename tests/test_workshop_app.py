@@ -19,6 +19,7 @@ from sim_app.__main__ import APP, command
 from sim_app.session import EXERCISES, KNOBS, DesignRun, Workshop, scenario_label, scenario_names
 from sim_app.views import (
     EDGE_MIN_TRUST,
+    ledger_figure,
     members_figure,
     metrics_figure,
     sector_layout,
@@ -209,12 +210,46 @@ def test_fast_drawing_matches_a_full_drawing():
 
     run = DesignRun("A", "government_led", 2)
     run.step(30)
-    for make in (lambda: metrics_figure([run]), lambda: members_figure(run)):
+    for make in (lambda: metrics_figure([run]), lambda: members_figure(run),
+                 lambda: ledger_figure(run)):
         FRAMES.clear()
         fresh, kept = pixels(fast_png(make())), pixels(fast_png(make()))
         assert (fresh == kept).all()
         reference = io.BytesIO()
         make().savefig(reference, format="png")
         assert np.abs(fresh - pixels(reference.getvalue())).mean() < 2.55
-    run.step(1)  # the next week: the same frame, other data
-    assert not (pixels(fast_png(members_figure(run))) == kept).all()
+    run.step(8)  # later weeks: the same frame, other data (the ledger is a 13-week mean)
+    assert not (pixels(fast_png(ledger_figure(run))) == kept).all()
+    FRAMES.clear()
+    before = pixels(fast_png(members_figure(run)))
+    run.step(1)
+    assert not (pixels(fast_png(members_figure(run))) == before).all()
+
+
+def test_the_ledger_view_is_the_mean_of_what_members_weighed_in_the_last_quarter():
+    from sim.mechanisms.engagement import LEDGER
+    from sim.sectors import GOV
+    from sim_app.session import LEDGER_WEEKS
+
+    run = DesignRun("A", "ngo_business_pair", 3)
+    assert np.isnan(run.recent_ledger()).all()  # nothing weighed before the first week
+    run.step(30)
+    assert len(run.ledgers) == 30
+    recent = run.recent_ledger()
+    assert recent.shape == (4, len(LEDGER))
+    present = ~np.isnan(np.array(run.sector_engagement[-LEDGER_WEEKS:])).all(axis=0)
+    assert not present[GOV]  # an NGO and a firm, nobody curating government in
+    assert (np.isnan(recent).all(axis=1) == ~present).all()
+    expected = np.mean(run.ledgers[-LEDGER_WEEKS:], axis=0)
+    np.testing.assert_allclose(recent[present], expected[present])
+    # a sector counts only the weeks it had members
+    run.ledgers[-1] = np.full_like(run.ledgers[-1], np.nan)
+    np.testing.assert_allclose(run.recent_ledger()[present],
+                               np.mean(run.ledgers[-LEDGER_WEEKS:-1], axis=0)[present])
+    figure = ledger_figure(run)
+    ax = figure.axes[0]
+    assert "no members" in [t.get_text() for t in ax.texts]  # government's row
+    bars = [c for c in ax.collections if type(c).__name__ == "PolyCollection"]
+    assert len(bars) >= 2 * 3  # business and civil society: benefits and talk
+    run.reset()
+    assert run.ledgers == []

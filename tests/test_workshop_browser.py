@@ -120,11 +120,13 @@ def test_load_pick_move_step_and_stall_offline(page):
     shot(page, "3-slider-moved")
 
     plots_before, network_before = image(page, ".metrics-plot"), image(page, ".members-plot-A")
+    ledger_before = image(page, ".ledger-plot-A")
     page.locator(".btn-step").click()
     week_is(page, 1)
     expect(panel).to_contain_text("Too early to judge (week 1)")
     assert image(page, ".metrics-plot") != plots_before
     assert image(page, ".members-plot-A") != network_before
+    assert image(page, ".ledger-plot-A") != ledger_before  # week 1's ledger over "no members"
     shot(page, "4-stepped")
 
     # what the model itself says for this design, seed and slider setting
@@ -183,6 +185,8 @@ def test_side_by_side_on_the_same_seed(page):
     expect(a).to_contain_text("Stalled in week")
     expect(b).to_contain_text("Not stalled (week 39)")
     expect(page.locator(".members-plot-B img")).to_be_visible()
+    expect(page.locator(".ledger-plot-B img")).to_be_visible()
+    expect(page.locator(".ledger-card-B")).to_contain_text("B: why members stay or leave")
     shot(page, "6-side-by-side")
     assert recorder.left_the_machine() == []
     assert recorder.failures == []

@@ -61,8 +61,10 @@ from sim.diagnosis import (
     TRUST_LOW,
     StallObserver,
 )
+from sim.mechanisms.engagement import BENEFITS, LEDGER
 from sim.params import Params
 from sim.scenarios import SCENARIO_DIR, load, resolve
+from sim.sectors import BUS, CIV, PROFILES
 from sim_app.session import EXERCISES, LONG_WINDOW, DesignRun
 
 SEEDS = range(10)
@@ -249,10 +251,30 @@ def effect(rs: list[Run], name: str, *, long: bool = False) -> float:
 # ---------------------------------------------------------------------------------------------
 
 
+@cache
+def _app_ledger(scenario: str, seed: int, week: int) -> np.ndarray:
+    """What the app's "why members stay or leave" card shows at `week`: each sector's benefit
+    and cost terms, the mean of the last quarter (`DesignRun.recent_ledger`)."""
+    run = DesignRun("A", scenario, seed)
+    run.step(week)
+    return run.recent_ledger()
+
+
+def ledger_nets(scenario: str, sector: int, week: int) -> tuple[list, list, list]:
+    """Benefit, talk and net of `sector` in the app's ledger at `week`, one per seed."""
+    books = [_app_ledger(f"workshop/{scenario}", seed, week)[sector] for seed in SEEDS]
+    benefit = [float(b[:len(BENEFITS)].sum()) for b in books]
+    talk = [float(b[LEDGER.index("talk")]) for b in books]
+    net = [float(b[:len(BENEFITS)].sum() - b[len(BENEFITS):].sum()) for b in books]
+    return benefit, talk, net
+
+
 def talking_shop() -> list[Claim]:
     rs = runs("talking_shop", remedies=True)
     st = stalled(rs)
     both = runs("talking_shop", orchestration=0.8, sprint_intensity=0.8)
+    benefit, talk, net = ledger_nets("talking_shop", BUS, 52)
+    charities = ledger_nets("talking_shop", CIV, 52)[2]
     return [
         about("the panel turns orange (week 160 for seed 0)", rs[0].stall_week, 160, "seed_week"),
         about("business members drift out first", n_of(
@@ -266,6 +288,18 @@ def talking_shop() -> list[Claim]:
               median(r.evidence["action_share_mean"] for r in st), 0.19, "level"),
         about("66% of each member's effort on talk at the stall",
               median(r.evidence["talk_share_now"] for r in st), 0.66, "level"),
+        about("the card at week 52: firms got 0.13 a week (the least)", min(benefit), 0.13,
+              "level"),
+        about("the card at week 52: firms got 0.24 a week (the most)", max(benefit), 0.24,
+              "level"),
+        about("and paid 0.52 in talk (the least)", min(talk), 0.52, "level"),
+        about("and paid 0.55 in talk (the most)", max(talk), 0.55, "level"),
+        about("a net of -0.30 (the highest)", max(net), -0.30, "level"),
+        about("a net of -0.40 (the lowest)", min(net), -0.40, "level"),
+        at_most("far left of business's exit line (-0.15)", max(net),
+                PROFILES[BUS].exit_threshold - resolve("workshop/talking_shop").engagement_baseline,
+                "order"),
+        at_least("the charities' bars stay right of zero", min(charities), 0.0, "order"),
         about("a median of 1 business member remains of 8", final(rs, "members_business"), 1,
               "events"),
         about("the network view ends with the business corner empty (seed 0)",
