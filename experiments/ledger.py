@@ -1,6 +1,6 @@
 """Why members stay or leave: what each sector weighs, week by week, in each design.
 
-    python -m experiments.ledger [--seeds N] [--jobs J] [--out DIR] [--quick] [--weeks A B] [--doc PATH | --no-doc]
+    python -m experiments.ledger [--seeds N] [--jobs J] [--out DIR] [--quick] [--weeks A B] [--designs SCENARIO ...] [--doc PATH | --no-doc] [key=value ...]
 
 A member's engagement follows its appraisal of benefit against cost (docs/odd.md 7.6): results,
 early wins, policy, legitimacy, reputation and voice, each weighted by what its sector wants and
@@ -14,7 +14,10 @@ engagement baseline). Sponsor changes knock engagement down directly (7.10) and 
 beside the ledger, not in it. Writes `ledger.csv` (one row per design and sector), `ledger.md`
 and `ledger.png` (one panel per sector: benefits right of zero, costs left, the net as a diamond)
 to the output folder and, unless `--quick` (without `--doc`) or `--no-doc`, the figure to
-docs/figures/ and the 'ledger' section of docs/calibration.md.
+docs/figures/ and the 'ledger' section of docs/calibration.md. `--designs` compares other
+scenarios (names under scenarios/, workshop presets included, or .yaml paths) and `key=value`
+sets a parameter for every design (`transparency=0.9`); either keeps the run out of the
+document unless `--doc` is given.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from pathlib import Path
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
+import yaml
 from joblib import Parallel, delayed
 from matplotlib.patches import Patch
 from tqdm import tqdm
@@ -34,7 +38,7 @@ from tqdm import tqdm
 from sim import sectors
 from sim.mechanisms.engagement import LEDGER
 from sim.model import PartnershipModel
-from sim.params import Params
+from sim.params import ParameterError, Params
 from sim.scenarios import designs, resolve
 
 from . import calibration, plots
@@ -50,11 +54,12 @@ COST_PARTS = LEDGER[-2:]
 PART_COLOURS = plots.LEDGER_COLOURS
 
 
-def run_ledger(design: str, seed: int, steps: int | None = None) -> dict[str, object]:
-    """One run of `design` at its defaults: every week's sector ledger (weeks x sectors x LEDGER,
-    NaN where a sector has no member or nothing was weighed), members and mean engagement of
-    each sector (weeks 0..end x sectors) and the weeks of sponsor changes."""
-    params: Params = resolve(design, **({"steps": steps} if steps else {}))
+def run_ledger(design: str, seed: int, overrides: dict[str, object] | None = None
+               ) -> dict[str, object]:
+    """One run of `design` (with `overrides` on top): every week's sector ledger (weeks x
+    sectors x LEDGER, NaN where a sector has no member or nothing was weighed), members and
+    mean engagement of each sector (weeks 0..end x sectors) and sponsor changes so far."""
+    params: Params = resolve(design, **(overrides or {}))
     model = PartnershipModel(params=params, scenario=design, rng=seed, collect_agents=False)
     n_sectors = len(sectors.SECTORS)
     book = np.full((params.steps, n_sectors, len(LEDGER)), np.nan)
@@ -181,13 +186,15 @@ def _reading(table: pd.DataFrame, sector: str) -> str:
 
 
 def markdown(table: pd.DataFrame, window: tuple[int, int], seeds: Sequence[int], note: str,
-             seconds: float) -> str:
+             seconds: float, overrides: dict[str, object] | None = None) -> str:
     first, last = window
+    settings = " ".join(f"`{k}={v}`" for k, v in (overrides or {}).items())
     lines = [
         "## What members weigh: the engagement ledger by design",
         "",
         note,
         "",
+        *([f"Settings on top of each design: {settings}.", ""] if settings else []),
         f"`python -m experiments.ledger`: each design at its defaults, seeds {seeds[0]}–"
         f"{seeds[-1]}; each sector's weekly ledger (docs/odd.md 7.6: what each benefit brings, "
         f"weighted by what the sector wants, the agenda's fit and the member's motivation, and "
@@ -225,6 +232,29 @@ def markdown(table: pd.DataFrame, window: tuple[int, int], seeds: Sequence[int],
     return "\n".join(lines) + "\n"
 
 
+def _overrides(parser, pairs: Sequence[str]) -> dict[str, object]:
+    """`key=value` words as parameters (values read as YAML scalars, as Hydra reads them)."""
+    out: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            parser.error(f"{pair!r} is not a setting: write key=value (e.g. transparency=0.9)")
+        try:
+            out[key] = yaml.safe_load(value)
+        except yaml.YAMLError:
+            out[key] = value
+    return out
+
+
+def _checked(parser, names: Sequence[str], overrides: dict[str, object]) -> list[Params]:
+    """Every design resolved with the overrides before any run, or a message naming what is
+    wrong."""
+    try:
+        return [resolve(name, **overrides) for name in names]
+    except ParameterError as error:
+        parser.error(str(error))
+
+
 def _window(parser, values: Sequence[int] | None, steps: int) -> tuple[int, int]:
     if values is None:
         return (WINDOW[0], min(WINDOW[1], steps))
@@ -240,27 +270,38 @@ def main(argv: Sequence[str] | None = None) -> Path:
                                                           "no document")
     parser.add_argument("--weeks", type=int, nargs=2, metavar=("A", "B"), default=None,
                         help=f"weeks to average over (default {WINDOW[0]} {WINDOW[1]})")
+    parser.add_argument("--designs", nargs="+", metavar="SCENARIO", default=None,
+                        help="scenarios to compare (default the seven designs)")
+    parser.add_argument("overrides", nargs="*", metavar="key=value",
+                        help="a parameter set for every design, e.g. transparency=0.9")
     args = parser.parse_args(argv)
     seeds = calibration.study_seeds(parser, args, FIRST_SEED, SEEDS)
-    steps = 30 if args.quick else None
-    window = _window(parser, args.weeks, steps or resolve(designs()[0]).steps)
+    # `--designs a b key=value`: argparse gives the settings to --designs; take them back
+    named = [d for d in args.designs or [] if "=" not in d]
+    names = named or designs()
+    overrides = _overrides(parser, [*(d for d in args.designs or [] if "=" in d),
+                                    *args.overrides])
+    run_overrides = {**overrides, **({"steps": 30} if args.quick else {})}
+    checked = _checked(parser, names, run_overrides)
+    window = _window(parser, args.weeks, min(p.steps for p in checked))
     started = time.perf_counter()
     folder = output_folder("ledger", args.out)
     state, print_start = calibration.code_state(), fingerprint()
-    tasks = [(d, s) for d in designs() for s in seeds]
+    tasks = [(d, s) for d in names for s in seeds]
     pool = Parallel(n_jobs=args.jobs or (1 if args.quick else 2),
                     return_as="generator_unordered")
-    runs = list(tqdm(pool(delayed(run_ledger)(d, s, steps) for d, s in tasks),
+    runs = list(tqdm(pool(delayed(run_ledger)(d, s, run_overrides) for d, s in tasks),
                      total=len(tasks), desc="ledger", mininterval=0.5, file=sys.stderr))
     runs.sort(key=lambda r: (plots.DESIGN_ORDER.index(r["design"])
                              if r["design"] in plots.DESIGN_ORDER else 99, r["seed"]))
     table = summarise(runs, window)
     table.to_csv(folder / "ledger.csv", index=False)
     figure = plot(table, folder / FIGURE, window, len(seeds))
-    doc = calibration.target_doc(args.quick, args.doc, args.no_doc)
+    custom = bool(named) or bool(overrides)  # not the document's study
+    doc = calibration.target_doc(args.quick or custom, args.doc, args.no_doc)
     calibration.place_figure(figure, doc)
     note = calibration.state_note(state, print_start, fingerprint())
-    text = markdown(table, window, seeds, note, time.perf_counter() - started)
+    text = markdown(table, window, seeds, note, time.perf_counter() - started, overrides)
     calibration.publish("ledger", text, folder, doc)
     print(f"Wrote {folder}", file=sys.stderr)
     return folder

@@ -126,3 +126,31 @@ def test_with_a_document_the_section_and_its_figure_land_beside_it(tmp_path):
     study.main(["--quick", "--out", str(tmp_path / "out"), "--doc", str(doc)])
     assert (tmp_path / "figures" / study.FIGURE).is_file()
     assert "<!-- BEGIN ledger -->" in doc.read_text(encoding="utf-8")
+
+
+def test_other_designs_and_settings_are_run_stated_and_kept_out_of_the_document(tmp_path,
+                                                                                 capsys):
+    folder = study.main(["--quick", "--out", str(tmp_path), "--designs",
+                         "workshop/talking_shop", "impact_partnership", "transparency=0.9"])
+    table = pd.read_csv(folder / "ledger.csv")
+    assert set(table["design"]) == {"workshop/talking_shop", "impact_partnership"}
+    assert "Settings on top of each design: `transparency=0.9`" in (
+        folder / "ledger.md").read_text()
+    assert "Wrote the" not in capsys.readouterr().err
+    # the setting reached the runs: a shared platform shows more action, so the ledger differs
+    plain = pd.read_csv(study.main(["--quick", "--out", str(tmp_path / "plain"), "--designs",
+                                    "impact_partnership"]) / "ledger.csv")
+    mine = table[table["design"] == "impact_partnership"].set_index("sector")["voice"]
+    assert (mine > plain.set_index("sector")["voice"].reindex(mine.index)).any()
+
+
+@pytest.mark.parametrize(("argv", "named"), [
+    (["--designs", "no_such_design"], "scenario='no_such_design' does not exist"),
+    (["transparency=1.5"], "transparency=1.5"),
+    (["transparency"], "'transparency' is not a setting"),
+])
+def test_bad_designs_and_settings_are_refused_before_any_run(argv, named, capsys, tmp_path):
+    with pytest.raises(SystemExit):
+        study.main(["--quick", "--out", str(tmp_path), *argv])
+    assert named in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())  # nothing was run or written
