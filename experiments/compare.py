@@ -75,7 +75,8 @@ def _conditions(reference: str, weeks: int, changed: Sequence[str] = ()) -> str:
             f"those conditions only. Each "
             f"scenario file is one reading of a short description: "
             f"`python -m experiments.readings` recomputes the patterns with every knob of every "
-            f"design read differently.")
+            f"design read differently, and `python -m experiments.ledger` shows what members "
+            f"of each sector weigh in each design (why the engagement figure looks as it does).")
     if reference == REFERENCE:  # the design experiments.boundaries measures
         text += (" The Impact Partnership's lead shrinks on a problem one sector can solve "
                  "alone, over a short horizon and without leadership backing, and where two "
