@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
 from . import sectors
 from .mechanisms import recruitment
+from .mechanisms.engagement import BENEFITS, LEDGER
 from .model import PartnershipModel
 from .params import Params
 from .partnership import POOL
@@ -102,6 +103,8 @@ class Week:
     policy_momentum: float
     systems_change: float
     operating: bool
+    # what each sector's members weighed this week (`PartnershipModel.sector_ledger`, a copy)
+    ledger: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 def record(model: PartnershipModel) -> Week:
@@ -113,7 +116,44 @@ def record(model: PartnershipModel) -> Week:
         claims_gap=model.claims_gap, sponsor_changes=int(model.sponsor_changes),
         policy_momentum=float(model.policy_momentum),
         systems_change=float(model.systems_change), operating=bool(model.operating),
+        ledger=model.sector_ledger(),
     )
+
+
+def mean_ledger(books: list[np.ndarray]) -> np.ndarray:
+    """The mean of weekly sector ledgers (sectors x `engagement.LEDGER` each), each sector over
+    the weeks it had members; NaN for a sector with none (all NaN for no weeks)."""
+    if not books:
+        return np.full((len(sectors.SECTORS), len(LEDGER)), np.nan)
+    stack = np.array(books)
+    seen = ~np.isnan(stack).any(axis=2)  # weeks x sectors
+    total = np.where(seen[..., None], stack, 0.0).sum(axis=0)
+    count = seen.sum(axis=0)[:, None]
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def least_reason_to_stay(weeks: list[Week]) -> dict[str, Any] | None:
+    """The sector whose members weighed the lowest net (benefit less cost) over the weeks the
+    partnership operated, with its benefit, cost and the larger of its two costs; None if no
+    week was weighed."""
+    mean = mean_ledger([w.ledger for w in weeks if w.ledger is not None and w.operating])
+    present = ~np.isnan(mean).any(axis=1)
+    if not present.any():
+        return None
+    n = len(BENEFITS)
+    benefit, cost = mean[:, :n].sum(axis=1), mean[:, n:].sum(axis=1)
+    net = np.where(present, benefit - cost, np.inf)
+    s = int(np.argmin(net))
+    return {"sector": sectors.SECTORS[s], "benefit": _r(benefit[s]), "cost": _r(cost[s]),
+            "net": _r(net[s]), "main_cost": LEDGER[n + int(np.argmax(mean[s, n:]))]}
+
+
+def _least_reason_words(least: dict[str, Any] | None) -> str:
+    if least is None:
+        return ""
+    return (f" {_words(least['sector']).capitalize()} members have the least reason to stay: "
+            f"the partnership gives them {least['benefit']:.2f} a week and costs them "
+            f"{least['cost']:.2f}, mostly in {least['main_cost']}.")
 
 
 @dataclass
@@ -226,14 +266,16 @@ def check_talking_shop(model: PartnershipModel, weeks: list[Week]) -> Finding | 
     mean = float(np.mean(acting))
     if mean >= TALKING_SHOP_ACTION:
         return None
+    least = least_reason_to_stay(weeks)
     evidence = {"action_share_mean": _r(mean), "threshold": TALKING_SHOP_ACTION,
                 "talk_share_now": _r(model.talk), "members": weeks[-1].members,
                 "orchestration": model.params.orchestration,
-                "sprint_intensity": model.params.sprint_intensity}
+                "sprint_intensity": model.params.sprint_intensity,
+                "least_reason_to_stay": least}
     text = (f"Only {mean:.0%} of members' effort went into joint action over "
             f"the last {len(acting)} weeks (a working partnership puts 40-60% in); the rest went "
             f"on meetings and alignment among {weeks[-1].members} members, with orchestration "
-            f"at {model.params.orchestration:.1f}.")
+            f"at {model.params.orchestration:.1f}.") + _least_reason_words(least)
     return Finding("talking_shop", evidence, text)
 
 
@@ -273,13 +315,15 @@ def check_fatigue(model: PartnershipModel, weeks: list[Week]) -> Finding | None:
     tiring = fall >= FATIGUE_ENGAGEMENT_FALL and last.engagement < FATIGUE_ENGAGEMENT_LOW
     if last.members >= MIN_MEMBERS and dropouts < FATIGUE_DROPOUTS and not tiring:
         return None
+    least = least_reason_to_stay(weeks)
     evidence = {"dropouts_in_window": dropouts, "members_window_start": first.members,
                 "members_now": last.members, "engagement_window_start": _r(first.engagement),
-                "engagement_now": _r(last.engagement)}
+                "engagement_now": _r(last.engagement), "least_reason_to_stay": least}
     state = ("the partnership has dissolved" if last.members < MIN_MEMBERS
              else f"{last.members} members remain")
     text = (f"{dropouts} members left in the last {len(weeks) - 1} weeks and "
-            f"engagement went from {first.engagement:.2f} to {last.engagement:.2f}; {state}.")
+            f"engagement went from {first.engagement:.2f} to {last.engagement:.2f}; "
+            f"{state}.") + _least_reason_words(least)
     return Finding("partner_fatigue", evidence, text)
 
 

@@ -17,8 +17,7 @@ import pandas as pd
 
 from experiments.plots import label_of
 from sim import Params, PartnershipModel
-from sim.diagnosis import StallObserver
-from sim.mechanisms.engagement import LEDGER
+from sim.diagnosis import StallObserver, mean_ledger
 from sim.params import check_seed
 from sim.scenarios import available, designs, resolve
 from sim.sectors import SECTORS
@@ -148,14 +147,7 @@ class DesignRun:
         (`PartnershipModel.sector_ledger`, sectors x `engagement.LEDGER`): the mean over the
         weeks in which the sector had members; NaN for a sector with none in any of them (all
         NaN before the first week, and once the partnership has been over for `weeks`)."""
-        recent = np.array(self.ledgers[-weeks:])
-        if recent.size == 0:
-            return np.full((len(SECTORS), len(LEDGER)), np.nan)
-        seen = ~np.isnan(recent).any(axis=2)  # weeks x sectors
-        total = np.where(seen[..., None], recent, 0.0).sum(axis=0)
-        count = seen.sum(axis=0)[:, None]
-        with np.errstate(invalid="ignore"):
-            return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+        return mean_ledger(self.ledgers[-weeks:])
 
     def records(self) -> pd.DataFrame:
         """Weekly metrics (the model's own records) and engagement by sector."""

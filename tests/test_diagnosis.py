@@ -497,3 +497,39 @@ def test_observer_records_numbers_not_the_model():
     observer = StallObserver(model)
     assert all(not isinstance(v, PartnershipModel) for v in vars(observer).values())
     assert observer.latest.members == int((model.orgs.status == MEMBER).sum())
+
+
+def test_the_sector_with_least_reason_to_stay_is_the_lowest_net_over_weeks_with_members():
+    from sim.diagnosis import least_reason_to_stay, mean_ledger
+    from sim.mechanisms.engagement import LEDGER
+
+    def book(business_talk: float, citizens: bool) -> np.ndarray:
+        b = np.full((4, len(LEDGER)), 0.0)
+        b[:, 0] = 0.2  # every sector gets 0.2 of results
+        b[:, LEDGER.index("talk")] = 0.1
+        b[1, LEDGER.index("talk")] = business_talk
+        b[0] = np.nan  # no government member
+        if not citizens:
+            b[3] = np.nan
+        return b
+
+    history = _flat_history(60)
+    weeks = [dataclasses.replace(w, ledger=book(0.3 + 0.01 * k, citizens=k < 5))
+             for k, w in enumerate(history.values())]
+    mean = mean_ledger([w.ledger for w in weeks])
+    assert np.isnan(mean[0]).all()
+    assert mean[3, 0] == pytest.approx(0.2)  # citizens: only their five weeks count
+    least = least_reason_to_stay(weeks)
+    assert least["sector"] == "business" and least["main_cost"] == "talk"
+    assert least["cost"] == pytest.approx(0.3 + 0.01 * (len(weeks) - 1) / 2, abs=1e-3)
+    assert least["net"] == pytest.approx(0.2 - least["cost"], abs=1e-3)
+    # weeks after the partnership ended, or never weighed, do not count
+    assert least_reason_to_stay([dataclasses.replace(w, operating=False) for w in weeks]) is None
+    assert least_reason_to_stay(list(history.values())) is None
+
+
+def test_a_talking_shop_names_who_pays_for_the_talk():
+    report = diagnose_run(params_of("impact_partnership", **TALKING_SHOP), 0)
+    least = report["evidence"]["least_reason_to_stay"]
+    assert least["sector"] == "business" and least["main_cost"] == "talk"
+    assert least["cost"] > least["benefit"]
