@@ -314,16 +314,17 @@ class PartnershipModel(mesa.Model):
         sector's mean over its members then: sectors x `engagement.LEDGER`, NaN for a sector
         with no member, and all NaN in a week without an update (before the first week, after
         the partnership ends)."""
-        out = np.full((len(sectors.SECTORS), len(engagement.LEDGER)), np.nan)
+        n_sectors = len(sectors.SECTORS)
         if self._ledger_inputs is None or self._ledger_inputs[0] != self.steps:
-            return out
+            return np.full((n_sectors, len(engagement.LEDGER)), np.nan)
         _, active, signals, fit, talk_cost, frustration = self._ledger_inputs
         sector = self.orgs.sector[active]
         rows = engagement.ledger(signals, sector, fit, self._weights, self.orgs.motivation[active],
                                  talk_cost, frustration)
-        for s in np.unique(sector):
-            out[s] = rows[sector == s].mean(axis=0)
-        return out
+        members = sector[None, :] == np.arange(n_sectors)[:, None]  # sectors x members
+        counts = members.sum(axis=1)[:, None]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(counts > 0, (members @ rows) / counts, np.nan)
 
     def stand_down(self) -> None:
         """After the partnership ends nobody acts; what systems change it made stays."""
