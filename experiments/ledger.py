@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import sys
 import time
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from matplotlib.patches import Patch
 from tqdm import tqdm
 
 from sim import sectors
+from sim.diagnosis import mean_ledger
 from sim.mechanisms.engagement import LEDGER
 from sim.model import PartnershipModel
 from sim.params import ParameterError, Params
@@ -87,6 +89,15 @@ def run_ledger(design: str, seed: int, overrides: dict[str, object] | None = Non
             - params.engagement_baseline}
 
 
+def run_safely(design: str, seed: int, overrides: dict[str, object] | None = None
+               ) -> dict[str, object]:
+    """`run_ledger`, or the run's design, seed and error if it fails (the others go on)."""
+    try:
+        return run_ledger(design, seed, overrides)
+    except Exception:  # noqa: BLE001 - any failure is reported with its run, not raised
+        return {"design": design, "seed": seed, "error": traceback.format_exc()}
+
+
 def summarise(runs: Sequence[dict[str, object]], window: tuple[int, int]) -> pd.DataFrame:
     """One row per design and sector with members in the window: the mean over runs of each
     part's mean over weeks `window` (inclusive; a run counts only the weeks the sector had
@@ -98,13 +109,9 @@ def summarise(runs: Sequence[dict[str, object]], window: tuple[int, int]) -> pd.
     for run in runs:
         by_design.setdefault(str(run["design"]), []).append(run)
     for design, group in by_design.items():
+        books = [mean_ledger(list(run["ledger"][first - 1:last])) for run in group]
         for s, sector in enumerate(sectors.SECTORS):
-            means = []
-            for run in group:
-                weeks = run["ledger"][first - 1:last, s]
-                weeks = weeks[~np.isnan(weeks).any(axis=1)]
-                if weeks.size:
-                    means.append(weeks.mean(axis=0))
+            means = [book[s] for book in books if not np.isnan(book[s]).any()]
             if not means:
                 continue
             parts = np.mean(means, axis=0)
@@ -186,7 +193,8 @@ def _reading(table: pd.DataFrame, sector: str) -> str:
 
 
 def markdown(table: pd.DataFrame, window: tuple[int, int], seeds: Sequence[int], note: str,
-             seconds: float, overrides: dict[str, object] | None = None) -> str:
+             seconds: float, overrides: dict[str, object] | None = None,
+             failed: Sequence[tuple[str, int]] = (), n_runs: int | None = None) -> str:
     first, last = window
     settings = " ".join(f"`{k}={v}`" for k, v in (overrides or {}).items())
     lines = [
@@ -228,7 +236,12 @@ def markdown(table: pd.DataFrame, window: tuple[int, int], seeds: Sequence[int],
                 f"{r['frustration']:.3f} | **{r['net']:+.3f}** | {r['exit_line']:+.2f} | "
                 f"{r['members_start']:.1f} → {r['members_end']:.1f} | "
                 f"{r['engagement_end']:.2f} | {r['sponsor_changes']:.1f} |")
-    lines += ["", f"{len(seeds) * table['design'].nunique()} runs in {seconds / 60:.1f} minutes."]
+    runs = n_runs if n_runs is not None else len(seeds) * table["design"].nunique()
+    lines += ["", f"{runs} runs in {seconds / 60:.1f} minutes."]
+    if failed:
+        listing = ", ".join(f"{d} seed {s}" for d, s in failed)
+        lines.append(f"**{len(failed)} runs failed and are left out** ({listing}); their errors "
+                     "were printed when the study ran.")
     return "\n".join(lines) + "\n"
 
 
@@ -290,8 +303,16 @@ def main(argv: Sequence[str] | None = None) -> Path:
     tasks = [(d, s) for d in names for s in seeds]
     pool = Parallel(n_jobs=args.jobs or (1 if args.quick else 2),
                     return_as="generator_unordered")
-    runs = list(tqdm(pool(delayed(run_ledger)(d, s, run_overrides) for d, s in tasks),
+    made = list(tqdm(pool(delayed(run_safely)(d, s, run_overrides) for d, s in tasks),
                      total=len(tasks), desc="ledger", mininterval=0.5, file=sys.stderr))
+    runs = [r for r in made if "error" not in r]
+    failed = [r for r in made if "error" in r]
+    if failed:
+        listing = "\n".join(f"{r['design']}, seed {r['seed']}:\n{r['error']}" for r in failed)
+        print(f"{len(failed)} of {len(made)} runs failed and are left out:\n{listing}",
+              file=sys.stderr)
+    if not runs:
+        raise SystemExit(f"every one of the {len(made)} runs failed; see the errors above")
     runs.sort(key=lambda r: (plots.DESIGN_ORDER.index(r["design"])
                              if r["design"] in plots.DESIGN_ORDER else 99, r["seed"]))
     table = summarise(runs, window)
@@ -301,7 +322,8 @@ def main(argv: Sequence[str] | None = None) -> Path:
     doc = calibration.target_doc(args.quick or custom, args.doc, args.no_doc)
     calibration.place_figure(figure, doc)
     note = calibration.state_note(state, print_start, fingerprint())
-    text = markdown(table, window, seeds, note, time.perf_counter() - started, overrides)
+    text = markdown(table, window, seeds, note, time.perf_counter() - started, overrides,
+                    [(str(r["design"]), int(r["seed"])) for r in failed], len(runs))
     calibration.publish("ledger", text, folder, doc)
     print(f"Wrote {folder}", file=sys.stderr)
     return folder

@@ -154,3 +154,21 @@ def test_bad_designs_and_settings_are_refused_before_any_run(argv, named, capsys
         study.main(["--quick", "--out", str(tmp_path), *argv])
     assert named in capsys.readouterr().err
     assert not any(tmp_path.iterdir())  # nothing was run or written
+
+
+def test_a_failing_run_is_reported_and_the_others_kept(tmp_path, monkeypatch, capsys):
+    real = study.run_ledger
+
+    def flaky(design, seed, overrides=None):
+        if design == "business_led" and seed == study.FIRST_SEED:
+            raise RuntimeError("injected failure")
+        return real(design, seed, overrides)
+
+    monkeypatch.setattr(study, "run_ledger", flaky)
+    folder = study.main(["--quick", "--out", str(tmp_path)])  # one process: the patch holds
+    assert "1 of 14 runs failed" in capsys.readouterr().err
+    table = pd.read_csv(folder / "ledger.csv")
+    assert set(table["design"]) == set(study.designs())  # business-led's other seed is kept
+    assert table.set_index(["design", "sector"]).loc[("business_led", "business"), "runs"] == 1
+    text = (folder / "ledger.md").read_text()
+    assert "13 runs in" in text and "business_led seed 4000" in text
