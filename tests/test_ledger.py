@@ -13,6 +13,7 @@ from sim import sectors
 from sim.mechanisms import engagement
 from sim.mechanisms.engagement import BENEFITS, LEDGER
 from sim.model import PartnershipModel
+from sim.partnership import MEMBER, expectation
 from sim.scenarios import resolve
 
 
@@ -39,24 +40,36 @@ def test_the_ledger_adds_up_to_the_benefit_and_the_cost_the_model_appraises():
     assert np.all((rows[:, -1] > 0) == (trust < params.frustration_trust))
 
 
-def test_the_sector_ledger_is_what_moved_each_members_appraisal():
-    model = PartnershipModel(scenario="government_led", rng=11)
-    for _ in range(9):
+@pytest.mark.parametrize("design", ["government_led", "advocacy_coalition"])
+def test_the_sector_ledger_is_what_moved_each_members_appraisal(design):
+    """Week by week over a year with joiners and leavers: appraise sets a' = a + (net - a) / W,
+    so each member's net is a + W (a' - a), and the ledger's sector means must equal them."""
+    model = PartnershipModel(scenario=design, rng=11, collect_agents=False)
+    orgs, weeks = model.orgs, model.params.appraisal_weeks
+    joined = left = 0
+    for _ in range(60):
+        before = orgs.appraisal.copy()
         model.step()
-    before = model.orgs.appraisal.copy()
-    active = model.orgs.active().copy()
-    model.step()
-    book = model.sector_ledger()
-    assert book.shape == (len(sectors.SECTORS), len(LEDGER))
-    # appraise: a' = a + (net - a) / W, so each member's net = a + W (a' - a)
-    weeks = model.params.appraisal_weeks
-    net = before[active] + weeks * (model.orgs.appraisal[active] - before[active])
-    sector = model.orgs.sector[active]
-    for s in range(len(sectors.SECTORS)):
-        mine = sector == s
-        expected = net[mine].mean()
-        got = book[s, :len(BENEFITS)].sum() - book[s, len(BENEFITS):].sum()
-        assert got == pytest.approx(expected, abs=1e-9)
+        book = model.sector_ledger()
+        assert book.shape == (len(sectors.SECTORS), len(LEDGER))
+        # who was weighed: this week's members, and those who left in the update itself
+        week = model.steps
+        active = np.flatnonzero((orgs.joined_week >= 0) & (orgs.joined_week <= week)
+                                & ((orgs.status == MEMBER) | (orgs.left_week == week)))
+        newcomers = orgs.joined_week == week
+        before[newcomers] = expectation(model.params)  # a newcomer's appraisal starts there
+        joined += int(newcomers.sum())
+        left += int((orgs.left_week == week).sum())
+        net = before[active] + weeks * (orgs.appraisal[active] - before[active])
+        sector = orgs.sector[active]
+        for s in range(len(sectors.SECTORS)):
+            mine = sector == s
+            got = book[s, :len(BENEFITS)].sum() - book[s, len(BENEFITS):].sum()
+            if mine.any():
+                assert got == pytest.approx(net[mine].mean(), abs=1e-9)
+            else:
+                assert np.isnan(book[s]).all()
+    assert joined + left > 0  # the year had newcomers or leavers, so both paths were checked
 
 
 def test_the_sector_ledger_is_empty_where_nothing_was_weighed():
