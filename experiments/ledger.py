@@ -50,6 +50,7 @@ from .runstore import fingerprint
 FIRST_SEED = 4000
 SEEDS = 20
 WINDOW = (1, 52)  # weeks: the first year, while appraisals form (Chinman et al.: 8-10 months)
+SPREAD = (5, 95)  # percentiles of the runs' own nets shown beside the mean
 FIGURE = "ledger.png"
 BENEFIT_PARTS = LEDGER[:-2]
 COST_PARTS = LEDGER[-2:]
@@ -121,6 +122,9 @@ def summarise(runs: Sequence[dict[str, object]], window: tuple[int, int]) -> pd.
             row["benefit"] = float(parts[:len(BENEFIT_PARTS)].sum())
             row["cost"] = float(parts[len(BENEFIT_PARTS):].sum())
             row["net"] = row["benefit"] - row["cost"]
+            n = len(BENEFIT_PARTS)
+            nets = [m[:n].sum() - m[n:].sum() for m in means]  # each run's own net
+            row["net_low"], row["net_high"] = (float(q) for q in np.percentile(nets, SPREAD))
             row["exit_line"] = float(group[0]["exit_line"][s])
             end = min(last, len(group[0]["members"]) - 1)
             row["members_start"] = float(np.mean([r["members"][0, s] for r in group]))
@@ -227,13 +231,15 @@ def markdown(table: pd.DataFrame, window: tuple[int, int], seeds: Sequence[int],
         parts = wanted(sector)
         lines += ["", f"### {sector.replace('_', ' ')}", "",
                   "| design | " + " | ".join(parts) + " | benefit | talk | frustration | net | "
-                  f"exit line | members 0 → {last} | engagement | sponsor changes |",
-                  "|---|" + "---|" * (len(parts) + 8)]
+                  f"net, runs {SPREAD[0]}–{SPREAD[1]}% | exit line | members 0 → {last} | "
+                  "engagement | sponsor changes |",
+                  "|---|" + "---|" * (len(parts) + 9)]
         for r in rows.to_dict("records"):
             cells = " | ".join(f"{r[p]:.3f}" for p in parts)
             lines.append(
                 f"| {r['design']} | {cells} | {r['benefit']:.3f} | {r['talk']:.3f} | "
-                f"{r['frustration']:.3f} | **{r['net']:+.3f}** | {r['exit_line']:+.2f} | "
+                f"{r['frustration']:.3f} | **{r['net']:+.3f}** | "
+                f"{r['net_low']:+.2f} to {r['net_high']:+.2f} | {r['exit_line']:+.2f} | "
                 f"{r['members_start']:.1f} → {r['members_end']:.1f} | "
                 f"{r['engagement_end']:.2f} | {r['sponsor_changes']:.1f} |")
     runs = n_runs if n_runs is not None else len(seeds) * table["design"].nunique()

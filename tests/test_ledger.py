@@ -109,6 +109,9 @@ def test_summary_averages_the_window_and_counts_only_weeks_with_members():
     assert civ["cost"] == pytest.approx(0.4) and civ["net"] == pytest.approx(civ["benefit"] - 0.4)
     assert civ["exit_line"] == -0.3 and civ["members_end"] == 2
     assert civ["sponsor_changes"] == 6  # weeks 3..8 of a counter rising one a week
+    # the runs' own nets: 6 x 0.1 - 2 x 0.1 = 0.4 and 6 x 0.3 - 2 x 0.3 = 1.2; their 5th and
+    # 95th percentiles (linear between the two) are 0.44 and 1.16
+    assert civ["net_low"] == pytest.approx(0.44) and civ["net_high"] == pytest.approx(1.16)
     bus = table.loc["business"]
     assert bus["runs"] == 1 and bus["of_runs"] == 2  # only weeks 3-5 of the first run count
     assert bus["results"] == 1.0
