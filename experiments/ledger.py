@@ -54,7 +54,6 @@ SPREAD = (5, 95)  # percentiles of the runs' own nets shown beside the mean
 FIGURE = "ledger.png"
 BENEFIT_PARTS = LEDGER[:-2]
 COST_PARTS = LEDGER[-2:]
-PART_COLOURS = plots.LEDGER_COLOURS
 
 
 def run_ledger(design: str, seed: int, overrides: dict[str, object] | None = None
@@ -155,11 +154,11 @@ def plot(table: pd.DataFrame, path: Path, window: tuple[int, int], n_seeds: int)
             y = np.arange(len(order))
             left = np.zeros(len(order))
             for part in wanted(sector):
-                ax.barh(y, rows[part], left=left, color=PART_COLOURS[part], height=0.7)
+                ax.barh(y, rows[part], left=left, color=plots.LEDGER_COLOURS[part], height=0.7)
                 left += rows[part].to_numpy()
             left = np.zeros(len(order))
             for part in COST_PARTS:
-                ax.barh(y, -rows[part], left=left, color=PART_COLOURS[part], height=0.7)
+                ax.barh(y, -rows[part], left=left, color=plots.LEDGER_COLOURS[part], height=0.7)
                 left -= rows[part].to_numpy()
             ax.scatter(rows["net"], y, marker="D", color="black", zorder=3, s=30)
             ax.axvline(0, color="black", lw=0.8)
@@ -169,7 +168,7 @@ def plot(table: pd.DataFrame, path: Path, window: tuple[int, int], n_seeds: int)
             ax.set_title(sector.replace("_", " "))
         low = min(-table["cost"].max(), table["exit_line"].min())
         axes.flat[0].set_xlim(low - 0.05, table["benefit"].max() + 0.05)
-        handles = [Patch(color=PART_COLOURS[p], label=p) for p in LEDGER]
+        handles = [Patch(color=plots.LEDGER_COLOURS[p], label=p) for p in LEDGER]
         fig.legend(handles=handles, loc="outside lower center", ncol=len(LEDGER), frameon=False)
         fig.suptitle(f"What members weigh per week, weeks {window[0]}–{window[1]} (means over "
                      f"{n_seeds} seeds)\ncosts left of zero, benefits right of it; ◆ net; "

@@ -66,7 +66,6 @@ class DesignRun:
     model: PartnershipModel | None = field(default=None, repr=False)
     observer: StallObserver | None = field(default=None, repr=False)
     sector_engagement: list[list[float]] = field(default_factory=list, repr=False)
-    ledgers: list[np.ndarray] = field(default_factory=list, repr=False)  # weekly sector_ledger
     changes: list[tuple[int, str, float, float]] = field(default_factory=list)
 
     def __post_init__(self):
@@ -84,7 +83,6 @@ class DesignRun:
                                       collect_agents=False)
         self.observer = StallObserver(self.model, long_window=LONG_WINDOW)
         self.sector_engagement = [engagement_by_sector(self.model)]
-        self.ledgers = []
         self.changes = []
 
     def load(self, scenario: str) -> None:
@@ -117,7 +115,6 @@ class DesignRun:
             self.model.step()
             self.observer.observe(self.model)
             self.sector_engagement.append(engagement_by_sector(self.model))
-            self.ledgers.append(self.model.sector_ledger())
 
     # ------------------------------------------------------------------ what the views read
     @property
@@ -147,7 +144,11 @@ class DesignRun:
         (`PartnershipModel.sector_ledger`, sectors x `engagement.LEDGER`): the mean over the
         weeks in which the sector had members; NaN for a sector with none in any of them (all
         NaN before the first week, and once the partnership has been over for `weeks`)."""
-        return mean_ledger(self.ledgers[-weeks:])
+        return mean_ledger(self.ledgers()[-weeks:])
+
+    def ledgers(self) -> list[np.ndarray]:
+        """Each stepped week's sector ledger, as the stall observer recorded it (weeks 1..now)."""
+        return [self.observer.history[w].ledger for w in range(1, self.week + 1)]
 
     def records(self) -> pd.DataFrame:
         """Weekly metrics (the model's own records) and engagement by sector."""

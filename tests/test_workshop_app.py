@@ -3,6 +3,7 @@ the words of its stall panel and its figures. The browser tests drive the whole.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import subprocess
@@ -234,22 +235,24 @@ def test_the_ledger_view_is_the_mean_of_what_members_weighed_in_the_last_quarter
     run = DesignRun("A", "ngo_business_pair", 3)
     assert np.isnan(run.recent_ledger()).all()  # nothing weighed before the first week
     run.step(30)
-    assert len(run.ledgers) == 30
+    assert len(run.ledgers()) == 30
     recent = run.recent_ledger()
     assert recent.shape == (4, len(LEDGER))
     present = ~np.isnan(np.array(run.sector_engagement[-LEDGER_WEEKS:])).all(axis=0)
     assert not present[GOV]  # an NGO and a firm, nobody curating government in
     assert (np.isnan(recent).all(axis=1) == ~present).all()
-    expected = np.mean(run.ledgers[-LEDGER_WEEKS:], axis=0)
+    expected = np.mean(run.ledgers()[-LEDGER_WEEKS:], axis=0)
     np.testing.assert_allclose(recent[present], expected[present])
     # a sector counts only the weeks it had members
-    run.ledgers[-1] = np.full_like(run.ledgers[-1], np.nan)
+    last = run.observer.history[run.week]
+    run.observer.history[run.week] = dataclasses.replace(
+        last, ledger=np.full_like(last.ledger, np.nan))
     np.testing.assert_allclose(run.recent_ledger()[present],
-                               np.mean(run.ledgers[-LEDGER_WEEKS:-1], axis=0)[present])
+                               np.mean(run.ledgers()[-LEDGER_WEEKS:-1], axis=0)[present])
     figure = ledger_figure(run)
     ax = figure.axes[0]
     assert "no members" in [t.get_text() for t in ax.texts]  # government's row
     bars = [c for c in ax.collections if type(c).__name__ == "PolyCollection"]
     assert len(bars) >= 2 * 3  # business and civil society: benefits and talk
     run.reset()
-    assert run.ledgers == []
+    assert run.ledgers() == []
