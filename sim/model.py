@@ -196,9 +196,10 @@ class PartnershipModel(mesa.Model):
     def coordinate(self, week: int, phase: sprints.Phase) -> None:
         """Mechanism 2: the talk members need to stay aligned, after orchestration."""
         active = self.orgs.active()
-        diversity = coordination.diversity(self.orgs.counts(active))
+        counts = self.orgs.weighted_counts(active)  # a signatory needs its share of alignment
+        diversity = coordination.diversity(counts)
         orchestration = coordination.orchestration_effect(week, self.params)
-        talk = coordination.talk_share(active.size, diversity, orchestration, self.params)
+        talk = coordination.talk_share(float(counts.sum()), diversity, orchestration, self.params)
         self.talk = talk * sprints.talk_multiplier(phase, self.params)
         self.orgs.talk_share[active] = self.talk
         self._orchestration = orchestration
@@ -292,11 +293,11 @@ class PartnershipModel(mesa.Model):
                                                 self._claim[sector], p),
             "voice": p.transparency,
         }
-        weights = engagement.agenda_weights(self.orgs.counts(active), self.convener, p)
+        weights = engagement.agenda_weights(orgs.weighted_counts(active), self.convener, p)
         fit = engagement.agenda_fit(sector, weights, self._orchestration, p)
         benefit = orgs.motivation[active] * engagement.benefit(signals, sector, fit, self._weights)
         talk_cost, frustration = engagement.cost_parts(self.talk, self._meeting_cost[sector],
-                                                       group_trust, p)
+                                                       group_trust, p, orgs.involvement[active])
         cost = talk_cost + frustration
         self._ledger_inputs = (self.steps, active, signals, fit, talk_cost, frustration)
         orgs.appraisal[active] = engagement.appraise(orgs.appraisal[active], benefit, cost, p)

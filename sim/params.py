@@ -76,6 +76,9 @@ class Params:
     # --- the world ------------------------------------------------------------------------
     convener: str = _p("civil_society", group="size", choices=SECTORS,
         help="sector of the organisation that convenes the partnership")
+    signatories: str = _p("none", group="size", choices=("none", *SECTORS),
+        help="sector whose members join as signatories: they sign the partnership's asks and "
+        "give it only signatory_time of a working member's time (none: everyone works)")
     members_government: int = _p(0, 0, MAX_MEMBERS, group="size", unit="organisations",
         help="government members at the start")
     members_business: int = _p(0, 0, MAX_MEMBERS, group="size", unit="organisations",
@@ -136,6 +139,11 @@ class Params:
     orchestration_relief: float = _p(0.8, 0, 1, unit="share",
         source="Provan & Kenis 2008 (qualitative: an administrative organisation carries coordination); share assumed",
         help="share of the alignment load a full backbone carries centrally")
+    signatory_time: float = _p(0.25, 0.01, 1, unit="share of a member's time",
+        source="assumption: a signatory signs and attends the plenary, not the working "
+        "meetings (the IEP's small core and wider membership)",
+        help="time a signatory gives the partnership, and its share of the alignment talk, "
+        "against a working member's")
     communication_talk: float = _p(0.1, 0, 1, unit="share of effort",
         help="effort loud external communication takes from each member")
     misalignment_waste: float = _p(0.4, 0, 1, unit="share",
@@ -309,6 +317,12 @@ class Params:
                 f"convener={self.convener!r}{_where(sources.get('convener'))} has no members: "
                 f"members_{self.convener} is 0; convene from a sector with members "
                 f"({', '.join(s for s, n in members.items() if n)}) or add members of it"
+            )
+        if self.signatories == self.convener:
+            raise ParameterError(
+                f"signatories={self.signatories!r}{_where(sources.get('signatories'))} is the "
+                f"convener's sector: the convener works in the partnership, it cannot only sign; "
+                f"choose another sector or none"
             )
         if self.target_members is not None and self.target_members > sum(members.values()) + (
                 self.pool_per_sector * len(SECTORS)):

@@ -30,7 +30,8 @@ class Organisations:
     """Per-organisation state; row i is organisation i."""
 
     sector: np.ndarray  # int, index into sectors.SECTORS
-    capacity: np.ndarray  # time per week it can give
+    involvement: np.ndarray  # 1 for a working member, signatory_time for a signatory
+    capacity: np.ndarray  # time per week it gives the partnership (x involvement)
     assets: np.ndarray  # (n, len(ASSETS)) holdings
     exit_threshold: np.ndarray
     motivation: np.ndarray  # how much this organisation cares, relative to its sector
@@ -56,7 +57,10 @@ class Organisations:
         n = sector.size
         spread = rng.lognormal(0.0, INDIVIDUAL_SPREAD, size=(n, len(sectors.ASSETS) + 2))
         assets = np.clip(sectors.asset_matrix()[sector] * spread[:, 2:], 0.0, 2.0)
-        capacity = sectors.profile_array("capacity")[sector] * spread[:, 0]
+        involvement = np.ones(n)
+        if params.signatories != "none":  # signatories give a share of a member's time
+            involvement[sector == sectors.SECTORS.index(params.signatories)] = params.signatory_time
+        capacity = sectors.profile_array("capacity")[sector] * spread[:, 0] * involvement
         threshold = sectors.profile_array("exit_threshold")[sector] + rng.normal(
             0.0, THRESHOLD_SPREAD, n)
         status = np.full(n, POOL, dtype=np.int8)
@@ -66,7 +70,7 @@ class Organisations:
             start += counts[s]
         zeros = np.zeros(n)
         orgs = cls(
-            sector=sector, capacity=capacity, assets=assets,
+            sector=sector, involvement=involvement, capacity=capacity, assets=assets,
             exit_threshold=np.clip(threshold, 0.0, 1.0), motivation=spread[:, 1],
             status=status,
             engagement=np.where(status == MEMBER, params.initial_engagement, 0.0),
@@ -91,6 +95,12 @@ class Organisations:
     def counts(self, idx: np.ndarray) -> np.ndarray:
         """Members of each sector among `idx`."""
         return np.bincount(self.sector[idx], minlength=len(sectors.SECTORS))
+
+    def weighted_counts(self, idx: np.ndarray) -> np.ndarray:
+        """Members of each sector among `idx`, a signatory counting as its involvement: what
+        the partnership must align and whose aims its agenda weighs."""
+        return np.bincount(self.sector[idx], weights=self.involvement[idx],
+                           minlength=len(sectors.SECTORS))
 
     def join(self, i: int, week: int, params: Params) -> None:
         """Organisation `i` joins, engaged and expecting what brought it in."""

@@ -40,11 +40,16 @@ def test_the_ledger_adds_up_to_the_benefit_and_the_cost_the_model_appraises():
     assert np.all((rows[:, -1] > 0) == (trust < params.frustration_trust))
 
 
-@pytest.mark.parametrize("design", ["government_led", "advocacy_coalition"])
-def test_the_sector_ledger_is_what_moved_each_members_appraisal(design):
-    """Week by week over a year with joiners and leavers: appraise sets a' = a + (net - a) / W,
-    so each member's net is a + W (a' - a), and the ledger's sector means must equal them."""
-    model = PartnershipModel(scenario=design, rng=11, collect_agents=False)
+@pytest.mark.parametrize(("design", "overrides", "turnover"), [
+    ("government_led", {}, True),
+    ("advocacy_coalition", {"signatories": "none"}, True),  # its firms meet, and leave
+    ("advocacy_coalition", {}, False),  # its firms sign: a signatory's talk cost
+])
+def test_the_sector_ledger_is_what_moved_each_members_appraisal(design, overrides, turnover):
+    """Week by week over a year (with joiners and leavers where `turnover`): appraise sets
+    a' = a + (net - a) / W, so each member's net is a + W (a' - a), and the ledger's sector
+    means must equal them."""
+    model = PartnershipModel(scenario=design, rng=11, collect_agents=False, **overrides)
     orgs, weeks = model.orgs, model.params.appraisal_weeks
     joined = left = 0
     for _ in range(60):
@@ -69,7 +74,8 @@ def test_the_sector_ledger_is_what_moved_each_members_appraisal(design):
                 assert got == pytest.approx(net[mine].mean(), abs=1e-9)
             else:
                 assert np.isnan(book[s]).all()
-    assert joined + left > 0  # the year had newcomers or leavers, so both paths were checked
+    if turnover:
+        assert joined + left > 0  # the year had newcomers or leavers, so both paths were checked
 
 
 def test_the_sector_ledger_is_empty_where_nothing_was_weighed():

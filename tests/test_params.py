@@ -62,6 +62,16 @@ def test_unknown_convener_lists_the_sectors():
     assert_says(message, "convener", "charity", *SECTORS)
 
 
+def test_unknown_signatory_sector_lists_the_choices():
+    message = refused(signatories="firms")
+    assert_says(message, "signatories", "firms", "none", *SECTORS)
+
+
+def test_the_conveners_sector_cannot_only_sign():
+    message = refused(convener="civil_society", members_civil_society=3, signatories="civil_society")
+    assert_says(message, "signatories", "civil_society", "convener")
+
+
 def test_facet_with_an_unknown_asset_lists_the_asset_types():
     message = refused(facets={"change_the_rules": ["authority", "money"]})
     assert_says(message, "facets", "money", *ASSETS)

@@ -9,7 +9,8 @@ from ..sectors import AGENDA_FIT, BENEFITS
 
 
 def agenda_weights(sector_counts: np.ndarray, convener: int, params: Params) -> np.ndarray:
-    """Who writes the agenda: the convener's sector holds `convener_say`, members share the rest."""
+    """Who writes the agenda: the convener's sector holds `convener_say`, members share the rest
+    (a signatory as its `involvement`: it signs an agenda others write)."""
     total = sector_counts.sum()
     shares = sector_counts / total if total else np.zeros(sector_counts.size)
     weights = (1.0 - params.convener_say) * shares
@@ -56,18 +57,18 @@ def benefit(signals: dict[str, np.ndarray | float], sector: np.ndarray, fit: np.
     return fit * np.sum(weights[sector] * _signal_columns(signals, sector), axis=1)
 
 
-def cost_parts(talk: float, meeting_cost: np.ndarray, group_trust: np.ndarray,
-               params: Params) -> tuple[np.ndarray, np.ndarray]:
+def cost_parts(talk: float, meeting_cost: np.ndarray, group_trust: np.ndarray, params: Params,
+               involvement: np.ndarray | float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """What staying costs, by cause: the weight of talk-heavy weeks, and frustration with low
-    trust."""
+    trust. A signatory sits in its `involvement` share of the meetings a working member sits in."""
     frustration = 2.0 * np.maximum(params.frustration_trust - group_trust, 0.0)
-    return meeting_cost * talk, frustration
+    return meeting_cost * talk * involvement, frustration
 
 
-def cost(talk: float, meeting_cost: np.ndarray, group_trust: np.ndarray,
-         params: Params) -> np.ndarray:
+def cost(talk: float, meeting_cost: np.ndarray, group_trust: np.ndarray, params: Params,
+         involvement: np.ndarray | float = 1.0) -> np.ndarray:
     """What staying costs: the sum of `cost_parts`."""
-    talk_cost, frustration = cost_parts(talk, meeting_cost, group_trust, params)
+    talk_cost, frustration = cost_parts(talk, meeting_cost, group_trust, params, involvement)
     return talk_cost + frustration
 
 
