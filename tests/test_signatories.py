@@ -4,6 +4,8 @@ that share of its meetings and write that share of its agenda."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -45,7 +47,7 @@ def test_signatories_need_their_share_of_the_alignment():
     assert talk_at_start(signatories="business", signatory_time=1.0) == full
     times = (1.0, 0.5, 0.25, 0.01)
     talk = [talk_at_start(signatories="business", signatory_time=t) for t in times]
-    assert all(a > b for a, b in zip(talk, talk[1:])), talk
+    assert all(a > b for a, b in itertools.pairwise(talk)), talk
     # signatories who give almost no time leave almost the talk of a partnership without them
     without = talk_at_start(signatories="none", members_business=0)
     assert without < talk[-1] < without + 0.01
