@@ -33,31 +33,37 @@ from . import plots, stats, sweep
 from .collect import column_name
 from .report import MODEL_CAVEAT, Report, fmt_ci, fmt_p, save_tables, write_provenance
 
-# The settings of configs/experiment/ablation.yaml's analysis block.
-SETTINGS = ("reference", "metrics", "effect_metrics", "alpha", "bootstrap_seed",
-            "timeline_weeks", "timeline_min_effect")
+# The settings of configs/experiment/ablation.yaml's analysis block, and what each takes.
+SETTINGS = {
+    "reference": sweep.TEXT,  # and the label of a row the sweep runs (checked in run)
+    "metrics": sweep.METRICS,  # and each one of effect_metrics (check_settings)
+    "effect_metrics": sweep.METRICS,
+    "alpha": sweep.number(0, 1, low_open=True, high_open=True,
+                          meaning="a significance level, such as 0.05"),
+    "bootstrap_seed": sweep.SEED,
+    "timeline_weeks": sweep.Rule(
+        "a list of whole weeks, each at least 1, such as [13, 26, 52, 104] (the last week is "
+        "always added)", lambda v: isinstance(v, list) and all(
+            sweep.whole(1).ok(w) for w in v)),
+    "timeline_min_effect": sweep.number(
+        0, 1, high_open=True, meaning="the smallest difference of medians, in the metric's "
+        "units, that counts as a cost, such as 0.01"),
+}
 INTERACTIONS = ("A removal without a detectable effect on its own may still matter together "
                 "with another: this design removes one ingredient at a time, so it cannot see "
                 "interactions (the sensitivity experiment can).")
 
 
 def check_settings(experiment: sweep.Experiment) -> None:
-    """Stop before anything runs on a setting with a bad value (the analysis block has no
-    schema to type it)."""
-    weeks = experiment.analysis["timeline_weeks"]
-    if not isinstance(weeks, list) or not all(
-            isinstance(w, int) and not isinstance(w, bool) and w >= 1 for w in weeks):
+    """Stop before anything runs on settings that do not go together (each value on its own
+    is checked against SETTINGS by sweep.prepare)."""
+    plotted, measured = experiment.analysis["metrics"], experiment.analysis["effect_metrics"]
+    extra = [m for m in plotted if m not in measured]
+    if extra:
         raise sweep.UsageError(
-            f"analysis.timeline_weeks={shown(weeks)} ({experiment.where} or the command line) "
-            "must be a list of whole weeks, each at least 1, such as [13, 26, 52, 104] (the "
-            "last week is always added)")
-    smallest = experiment.analysis["timeline_min_effect"]
-    if (not isinstance(smallest, (int, float)) or isinstance(smallest, bool)
-            or not 0 <= smallest < 1):
-        raise sweep.UsageError(
-            f"analysis.timeline_min_effect={shown(smallest)} ({experiment.where} or the command "
-            "line) must be a number from 0 up to (not including) 1: the smallest difference of "
-            "medians, in the metric's units, that counts as a cost, such as 0.01")
+            f"analysis.metrics={shown(plotted)} ({experiment.where} or the command line) names "
+            f"{', '.join(extra)}, which analysis.effect_metrics={shown(measured)} does not: "
+            "each metric plotted must be one whose effects are measured")
 
 
 def variants(tidy: pd.DataFrame) -> pd.DataFrame:

@@ -26,8 +26,18 @@ from . import plots, stats, sweep
 from .patterns import REFERENCE
 from .report import MODEL_CAVEAT, Report, fmt_ci, fmt_p, metric_title, save_tables, write_provenance
 
-# The settings of configs/experiment/compare.yaml's analysis block.
-SETTINGS = ("reference", "headline_metrics", "band", "cv_tolerance", "alpha", "bootstrap_seed")
+# The settings of configs/experiment/compare.yaml's analysis block, and what each takes.
+SETTINGS = {
+    "reference": sweep.TEXT,  # and a design the sweep runs (checked in run)
+    "headline_metrics": sweep.METRICS,
+    "band": sweep.number(0, 1, low_open=True, meaning="the share of runs shaded around the "
+                         "median, such as 0.9"),
+    "cv_tolerance": sweep.number(0, low_open=True, meaning="the change in the coefficient of "
+                                 "variation per added run, such as 0.01"),
+    "alpha": sweep.number(0, 1, low_open=True, high_open=True,
+                          meaning="a significance level, such as 0.05"),
+    "bootstrap_seed": sweep.SEED,
+}
 
 
 def analyse(tidy: pd.DataFrame, settings: dict[str, Any]) -> dict[str, pd.DataFrame]:

@@ -26,8 +26,16 @@ from sim.scenarios import resolve
 from . import plots, stats, sweep
 from .report import MODEL_CAVEAT, Report, md_table, save_tables, write_provenance
 
-# The settings of configs/experiment/heatmap.yaml's analysis block.
-SETTINGS = ("x", "y", "metric", "stall_below", "stall_share")
+# The settings of configs/experiment/heatmap.yaml's analysis block, and what each takes.
+SETTINGS = {
+    "x": sweep.KNOB,  # and swept (check_axes)
+    "y": sweep.KNOB,
+    "metric": sweep.METRIC,
+    "stall_below": sweep.Rule("a number, in the metric's units, such as 0.2",
+                              sweep.is_number),
+    "stall_share": sweep.number(0, 1, meaning="the share of a cell's runs that must stall "
+                                "(more than it) for the cell to be outlined, such as 0.5"),
+}
 
 
 def check_axes(experiment: sweep.Experiment) -> None:

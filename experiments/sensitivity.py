@@ -28,15 +28,24 @@ from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
 from sim.metrics import BY_NAME
-from sim.params import Params
 from sim.run import ROOT
 
 from . import plots, stats, sweep
 from .report import MODEL_CAVEAT, Report, md_table, write_provenance
 
-# The settings of configs/experiment/sensitivity.yaml's analysis block.
-SETTINGS = ("metrics", "factors", "morris_trajectories", "morris_levels", "sobol_top",
-            "sobol_samples", "num_resamples", "sampling_seed")
+# The settings of configs/experiment/sensitivity.yaml's analysis block, and what each takes.
+SETTINGS = {
+    "metrics": sweep.METRICS,
+    "factors": sweep.FACTORS,
+    "morris_trajectories": sweep.whole(2, meaning="Morris trajectories, such as 20"),
+    "morris_levels": sweep.whole(2, even=True, meaning="grid levels of the Morris design, "
+                                 "such as 4"),
+    "sobol_top": sweep.whole(1, meaning="factors passed from Morris to Sobol, such as 4"),
+    "sobol_samples": sweep.whole(2, power_of_2=True, meaning="Saltelli's base sample N, such "
+                                 "as 128"),
+    "num_resamples": sweep.whole(2, meaning="bootstrap resamples, such as 1000"),
+    "sampling_seed": sweep.SEED,
+}
 MORRIS_POINTS = ROOT / "configs" / "experiment" / "sensitivity_morris.csv"
 
 
@@ -210,10 +219,6 @@ def run(experiment: sweep.Experiment, out: Path | str | None = None) -> Path:
     analyse them, write the folder; returns the path of report.md."""
     started = time.perf_counter()
     settings = experiment.analysis
-    unknown = [f for f in settings["factors"] if f not in Params.names()]
-    if unknown:
-        raise sweep.UsageError(f"analysis.factors ({experiment.where}) names {unknown[0]!r}, "
-                               "which is not a parameter (configs/config.yaml lists them)")
     folder = sweep.output_folder("sensitivity", out)
     morris_table, morris_runs, morris_sweep = morris(experiment, folder)
     top = most_influential(morris_table, settings["sobol_top"])

@@ -27,8 +27,13 @@ from .report import MODEL_CAVEAT, Report, fmt_ci, fmt_p, save_tables, write_prov
 
 SECTOR_COUNTS = tuple(f"members_{sector}" for sector in SECTORS)
 
-# The settings of configs/experiment/size.yaml's analysis block.
-SETTINGS = ("knob", "bootstrap_seed", "alpha")
+# The settings of configs/experiment/size.yaml's analysis block, and what each takes.
+SETTINGS = {
+    "knob": sweep.KNOB,  # and swept (checked in run)
+    "bootstrap_seed": sweep.SEED,
+    "alpha": sweep.number(0, 1, low_open=True, high_open=True,
+                          meaning="a significance level, such as 0.05"),
+}
 
 
 def with_sizes(tidy: pd.DataFrame) -> pd.DataFrame:

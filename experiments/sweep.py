@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import math
+import numbers
 import os
 import re
 import subprocess
@@ -46,8 +48,9 @@ from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
 from sim.cli_checks import CONFIG_DIR, UsageError, check_argv, experiment_block
+from sim.metrics import BY_NAME
 from sim.output import sweep_jobs
-from sim.params import ParameterError, shown
+from sim.params import ParameterError, Params, describe, shown
 from sim.points import read as read_points
 from sim.run import ROOT
 
@@ -216,7 +219,7 @@ def _set(analysis: dict[str, Any], arg: str, override: Any, required: Iterable[s
     if path[0] != "analysis" or len(path) < 2 or override.is_delete():
         raise UsageError(f"{shown(arg)}: set one analysis setting, as analysis.<name>=value "
                          f"(settings of {name}: {', '.join(required)})")
-    _check_analysis({path[1]: None}, required, name, missing_ok=True)
+    _check_analysis({path[1]: None}, list(required), name, missing_ok=True)  # the name only
     node = analysis
     for key in path[1:-1]:
         if not isinstance(node.get(key), dict):
@@ -276,6 +279,9 @@ def _block(cfg: DictConfig, key: str, name: str) -> dict[str, Any]:
 
 def _check_analysis(analysis: Mapping[str, Any], required: Iterable[str], name: str, *,
                     missing_ok: bool = False) -> None:
+    """Every setting named, none unknown, and each value one its Rule allows (when `required`
+    maps the names to Rules, as each experiment's SETTINGS does)."""
+    rules = dict(required) if isinstance(required, Mapping) else {}
     required = list(required)
     for key in analysis:
         if key not in required:
@@ -288,6 +294,110 @@ def _check_analysis(analysis: Mapping[str, Any], required: Iterable[str], name: 
     if missing and not missing_ok:
         raise UsageError(f"configs/experiment/{name}.yaml: analysis.{missing[0]} is missing "
                          f"(settings of {name}: {', '.join(required)})")
+    for key, rule in rules.items():
+        if key in analysis and not rule.ok(analysis[key]):
+            part, value, note = (rule.locate(analysis[key]) if rule.locate
+                                 else ("", analysis[key], ""))
+            raise UsageError(f"analysis.{key}{part}={shown(value)} (configs/experiment/"
+                             f"{name}.yaml or the command line) is not allowed: analysis.{key} "
+                             f"must be {rule.allowed}{note}")
+
+
+# --- what each analysis setting takes -------------------------------------------------------
+# An experiment module lists its settings as SETTINGS = {name: Rule}; prepare checks every
+# value against its rule before anything runs (the analysis block has no schema to type it).
+
+@dataclass(frozen=True)
+class Rule:
+    """The values an analysis setting takes: `ok(value)`, and `allowed` for the message."""
+
+    allowed: str
+    ok: Callable[[Any], bool]
+    # for a mapping: (".<key>", its value, a note) of the first bad entry, so the message
+    # names it and says what that entry allows
+    locate: Callable[[Any], tuple[str, Any, str]] | None = None
+
+
+def is_number(value: Any) -> bool:
+    """A finite real number (not a bool)."""
+    return (isinstance(value, numbers.Real) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def number(low: float, high: float | None = None, *, low_open: bool = False,
+           high_open: bool = False, meaning: str = "") -> Rule:
+    """A number from `low` to `high` (None: no upper end), each end included unless open."""
+    def ok(v: Any) -> bool:
+        return (is_number(v) and (v > low if low_open else v >= low)
+                and (high is None or (v < high if high_open else v <= high)))
+    if high is None:
+        ends = f"above {low:g}" if low_open else f"of at least {low:g}"
+    elif low_open and high_open:
+        ends = f"strictly between {low:g} and {high:g}"
+    else:
+        ends = (f"above {low:g}," if low_open else f"from {low:g}") + (
+            f" up to (not including) {high:g}" if high_open else
+            f" up to {high:g}" if low_open else f" to {high:g}")
+    return Rule(f"a number {ends}" + (f": {meaning}" if meaning else ""), ok)
+
+
+def whole(low: int, *, even: bool = False, power_of_2: bool = False, meaning: str = "") -> Rule:
+    """A whole number of at least `low` (even, or a power of 2, if asked)."""
+    def ok(v: Any) -> bool:
+        return (_whole(v) and v >= low and (not even or v % 2 == 0)
+                and (not power_of_2 or v & (v - 1) == 0))
+    kind = "an even whole number" if even else (
+        "a power of 2 (2, 4, 8, ...)" if power_of_2 else "a whole number")
+    return Rule(f"{kind} of at least {low}" + (f": {meaning}" if meaning else ""), ok)
+
+
+SEED = Rule("a whole number >= 0 (a seed)", lambda v: _whole(v) and v >= 0)
+TEXT = Rule("a name (text)", lambda v: isinstance(v, str) and v.strip() != "")
+METRIC = Rule(f"a metric of sim/metrics.py: {', '.join(BY_NAME)}",
+              lambda v: isinstance(v, str) and v in BY_NAME)
+METRICS = Rule(f"a list of distinct metrics of sim/metrics.py, such as [progress, trust]; the "
+               f"metrics are {', '.join(BY_NAME)}",
+               lambda v: isinstance(v, list) and len(v) > 0 and len(set(map(str, v))) == len(v)
+               and all(isinstance(m, str) and m in BY_NAME for m in v))
+KNOB = Rule(f"a design knob: {', '.join(Params.knobs())}",
+            lambda v: isinstance(v, str) and v in Params.knobs())
+
+
+def _ranges() -> dict[str, tuple[float, float]]:
+    """{parameter: (lowest, highest)} of the parameters a sample can vary: those that take
+    any number in a range (not a whole number, not a choice)."""
+    return {r["name"]: (r["lo"], r["hi"]) for r in describe()
+            if isinstance(r["default"], float) and r["lo"] is not None and r["hi"] is not None}
+
+
+def _bad_factor(value: Any) -> tuple[str, Any, str] | None:
+    """The first entry of a factors mapping that is not `parameter: [low, high]` within the
+    parameter's range: (".<parameter>", its bounds, what it allows); ("", value, "") if it
+    is no mapping at all; None if every entry is good."""
+    ranges = _ranges()
+    if not isinstance(value, dict) or not value:
+        return "", value, ""
+    for name, bounds in value.items():
+        if name not in ranges:
+            close = difflib.get_close_matches(str(name), list(ranges), n=2)
+            hint = f" Did you mean {' or '.join(close)}?" if close else ""
+            return (f".{name}", bounds, f". {shown(name)} is not a parameter that takes a "
+                    f"number in a range.{hint} They are {', '.join(ranges)}")
+        lo, hi = ranges[name]
+        if (not isinstance(bounds, list) or len(bounds) != 2
+                or not all(is_number(b) for b in bounds)
+                or not lo <= bounds[0] < bounds[1] <= hi):
+            return f".{name}", bounds, f"; {name}'s range is {lo:g} to {hi:g}"
+    return None
+
+
+FACTORS = Rule("a mapping of parameters to [low, high], low below high and both within the "
+               "parameter's range (configs/config.yaml), such as {orchestration: [0.0, 1.0], "
+               "progress_rate: [0.015, 0.05]}", lambda v: _bad_factor(v) is None, _bad_factor)
 
 
 # --- running and gathering ----------------------------------------------------------------

@@ -129,6 +129,51 @@ def test_bad_experiment_input_stops_before_anything_runs(argv, words):
         assert word in message
 
 
+@pytest.mark.parametrize(("name", "setting", "value", "allowed"), [
+    ("compare", "band", "1.5", "a number above 0, up to 1"),
+    ("compare", "band", "abc", "a number above 0, up to 1"),
+    ("compare", "headline_metrics", "[progress,nosuch]", "a list of distinct metrics"),
+    ("compare", "bootstrap_seed", "-1", "a whole number >= 0"),
+    ("compare", "alpha", "2", "strictly between 0 and 1"),
+    ("compare", "cv_tolerance", "-1", "a number above 0"),
+    ("ablation", "effect_metrics", "[]", "a list of distinct metrics"),
+    ("heatmap", "metric", "nosuch", "a metric of sim/metrics.py"),
+    ("heatmap", "stall_share", "1.5", "a number from 0 to 1"),
+    ("sensitivity", "morris_levels", "3", "an even whole number"),
+    ("sensitivity", "sobol_samples", "100", "a power of 2"),
+    ("sensitivity", "factors.orchestration", "[0,2]", "orchestration's range is 0 to 1"),
+    ("sensitivity", "factors", "{orchestraton:[0,1]}", "Did you mean orchestration"),
+    ("size", "knob", "trust", "a design knob"),
+    ("size", "alpha", "0", "strictly between 0 and 1"),
+])
+def test_a_bad_analysis_value_stops_before_anything_runs(name, setting, value, allowed):
+    args = sweep.parse_args(name, "", ["--quick", f"analysis.{setting}={value}"])
+    with pytest.raises(UsageError) as caught:
+        sweep.prepare(name, args, required=MODULES[name].SETTINGS)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert f"configs/experiment/{name}.yaml" in message and allowed in message
+    assert re.match(rf"analysis\.{setting.split('.')[0]}[.\w]*=", message)  # names the setting
+    assert f"analysis.{setting.split('.')[0]} must be" in message
+
+
+def test_compare_with_a_bad_band_exits_before_any_run(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        compare.main(["--quick", "--out", str(tmp_path), "--jobs", "1", "analysis.band=1.5"])
+    assert stopped.value.code == 2
+    message = capsys.readouterr().err.strip().splitlines()[-1]
+    assert message.startswith("error: analysis.band=1.5 (configs/experiment/compare.yaml")
+    assert not (tmp_path / "runs").exists()
+
+
+def test_ablation_plots_only_metrics_whose_effects_it_measures():
+    args = sweep.parse_args("ablation", "", ["--quick", "analysis.metrics=[progress,trust]"])
+    experiment = sweep.prepare("ablation", args, required=ablation.SETTINGS)
+    with pytest.raises(UsageError, match=r"analysis.metrics=.*names trust, which "
+                                         r"analysis.effect_metrics"):
+        ablation.check_settings(experiment)
+
+
 def test_command_line_refuses_zero_seeds():
     with pytest.raises(SystemExit):
         sweep.parse_args("compare", "", ["--seeds", "0"])
