@@ -184,13 +184,15 @@ def write_report(folder: Path, tidy: pd.DataFrame, tables: dict[str, pd.DataFram
     report.text(_conditions(settings["reference"], weeks, changed))
     report.heading("Figures")
     report.figure(plots.progress_over_time(tidy, band=settings["band"]), "progress_over_time",
-                  "Problem progress over time: median line and 90% band of runs per design")
+                  f"Problem progress over time: median line and {settings['band']:.0%} band of "
+                  "runs per design")
     report.figure(plots.final_distributions(tidy), "final_distributions",
                   "Final progress and systems change: every run, with quartile boxes")
     report.figure(plots.engagement_by_sector(tidy), "engagement_by_sector",
                   "Engagement, members by sector and dropouts over time (median of runs)")
     report.figure(plots.legitimacy_and_claims(tidy, band=settings["band"]),
-                  "legitimacy_and_claims", "Legitimacy and claims gap over time")
+                  "legitimacy_and_claims", "Legitimacy and claims gap over time: median line and "
+                  f"{settings['band']:.0%} band of runs per design")
     report.figure(plots.stall_causes(tidy), "stall_causes",
                   "Share of runs by the cause of their first stall (sim.diagnosis), per design")
     report.heading("Median and 95% bootstrap interval of final values")

@@ -185,6 +185,18 @@ def test_command_line_refuses_zero_seeds():
 
 # --- compare (make demo): statistics, failures, resume --------------------------------------
 
+def test_compare_report_captions_give_the_band_it_was_drawn_with(tmp_path):
+    tidy = run_many(jobs_for(["impact_partnership", "business_led"], [0, 1, 2], steps=5), 1,
+                    progress=False)
+    settings = {"reference": "impact_partnership", "headline_metrics": ["progress"],
+                "band": 0.5, "cv_tolerance": 0.01, "alpha": 0.05, "bootstrap_seed": 0}
+    text = compare.write_report(tmp_path, tidy, compare.analyse(tidy, settings), settings,
+                                seconds=1, title="t").read_text()
+    captions = re.findall(r"^\*(.*band of runs.*)\* \(\[SVG\]", text, flags=re.MULTILINE)
+    assert len(captions) == 2 and all("50% band of runs" in c for c in captions), captions
+    assert "90%" not in text
+
+
 FAILED_RUN = "scenario=business_led,seed=1,steps=30"
 
 
