@@ -258,7 +258,7 @@ def main(argv: Sequence[str] | None = None) -> Path:
     note = calibration.state_note(state, print_start, fingerprint())
     text = markdown(table, seeds, note, time.perf_counter() - started,
                     int(runs["run"].nunique()), args.quick)
-    calibration.publish("boundaries", text, folder, doc)
+    calibration.publish("boundaries", text, folder, doc, {FIGURE: figure.name})
     print(f"Wrote {folder}", file=sys.stderr)
     return folder
 

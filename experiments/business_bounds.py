@@ -280,7 +280,7 @@ def main(argv: Sequence[str] | None = None) -> Path:
     note = calibration.state_note(state, print_start, fingerprint())
     text = markdown(table, grid, seeds, note, time.perf_counter() - started, len(runs),
                     args.quick)
-    calibration.publish("business_bounds", text, folder, doc)
+    calibration.publish("business_bounds", text, folder, doc, {FIGURE: figure.name})
     print(f"Wrote {folder}", file=sys.stderr)
     return folder
 

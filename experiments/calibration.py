@@ -125,9 +125,17 @@ def place_figure(figure: Path, doc: Path | None) -> None:
     shutil.copyfile(figure, beside)
 
 
-def publish(name: str, text: str, folder: Path, doc: Path | None) -> None:
-    """Write a study's section to `folder/<name>.md` and, if `doc` is given, into `doc`."""
-    (folder / f"{name}.md").write_text(text, encoding="utf-8")
+def publish(name: str, text: str, folder: Path, doc: Path | None,
+            figures: dict[str, str] | None = None) -> None:
+    """Write a study's section to `folder/<name>.md` and, if `doc` is given, into `doc`.
+
+    The section links its figures as the document sees them, `figures/<name>`; `figures`
+    maps each such name to the figure's file in `folder`, where the folder's copy links it.
+    """
+    local = text
+    for linked, beside in (figures or {}).items():
+        local = local.replace(f"](figures/{linked})", f"]({beside})")
+    (folder / f"{name}.md").write_text(local, encoding="utf-8")
     if doc is not None:
         path = write_section(name, text, doc)
         print(f"Wrote the '{name}' section of {path}", file=sys.stderr)

@@ -329,7 +329,7 @@ def main(argv: Sequence[str] | None = None) -> Path:
     note = calibration.state_note(state, print_start, fingerprint())
     text = markdown(table, window, seeds, note, time.perf_counter() - started, overrides,
                     [(str(r["design"]), int(r["seed"])) for r in failed], len(runs))
-    calibration.publish("ledger", text, folder, doc)
+    calibration.publish("ledger", text, folder, doc, {FIGURE: figure.name})
     print(f"Wrote {folder}", file=sys.stderr)
     return folder
 

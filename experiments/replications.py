@@ -375,7 +375,7 @@ def main(argv: Sequence[str] | None = None) -> Path:
     note = calibration.state_note(state, print_start, fingerprint())
     text = markdown(table, n_seeds, args.tolerance, figure, note, elapsed, store.made,
                     args.quick, first, curves, sensitivity, orders)
-    calibration.publish("replications", text, folder, doc)
+    calibration.publish("replications", text, folder, doc, {figure: "cv.png"})
     print(f"Wrote {folder} ({store.made} runs made, {elapsed / 60:.1f} min)", file=sys.stderr)
     return folder
 

@@ -90,6 +90,7 @@ def test_quick_run_writes_every_condition_the_figure_and_its_section(tmp_path):
     assert (table["low"] <= table["high"]).all()
     assert set(table["best_baseline"]) <= set(boundaries.baselines())
     assert (folder / "boundaries.png").stat().st_size > 0
+    assert "](boundaries.png)" in (folder / "boundaries.md").read_text()  # beside it
     assert (tmp_path / "figures" / "boundaries.png").is_file()  # beside the document
     text = doc.read_text(encoding="utf-8")
     assert "<!-- BEGIN boundaries -->" in text

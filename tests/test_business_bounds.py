@@ -103,6 +103,7 @@ def test_quick_run_writes_its_tables_and_no_document(tmp_path, capsys):
     text = (folder / "business_bounds.md").read_text()
     assert "patterns 2 and 4 together" in text and "--quick" in text
     assert (folder / bb.FIGURE).stat().st_size > 10_000
+    assert f"]({bb.FIGURE})" in text and "](figures/" not in text  # the figure beside it
     assert "Wrote the" not in capsys.readouterr().err  # no document section
 
 

@@ -4,6 +4,8 @@ reports it."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -123,6 +125,13 @@ def test_summary_averages_the_window_and_counts_only_weeks_with_members():
     assert bus["results"] == 1.0
 
 
+def images_of(markdown_file):
+    """The files a markdown file's image links point to, from its own folder."""
+    links = re.findall(r"!\[[^]]*\]\(([^)]+)\)", markdown_file.read_text(encoding="utf-8"))
+    assert links
+    return [markdown_file.parent / link for link in links]
+
+
 def test_a_quick_run_writes_its_table_figure_and_report_and_no_document(tmp_path, capsys):
     folder = study.main(["--quick", "--out", str(tmp_path)])
     table = pd.read_csv(folder / "ledger.csv")
@@ -133,6 +142,7 @@ def test_a_quick_run_writes_its_table_figure_and_report_and_no_document(tmp_path
     text = (folder / "ledger.md").read_text()
     assert "### business" in text and "lowest net in" in text
     assert (folder / study.FIGURE).stat().st_size > 10_000
+    assert images_of(folder / "ledger.md") == [folder / study.FIGURE]  # the link finds it
     assert "Wrote the" not in capsys.readouterr().err
 
 
@@ -145,9 +155,11 @@ def test_a_window_outside_the_run_is_refused_with_its_values(capsys):
 def test_with_a_document_the_section_and_its_figure_land_beside_it(tmp_path):
     doc = tmp_path / "calibration.md"
     doc.write_text("# Calibration\n", encoding="utf-8")
-    study.main(["--quick", "--out", str(tmp_path / "out"), "--doc", str(doc)])
+    folder = study.main(["--quick", "--out", str(tmp_path / "out"), "--doc", str(doc)])
     assert (tmp_path / "figures" / study.FIGURE).is_file()
     assert "<!-- BEGIN ledger -->" in doc.read_text(encoding="utf-8")
+    assert images_of(doc) == [tmp_path / "figures" / study.FIGURE]
+    assert images_of(folder / "ledger.md") == [folder / study.FIGURE]
 
 
 def test_other_designs_and_settings_are_run_stated_and_kept_out_of_the_document(tmp_path,
