@@ -179,13 +179,18 @@ def plot(table: pd.DataFrame, path: Path, window: tuple[int, int], n_seeds: int)
 
 
 def _reading(table: pd.DataFrame, sector: str) -> str:
-    """One sentence per sector: where its members weigh least, and why."""
+    """One sentence per sector: where its members weigh least, and why (or, if only one
+    design has members of the sector, what they weigh there)."""
     rows = table[table["sector"] == sector]
     if rows.empty:
         return ""
     worst = rows.loc[rows["net"].idxmin()]
     best = rows.loc[rows["net"].idxmax()]
     main_cost = max(COST_PARTS, key=lambda c: worst[c])
+    if len(rows) == 1:
+        return (f"- **{sector.replace('_', ' ')}**: only {worst['design']} has members of this "
+                f"sector: net {worst['net']:+.2f} (benefit {worst['benefit']:.2f} against cost "
+                f"{worst['cost']:.2f}, mostly {main_cost}).")
     spread = rows["benefit"].max() - rows["benefit"].min()
     cost_spread = rows["cost"].max() - rows["cost"].min()
     return (f"- **{sector.replace('_', ' ')}**: lowest net in {worst['design']} "
@@ -206,7 +211,8 @@ def markdown(table: pd.DataFrame, window: tuple[int, int], seeds: Sequence[int],
         note,
         "",
         *([f"Settings on top of each design: {settings}.", ""] if settings else []),
-        f"`python -m experiments.ledger`: each design at its defaults, seeds {seeds[0]}–"
+        f"`python -m experiments.ledger`: each design "
+        f"{'with the settings above' if settings else 'at its defaults'}, seeds {seeds[0]}–"
         f"{seeds[-1]}; each sector's weekly ledger (docs/odd.md 7.6: what each benefit brings, "
         f"weighted by what the sector wants, the agenda's fit and the member's motivation, and "
         f"what talk and frustration cost), averaged over its members, then over weeks "

@@ -168,14 +168,30 @@ def test_other_designs_and_settings_are_run_stated_and_kept_out_of_the_document(
                          "workshop/talking_shop", "impact_partnership", "transparency=0.9"])
     table = pd.read_csv(folder / "ledger.csv")
     assert set(table["design"]) == {"workshop/talking_shop", "impact_partnership"}
-    assert "Settings on top of each design: `transparency=0.9`" in (
-        folder / "ledger.md").read_text()
+    text = (folder / "ledger.md").read_text()
+    assert "Settings on top of each design: `transparency=0.9`" in text
+    assert "each design with the settings above" in text and "at its defaults" not in text
+    assert all(image.is_file() for image in images_of(folder / "ledger.md"))
     assert "Wrote the" not in capsys.readouterr().err
     # the setting reached the runs: a shared platform shows more action, so the ledger differs
     plain = pd.read_csv(study.main(["--quick", "--out", str(tmp_path / "plain"), "--designs",
                                     "impact_partnership"]) / "ledger.csv")
     mine = table[table["design"] == "impact_partnership"].set_index("sector")["voice"]
     assert (mine > plain.set_index("sector")["voice"].reindex(mine.index)).any()
+
+
+def test_a_sector_only_one_design_has_is_read_once():
+    row = {"benefit": 0.5, "cost": 0.13, "net": 0.37, "talk": 0.1, "frustration": 0.03}
+    table = pd.DataFrame([{"design": "mine", "sector": "citizens", **row},
+                          {"design": "mine", "sector": "business", **row, "net": 0.1},
+                          {"design": "other", "sector": "business", **row, "net": -0.2}])
+    assert study._reading(table, "citizens") == (
+        "- **citizens**: only mine has members of this sector: net +0.37 (benefit 0.50 "
+        "against cost 0.13, mostly talk).")
+    both = study._reading(table, "business")
+    assert "lowest net in other (-0.20" in both and "highest in mine (+0.10)" in both
+    defaults = study.markdown(pd.DataFrame(columns=table.columns), (1, 5), [4000], "", 1.0)
+    assert "each design at its defaults" in defaults and "Settings on top" not in defaults
 
 
 @pytest.mark.parametrize(("argv", "named"), [
