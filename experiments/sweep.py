@@ -146,13 +146,15 @@ class Experiment:
 
     def changed(self) -> list[str]:
         """The overrides that change what every run does, as given (the command line's and
-        --quick's), leaving out the sweep's axes (`seed`, `point`) and Hydra's own settings."""
-        kept = []
+        --quick's), leaving out the sweep's axes (`seed`, `point`) and Hydra's own settings;
+        of two for the same key only the later, the one that takes effect."""
+        kept: dict[str, str] = {}
         for arg in self.overrides:
             key = _key(_parse([arg])[0]).lstrip("+~")
             if not _is_hydra(key) and key not in ("seed", "point"):
-                kept.append(arg)
-        return kept
+                kept.pop(key, None)
+                kept[key] = arg
+        return list(kept.values())
 
     def jobs(self, extra: Sequence[str] = ()) -> list[list[str]]:
         """Each run's overrides, as Hydra will expand the sweep (with `extra` at the end)."""

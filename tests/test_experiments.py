@@ -99,6 +99,14 @@ def test_prepare_reads_the_file_quick_seeds_jobs_and_overrides():
     assert experiment.changed() == ["steps=30", "scenario=business_led,impact_partnership"]
 
 
+def test_a_report_states_only_the_settings_that_took_effect():
+    """--quick sweeps orchestration=0,0.5,1; a later orchestration=null replaces it."""
+    args = sweep.parse_args("heatmap", "", ["--quick", "orchestration=null", "steps=20"])
+    experiment = sweep.prepare("heatmap", args, required=heatmap.SETTINGS)
+    assert experiment.changed() == ["leadership_backing=0,1", "orchestration=null", "steps=20"]
+    assert "orchestration" not in experiment.varied()  # what the runs will do agrees
+
+
 def test_a_report_states_the_settings_given_on_top_of_its_file(tmp_path):
     from experiments.report import Report
     args = sweep.parse_args("compare", "", ["--seeds", "3", "facets={market:[funding,reach]}"])
