@@ -141,6 +141,16 @@ def sobol(experiment: sweep.Experiment, folder: Path, factors: Sequence[str]
     return pd.concat(rows, ignore_index=True), finals, runs
 
 
+def _first_order_sum(part: pd.DataFrame) -> str:
+    """What the sum of one metric's first-order indices says: interactions matter when it is
+    well below 1, unless every index's interval is wider than the index (a sample too small,
+    as --quick's, to tell any of them from 0)."""
+    if (part["S1_conf"] >= part["S1"].abs()).all():
+        return (" (every first-order interval is wider than its index: this sample is too "
+                "small to tell whether interactions matter; raise analysis.sobol_samples)")
+    return " (well below 1: interactions matter)" if part["S1"].sum() < 0.8 else ""
+
+
 def _reading(morris_table: pd.DataFrame, sobol_table: pd.DataFrame,
              top: Sequence[str]) -> list[str]:
     lines = []
@@ -158,7 +168,7 @@ def _reading(morris_table: pd.DataFrame, sobol_table: pd.DataFrame,
             + ", ".join(f"{r.parameter} {r.ST:.2f} ± {r.ST_conf:.2f}"
                         for r in ranked.itertuples())
             + f"; the sum of first-order indices is {part['S1'].sum():.2f}"
-            + (" (well below 1: interactions matter)" if part["S1"].sum() < 0.8 else "")
+            + _first_order_sum(part)
             + f"; largest ST - S1 gap: {part.loc[interaction.idxmax(), 'parameter']}.")
     lines.append("Indices depend on the ranges sampled (see the settings in provenance.json): "
                  "a constant given a wide range can look more important than a knob given a "

@@ -21,7 +21,7 @@ from experiments.report import fmt_ci
 from experiments.runner import STALL_FIELDS, Job, jobs_for, run_many, swept_columns
 from sim import points
 from sim.cli_checks import CONFIG_DIR, UsageError, check_argv
-from sim.metrics import METRICS
+from sim.metrics import BY_NAME, METRICS
 from sim.scenarios import designs, resolve
 
 MODULES = {"compare": compare, "ablation": ablation, "heatmap": heatmap,
@@ -384,6 +384,14 @@ def test_sensitivity_quick(tmp_path, capsys):
     assert set(morris["metric"]) == set(sobol["metric"]) == {"progress", "systems_change"}
     assert sobol["parameter"].nunique() == 2
     assert (morris["mu_star"] >= 0).all() and np.isfinite(sobol[["ST", "S1"]]).all().all()
+    # the reading claims interactions only where the intervals let it tell
+    text = path.read_text()
+    for metric, part in sobol.groupby("metric"):
+        line = next(t for t in text.splitlines() if t.startswith(
+            f"- Sobol, {BY_NAME[metric].label.lower()}:"))
+        wide = (part["S1_conf"] >= part["S1"].abs()).all()
+        assert ("too small to tell" in line) == wide
+        assert wide or "too small" not in line
     # every run is one row of the stage's sample, with that row's values
     runs = pd.read_csv(tmp_path / "runs.csv")
     sample = pd.read_csv(tmp_path / "points_morris.csv")
@@ -400,6 +408,25 @@ def test_sensitivity_quick(tmp_path, capsys):
     expected = dict(zip(problem["names"], result["mu_star"], strict=True))
     found = morris[morris["metric"] == "progress"].set_index("parameter")["mu_star"]
     assert found.to_dict() == pytest.approx(expected)
+
+
+def test_sensitivity_reading_claims_interactions_only_when_the_intervals_allow():
+    morris = pd.DataFrame({"metric": "progress", "parameter": ["a", "b"],
+                           "mu_star": [0.2, 0.1]})
+
+    def reading(s1, s1_conf):
+        sobol = pd.DataFrame({"metric": "progress", "parameter": ["a", "b"],
+                              "ST": [0.6, 0.4], "ST_conf": [0.1, 0.1], "S1": s1,
+                              "S1_conf": s1_conf})
+        return next(line for line in sensitivity._reading(morris, sobol, ["a", "b"])
+                    if line.startswith("Sobol"))
+
+    narrow = reading([0.3, 0.18], [0.05, 0.04])
+    assert "sum of first-order indices is 0.48 (well below 1: interactions matter)" in narrow
+    wide = reading([0.3, 0.18], [0.5, 0.2])  # --quick's: every interval wider than its index
+    assert "interactions matter" not in wide.replace("whether interactions matter", "")
+    assert "too small to tell whether interactions matter" in wide
+    assert "interactions" not in reading([0.55, 0.4], [0.05, 0.04])  # sum near 1
 
 
 def test_size_quick(tmp_path, capsys):
