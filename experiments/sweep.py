@@ -361,10 +361,18 @@ SEED = Rule("a whole number >= 0 (a seed)", lambda v: _whole(v) and v >= 0)
 TEXT = Rule("a name (text)", lambda v: isinstance(v, str) and v.strip() != "")
 METRIC = Rule(f"a metric of sim/metrics.py: {', '.join(BY_NAME)}",
               lambda v: isinstance(v, str) and v in BY_NAME)
+def _bad_metric(value: Any) -> tuple[str, Any, str]:
+    """What is wrong with a list of metrics, for the message."""
+    listed = value if isinstance(value, list) else []
+    unknown = [m for m in listed if not isinstance(m, str) or m not in BY_NAME]
+    note = f" ({shown(unknown[0])} is not one)" if unknown else ""
+    return "", value, note
+
+
 METRICS = Rule(f"a list of distinct metrics of sim/metrics.py, such as [progress, trust]; the "
                f"metrics are {', '.join(BY_NAME)}",
                lambda v: isinstance(v, list) and len(v) > 0 and len(set(map(str, v))) == len(v)
-               and all(isinstance(m, str) and m in BY_NAME for m in v))
+               and all(isinstance(m, str) and m in BY_NAME for m in v), _bad_metric)
 KNOB = Rule(f"a design knob: {', '.join(Params.knobs())}",
             lambda v: isinstance(v, str) and v in Params.knobs())
 

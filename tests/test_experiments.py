@@ -140,7 +140,7 @@ def test_bad_experiment_input_stops_before_anything_runs(argv, words):
 @pytest.mark.parametrize(("name", "setting", "value", "allowed"), [
     ("compare", "band", "1.5", "a number above 0, up to 1"),
     ("compare", "band", "abc", "a number above 0, up to 1"),
-    ("compare", "headline_metrics", "[progress,nosuch]", "a list of distinct metrics"),
+    ("compare", "headline_metrics", "[progress,nosuch]", "('nosuch' is not one)"),
     ("compare", "bootstrap_seed", "-1", "a whole number >= 0"),
     ("compare", "alpha", "2", "strictly between 0 and 1"),
     ("compare", "cv_tolerance", "-1", "a number above 0"),
