@@ -273,6 +273,7 @@ def talking_shop() -> list[Claim]:
     rs = runs("talking_shop", remedies=True)
     st = stalled(rs)
     both = runs("talking_shop", orchestration=0.8, sprint_intensity=0.8)
+    signing = runs("talking_shop", signatories="business")
     benefit, talk, net = ledger_nets("talking_shop", BUS, 52)
     charities = ledger_nets("talking_shop", CIV, 52)[2]
     return [
@@ -340,6 +341,17 @@ def talking_shop() -> list[Claim]:
               final(runs("talking_shop", orchestration=0.8), "progress"), 0.53, "level"),
         about("sprints alone at 0.57",
               final(runs("talking_shop", sprint_intensity=0.8), "progress"), 0.57, "level"),
+        about("with its firms as signatories all 8 firms are still there at the end",
+              final(signing, "members_business"), 8, "events"),
+        about("but joint action stays at 17% of effort",
+              median(r.series["action_share"].iloc[1:].mean() for r in signing), 0.17, "level"),
+        about("still diagnosed a talking shop in 10 of 10",
+              n_of(signing, lambda r: r.cause == "talking_shop"), 10, "seeds"),
+        *stall_claims(signing, count=10, week=144),
+        at_most("stalling a little earlier than with firms that meet (median week)",
+                median(r.stall_week for r in stalled(signing)),
+                median(r.stall_week for r in st), "order"),
+        about("and progress ends at 0.36", final(signing, "progress"), 0.36, "level"),
     ]
 
 
