@@ -38,8 +38,7 @@ SETTINGS = {
     "reference": sweep.TEXT,  # and the label of a row the sweep runs (checked in run)
     "metrics": sweep.METRICS,  # and each one of effect_metrics (check_settings)
     "effect_metrics": sweep.METRICS,
-    "alpha": sweep.number(0, 1, low_open=True, high_open=True,
-                          meaning="a significance level, such as 0.05"),
+    "alpha": sweep.ALPHA,
     "bootstrap_seed": sweep.SEED,
     "timeline_weeks": sweep.Rule(
         "a list of whole weeks, each at least 1, such as [13, 26, 52, 104] (the last week is "

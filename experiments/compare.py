@@ -34,8 +34,7 @@ SETTINGS = {
                          "median, such as 0.9"),
     "cv_tolerance": sweep.number(0, low_open=True, meaning="the change in the coefficient of "
                                  "variation per added run, such as 0.01"),
-    "alpha": sweep.number(0, 1, low_open=True, high_open=True,
-                          meaning="a significance level, such as 0.05"),
+    "alpha": sweep.ALPHA,
     "bootstrap_seed": sweep.SEED,
 }
 

@@ -31,8 +31,7 @@ SECTOR_COUNTS = tuple(f"members_{sector}" for sector in SECTORS)
 SETTINGS = {
     "knob": sweep.KNOB,  # and swept (checked in run)
     "bootstrap_seed": sweep.SEED,
-    "alpha": sweep.number(0, 1, low_open=True, high_open=True,
-                          meaning="a significance level, such as 0.05"),
+    "alpha": sweep.ALPHA,
 }
 
 

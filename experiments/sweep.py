@@ -358,9 +358,12 @@ def whole(low: int, *, even: bool = False, power_of_2: bool = False, meaning: st
 
 
 SEED = Rule("a whole number >= 0 (a seed)", lambda v: _whole(v) and v >= 0)
+ALPHA = number(0, 1, low_open=True, high_open=True, meaning="a significance level, such as 0.05")
 TEXT = Rule("a name (text)", lambda v: isinstance(v, str) and v.strip() != "")
 METRIC = Rule(f"a metric of sim/metrics.py: {', '.join(BY_NAME)}",
               lambda v: isinstance(v, str) and v in BY_NAME)
+
+
 def _bad_metric(value: Any) -> tuple[str, Any, str]:
     """What is wrong with a list of metrics, for the message."""
     listed = value if isinstance(value, list) else []
