@@ -70,7 +70,7 @@ def main(cfg: DictConfig) -> None:
         scenario = row.get("scenario", scenario)
         params, seed = params_of(cfg)
         if sweep and output.is_done(folder, config_hash=config_hash(params), seed=seed):
-            _progress(hc, label, "already done, skipped")
+            _progress(hc, label, "already done, skipped", skipped=True)
             return
         if os.environ.get(INJECT_ENV):
             inject_failure({**OmegaConf.to_container(cfg, resolve=True), **row},
@@ -164,10 +164,15 @@ def _holds(condition: str, cfg: dict[str, Any], chash: str) -> bool:
     return key in cfg and str(cfg[key]) == value
 
 
-def _progress(hc: Any, label: str, status: str) -> None:
-    """One line per finished run of a sweep: how many of the sweep's runs have a record."""
+def _progress(hc: Any, label: str, status: str, skipped: bool = False) -> None:
+    """One line per run of a sweep: how many of the sweep's runs have a record. A run skipped
+    on a resume adds no record, so its line says so rather than repeat the same count."""
     done, total = output.sweep_progress(Path(hc.sweep.dir))
-    print(f"[{done}/{total or '?'}] {label}: {status}", flush=True)
+    count = f"{done}/{total or '?'}"
+    if skipped:
+        print(f"[skipped] {label}: {status} ({count} runs of the sweep recorded)", flush=True)
+    else:
+        print(f"[{count}] {label}: {status}", flush=True)
 
 
 def local_ray_on_loopback(argv: list[str]) -> None:

@@ -102,3 +102,48 @@ def test_replications_quick_writes_its_table(tmp_path):
 def test_ofat_refuses_bad_arguments(argv):
     with pytest.raises(SystemExit):
         ofat.parse_args(argv)
+
+
+def test_fingerprint_leaves_out_only_modules_runs_never_import():
+    """The run cache's fingerprint skips the command line's own modules
+    (`runstore.NOT_FINGERPRINTED`); that is safe only while nothing a cached run executes
+    imports them. Checked in a fresh interpreter: every experiment that fills the cache, the
+    pattern statistics and the stall diagnosis are imported, and none of the skipped modules
+    is loaded. Each skipped file exists (a renamed module would otherwise drop silently), and
+    editing one leaves the fingerprint as it was, while editing a model module changes it."""
+    import subprocess
+    import sys
+
+    from experiments import runstore
+
+    skipped = {p.removesuffix(".py").replace("/", ".") for p in runstore.NOT_FINGERPRINTED}
+    code = ("import sys\n"
+            "import experiments.runstore, experiments.patterns, experiments.ofat, "
+            "experiments.replications, experiments.crosscheck, experiments.readings, "
+            "experiments.timing, experiments.boundaries, experiments.business_bounds, "
+            "experiments.ledger, sim.diagnosis, sim.run, sim.scenarios\n"
+            "print(' '.join(sorted(m for m in sys.modules if m.startswith('sim'))))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, cwd=runstore.ROOT).stdout.split()
+    assert "sim.model" in loaded
+    assert not skipped & set(loaded), skipped & set(loaded)
+    for path in runstore.NOT_FINGERPRINTED:
+        assert (runstore.ROOT / path).is_file(), path
+
+
+def test_fingerprint_follows_the_model_not_the_command_line(tmp_path, monkeypatch):
+    import shutil
+
+    from experiments import runstore
+
+    for folder in ("sim", "scenarios", "experiments"):
+        shutil.copytree(runstore.ROOT / folder, tmp_path / folder,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(runstore, "ROOT", tmp_path)
+    before = runstore.fingerprint()
+    with open(tmp_path / "sim" / "__main__.py", "a") as f:
+        f.write("\n# a change to the command line\n")
+    assert runstore.fingerprint() == before
+    with open(tmp_path / "sim" / "model.py", "a") as f:
+        f.write("\n# a change to the model\n")
+    assert runstore.fingerprint() != before

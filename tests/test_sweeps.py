@@ -99,6 +99,11 @@ def test_joblib_same_numbers_failure_recorded_and_rerun_resumes(basic_smoke, tmp
     done = sweep(*args, "hydra/launcher=basic")
     after = mtimes(folder)
     assert done.stdout.count("already done, skipped") == 3
+    # a skipped run says so instead of repeating the count as if it had just finished; the
+    # redone run counts the sweep complete
+    assert len(re.findall(r"^\[skipped\] .*: already done, skipped \([34]/4 runs of the "
+                          r"sweep recorded\)$", done.stdout, flags=re.MULTILINE)) == 3
+    assert re.findall(r"^\[(\d+)/4\] .*completed", done.stdout, flags=re.MULTILINE) == ["4"]
     assert len(before) == 9  # three finished runs, three files each
     assert {k: after[k] for k in before} == before
     assert records(folder)[failed_run]["completed"] is True
