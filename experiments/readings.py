@@ -158,7 +158,7 @@ def markdown(results: pd.DataFrame, knobs: pd.DataFrame, widths: Sequence[float]
                                f" ({diff:+.2f} widths)")
         files = ("holds" if at_files.all() else "fails") if at_files.size else "–"
         if not pattern.reproduced:
-            files += " (known)"
+            files += " (a known expected failure in the tests)"
         lines.append(f"| {pattern.key} {pattern.title} | {files} | " + " | ".join(cells)
                      + f" | {'; '.join(telling) or '–'} |")
     lines += ["", f"{made} runs made in {elapsed / 60:.1f} minutes (the rest from the cache). "
