@@ -7,11 +7,11 @@ one at a time and all others at their defaults, to its default x (1 - F) and x (
 (F = 0.5: x0.5 and x1.5), clipped into its allowed range (a share whose x1.5 exceeds 1 takes the
 range edge) and rounded for whole-number constants. At each value every pattern verdict of
 `experiments.patterns` (`PATTERNS`: patterns 1-11, 11a's strong form, and 11c and 11d; 2's
-public-funder case and 11a-strong are known not reproduced and are included all the same) is computed over N seeds
-(default 10, seeds 5000 and up, which the pattern tests (1000-1019) and calibration (0-19)
-never used). Runs are made once
-per (kind, resolved parameters, seed) and cached on disk under the model's source fingerprint, so
-a rerun (with a larger budget, say) only makes what is missing.
+public-funder case and 11a-strong are known not reproduced and are included all the same) is
+computed over N seeds (default 10, seeds 5000 and up, which the pattern tests (1000-1019) and
+calibration (0-19) never used). Runs are made once per (kind, resolved parameters, seed) and
+cached on disk under the model's source fingerprint, so a rerun (with a larger budget, say) only
+makes what is missing.
 
 Budget. The full sweep is about 87 settings x N seeds x ~30 runs. The default setting is run
 first and times the runs; if the rest does not fit in `--budget-minutes` (default 25), every

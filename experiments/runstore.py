@@ -8,9 +8,9 @@ resolved parameters (`sim.run.config_hash`, so two routes to the same parameters
 its seed; each is made once and kept as a small summary, not its weekly table.
 
 The cache on disk is keyed by a fingerprint of the model's source (`sim/` but the command line's
-own modules, the scenario files and `experiments/patterns.py`, which defines the special runs) and of `SUMMARY_VERSION` (what a
-summary holds): after any change to the model the old runs are simply not found, so stale numbers
-are never reused.
+own modules, the scenario files and `experiments/patterns.py`, which defines the special runs)
+and of `SUMMARY_VERSION` (what a summary holds): after any change to the model the old runs are
+simply not found, so stale numbers are never reused.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ FINAL, FIRST, OVER = 0, 1, 2  # rows of a series summary
 # Files whose content decides what a run returns.
 FINGERPRINTED = ("sim/**/*.py", "scenarios/*.yaml", "experiments/patterns.py")
 # ...less the command line's own modules, which a run made here never imports (checked by
-# tests/test_experiments.py::test_fingerprint_leaves_out_only_modules_runs_never_import): how
+# tests/test_ofat.py::test_fingerprint_leaves_out_only_modules_runs_never_import): how
 # `python -m sim` parses, reports and writes its runs does not change what a run returns.
 NOT_FINGERPRINTED = ("sim/__main__.py", "sim/cli_checks.py", "sim/output.py", "sim/points.py")
 SUMMARY_VERSION = 1  # raise when `series_summary` changes what it keeps
@@ -51,7 +51,7 @@ def fingerprint() -> str:
     digest = hashlib.sha256(f"summary {SUMMARY_VERSION}".encode())
     for pattern in FINGERPRINTED:
         for path in sorted(ROOT.glob(pattern)):
-            if "__pycache__" in path.parts or str(path.relative_to(ROOT)) in NOT_FINGERPRINTED:
+            if "__pycache__" in path.parts or path.relative_to(ROOT).as_posix() in NOT_FINGERPRINTED:
                 continue
             digest.update(str(path.relative_to(ROOT)).encode())
             digest.update(path.read_bytes())
