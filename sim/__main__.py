@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import sys
 import time
 import traceback
@@ -214,6 +215,32 @@ def compose_first_job_only() -> None:
     Sweeper.validate_batch_is_legal = check_first  # type: ignore[method-assign]
 
 
+def flat_run_folder(argv: list[str]) -> list[str]:
+    """`argv` with a flat folder for a single run of a scenario named by a path.
+
+    A single run's folder is named after its scenario (`hydra.run.dir` in configs/config.yaml),
+    so `scenario=workshop/talking_shop` or `scenario=/some/where/design.yaml` would write it into
+    folders of folders (`outputs/runs/<time>_workshop/talking_shop_seed0`). This adds a
+    `hydra.run.dir` of the same pattern with a flat name instead (`workshop-talking_shop`,
+    `design`). Left as it is: a sweep (its runs are named by their overrides), an experiment
+    file, a command that chooses its own folder, and a scenario named plainly.
+    """
+    if any(a in ("-m", "--multirun") or "experiment=" in a or a.startswith("hydra.run.dir=")
+           for a in argv):
+        return argv
+    given = [a.split("=", 1)[1].strip("'\"") for a in argv if a.startswith("scenario=")]
+    if not given or ("/" not in given[-1] and not given[-1].endswith((".yaml", ".yml"))):
+        return argv
+    name = given[-1]
+    name = Path(name).stem if name.endswith((".yaml", ".yml")) else name.replace("/", "-")
+    name = re.sub(r"[^\w.-]+", "-", name).strip(".-") or "scenario"
+    run = OmegaConf.load(CONFIG_DIR / "config.yaml").hydra.run
+    pattern = OmegaConf.to_container(run, resolve=False)["dir"]
+    if "${scenario}" not in pattern:
+        return argv
+    return [*argv, "hydra.run.dir=" + pattern.replace("${scenario}", name)]
+
+
 def cli() -> None:
     """Check the command line, then hand it to Hydra."""
     try:
@@ -221,6 +248,7 @@ def cli() -> None:
     except (UsageError, ParameterError) as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)
+    sys.argv[1:] = flat_run_folder(sys.argv[1:])
     local_ray_on_loopback(sys.argv[1:])
     compose_first_job_only()
     main()

@@ -13,7 +13,7 @@ import yaml
 from hydra import compose, initialize_config_dir
 from omegaconf import open_dict
 
-from sim.__main__ import params_of
+from sim.__main__ import flat_run_folder, params_of
 from sim.cli_checks import (
     CONFIG_DIR,
     CONFIG_FILE,
@@ -294,3 +294,27 @@ def test_a_bad_points_table_stops_the_command_before_any_run(tmp_path):
     assert message.startswith("error: orchestration=7 (from points file ") and "\n" not in message
     assert "point=1 (line 3), column orchestration" in message
     assert not folder.exists()
+
+
+def test_a_scenario_named_by_a_path_gets_a_flat_run_folder(tmp_path):
+    """`scenario=workshop/<name>` (or a .yaml path) names a single run's folder without
+    folders of folders; sweeps, experiment files and a chosen folder are left alone."""
+    added = flat_run_folder(["scenario=workshop/talking_shop", "seed=2"])[-1]
+    assert added == ("hydra.run.dir=outputs/runs/${now:%Y-%m-%d_%H-%M-%S}"
+                     "_workshop-talking_shop_seed${seed}")
+    assert flat_run_folder(["scenario=/x y/my design.yaml"])[-1].endswith("_my-design_seed${seed}")
+    for argv in (["scenario=business_led"], ["-m", "scenario=workshop/talking_shop"],
+                 ["+experiment=smoke", "scenario=workshop/talking_shop"],
+                 ["scenario=workshop/talking_shop", "hydra.run.dir=here"]):
+        assert flat_run_folder(argv) == argv
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("SIM_INJECT_FAILURE", None)
+    done = subprocess.run([sys.executable, "-m", "sim", "scenario=workshop/talking_shop",
+                           "steps=2", "quicklook=false"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    (folder,) = (tmp_path / "outputs" / "runs").iterdir()
+    assert folder.name.endswith("_workshop-talking_shop_seed0")
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["scenario"] == "workshop/talking_shop" and summary["completed"] is True
+    assert not any("hydra.run.dir" in o for o in summary["overrides"])
