@@ -38,7 +38,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from sim import output, points
-from sim.cli_checks import CONFIG_DIR, EXPERIMENT_BLOCKS, UsageError, check_argv
+from sim.cli_checks import CONFIG_DIR, CONFIG_FILE, EXPERIMENT_BLOCKS, UsageError, check_argv
 from sim.params import ParameterError, Params, check_seed
 from sim.run import config_dict, config_hash, run_one
 from sim.scenarios import resolve
@@ -219,22 +219,21 @@ def flat_run_folder(argv: list[str]) -> list[str]:
     """`argv` with a flat folder for a single run of a scenario named by a path.
 
     A single run's folder is named after its scenario (`hydra.run.dir` in configs/config.yaml),
-    so `scenario=workshop/talking_shop` or `scenario=/some/where/design.yaml` would write it into
-    folders of folders (`outputs/runs/<time>_workshop/talking_shop_seed0`). This adds a
-    `hydra.run.dir` of the same pattern with a flat name instead (`workshop-talking_shop`,
+    so `scenario=workshop/<preset>` or `scenario=/some/where/design.yaml` would write it into
+    folders of folders (`outputs/runs/<time>_workshop/<preset>_seed0`). This adds a
+    `hydra.run.dir` of the same pattern with a flat name instead (`workshop-<preset>`,
     `design`). Left as it is: a sweep (its runs are named by their overrides), an experiment
     file, a command that chooses its own folder, and a scenario named plainly.
     """
     if any(a in ("-m", "--multirun") or "experiment=" in a or a.startswith("hydra.run.dir=")
            for a in argv):
         return argv
-    given = [a.split("=", 1)[1].strip("'\"") for a in argv if a.startswith("scenario=")]
-    if not given or ("/" not in given[-1] and not given[-1].endswith((".yaml", ".yml"))):
+    name = parsed_overrides([a for a in argv if a.startswith("scenario=")]).get("scenario")
+    if not isinstance(name, str) or ("/" not in name and not name.endswith((".yaml", ".yml"))):
         return argv
-    name = given[-1]
     name = Path(name).stem if name.endswith((".yaml", ".yml")) else name.replace("/", "-")
     name = re.sub(r"[^\w.-]+", "-", name).strip(".-") or "scenario"
-    run = OmegaConf.load(CONFIG_DIR / "config.yaml").hydra.run
+    run = OmegaConf.load(CONFIG_FILE).hydra.run
     pattern = OmegaConf.to_container(run, resolve=False)["dir"]
     if "${scenario}" not in pattern:
         return argv
