@@ -105,7 +105,7 @@ def main(cfg: DictConfig) -> None:
         print(f"error: {message}", file=sys.stderr)
         sys.exit(1)
     if sweep:
-        _progress(hc, label, f"completed in {time.perf_counter() - started:.1f} s")
+        _progress(hc, label, f"completed in {_duration(time.perf_counter() - started)}")
     else:
         print(f"Run written to {folder}:")
         for path in paths.values():
@@ -176,6 +176,11 @@ def _progress(hc: Any, label: str, status: str, skipped: bool = False) -> None:
         print(f"[{count}] {label}: {status}", flush=True)
 
 
+def _duration(seconds: float) -> str:
+    """`0.04 s` reads as nothing at all as `0.0 s`: milliseconds below a tenth of a second."""
+    return f"{seconds * 1000:.0f} ms" if seconds < 0.1 else f"{seconds:.1f} s"
+
+
 def local_ray_on_loopback(argv: list[str]) -> None:
     """Keep a local Ray instance on the loopback address.
 
@@ -243,7 +248,8 @@ def flat_run_folder(argv: list[str]) -> list[str]:
 def cli() -> None:
     """Check the command line, then hand it to Hydra."""
     try:
-        check_argv(sys.argv[1:])
+        for note in check_argv(sys.argv[1:]):
+            print(f"note: {note}", file=sys.stderr)
     except (UsageError, ParameterError) as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)

@@ -68,8 +68,9 @@ def config_groups() -> dict[str, list[str]]:
     return groups
 
 
-def check_argv(argv: list[str]) -> None:
-    """Refuse bad overrides in `argv` (without the program name) before Hydra starts.
+def check_argv(argv: list[str]) -> list[str]:
+    """Refuse bad overrides in `argv` (without the program name) before Hydra starts; return
+    notes on what is allowed but may surprise (a points row replacing a command-line value).
 
     Experiment files named by `+experiment=NAME` are checked too (`check_experiment_file`),
     and so is every combination of values a sweep will run (a convener with no members, a
@@ -87,6 +88,7 @@ def check_argv(argv: list[str]) -> None:
     command_line: dict[str, Any] = {}  # key -> Override; a later one wins, as in Hydra
     experiments: list[Path] = []
     seen_groups: set[str] = set()
+    notes: list[str] = []
     for arg in _override_args(argv):
         override = _parse(parser, arg)
         key = override.key_or_group
@@ -127,6 +129,28 @@ def check_argv(argv: list[str]) -> None:
                 _check_value(key, value, where[key])
         rows = _point_rows(fixed, values, {**{k: plan.where for k in plan.fixed}, **where})
         _check_combinations(fixed, values, runs, rows)
+        notes += _replaced_by_rows(command_line, rows)
+    return list(dict.fromkeys(notes))
+
+
+def _replaced_by_rows(command_line: dict[str, Any],
+                      rows: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    """A note for each command-line setting that rows of a points table replace: the run
+    folder is named by the command line's value, the run uses the row's (docs/experiments.md)."""
+    notes = []
+    for key, (override, arg) in command_line.items():
+        replacing = [where for where, row in rows
+                     if key in row and (override.is_sweep_override() or row[key] != _values(
+                         override)[0])]
+        if replacing:
+            file = replacing[0].split(", point=")[0]
+            named = [w.split(", ")[-1].split(" (line")[0] for w in replacing]
+            named = ", ".join(named[:5]) + (", ..." if len(named) > 5 else "")
+            notes.append(f"{arg} (from the command line) is replaced by the row's own value "
+                         f"in {len(replacing)} of the {len(rows)} rows run ({file}: {named}); "
+                         "a row's value wins, while the run folders are named by the command "
+                         "line's; leave those cells empty to use it")
+    return notes
 
 
 def check_experiment_file(path: Path) -> ExperimentPlan:

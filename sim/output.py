@@ -172,22 +172,65 @@ def sweep_jobs(params: Any, overrides: list[str]) -> list[list[str]]:
     return BasicSweeper.split_arguments(OverridesParser.create().parse_overrides(args), None)[0]
 
 
+def flat_dirname(name: str) -> str:
+    """A run folder's name with no `/`: a scenario named by a path (`scenario=workshop/<name>`,
+    `scenario=/some/where/design.yaml`) would otherwise nest a sweep's runs in folders of
+    folders. The OmegaConf resolver `flat_dirname` in configs/config.yaml's `hydra.sweep.subdir`."""
+    return name.replace("/", "-")
+
+
+if not OmegaConf.has_resolver("flat_dirname"):
+    OmegaConf.register_new_resolver("flat_dirname", flat_dirname)
+
+# the sweep folder patterns whose run folders sweep_progress can name (else it counts records)
+_DIRNAME_PATTERNS = {"${hydra.job.override_dirname}": False,
+                     "${flat_dirname:${hydra.job.override_dirname}}": True}
+
+
 def sweep_progress(sweep_dir: Path) -> tuple[int, int | None]:
-    """(run records in `sweep_dir`, runs in its sweep or None if unknown)."""
+    """(runs of the sweep with a record, distinct runs in the sweep or None if unknown).
+
+    The sweep's own run folders are named from multirun.yaml, which Hydra saves first, so a
+    folder that also holds other sweeps' runs (an earlier, larger one) does not inflate the
+    count and a value given twice (`seed=0,0`) is one run; with a run folder pattern of one's
+    own (`hydra.sweep.subdir`) the records under the folder are counted instead."""
     sweep_dir = Path(sweep_dir)
-    done = _records_under(str(sweep_dir))
-    try:
+    folders, total = None, None
+    with contextlib.suppress(Exception):  # progress is a courtesy: never fail a run over it
         path = sweep_dir / "multirun.yaml"
         key = (path, path.stat().st_mtime_ns)
-        if key not in _SIZES:
-            _SIZES.clear()
-            _SIZES[key] = _sweep_size(path)
-        return done, _SIZES[key]
-    except Exception:  # progress is a courtesy: never fail a run over it
-        return done, None
+        if key not in _PLANS:
+            _PLANS.clear()
+            _PLANS[key] = _sweep_plan(path)
+        folders, total = _PLANS[key]
+    if folders is None:
+        return _records_under(str(sweep_dir)), total
+    return sum((sweep_dir / f / SUMMARY).exists() for f in folders), total
 
 
-_SIZES: dict[tuple[Path, int], int | None] = {}  # a worker reports many runs of one sweep
+# a worker reports many runs of one sweep: (run folder names or None, number of runs or None)
+_PLANS: dict[tuple[Path, int], tuple[list[str] | None, int | None]] = {}
+
+
+def _sweep_plan(path: Path) -> tuple[list[str] | None, int | None]:
+    """The run folders of a basic-sweeper sweep (Hydra's override_dirname of each job) and
+    how many distinct runs it has, from its multirun.yaml; (None, None) for other sweepers."""
+    conf = OmegaConf.load(path).hydra
+    if not str(conf.sweeper._target_).endswith("BasicSweeper"):
+        return None, None
+    jobs = sweep_jobs(conf.sweeper.get("params"), list(conf.overrides.task))
+    subdir = OmegaConf.to_container(conf.sweep, resolve=False).get("subdir")
+    if subdir not in _DIRNAME_PATTERNS:
+        return None, len(jobs)
+    naming = conf.job.config.override_dirname
+    parser = OverridesParser.create()
+    names = {}
+    for job in jobs:
+        lines = sorted(o.input_line for o in parser.parse_overrides(job)
+                       if o.key_or_group not in naming.exclude_keys)
+        name = str(naming.item_sep).join(lines).replace("=", str(naming.kv_sep))
+        names[flat_dirname(name) if _DIRNAME_PATTERNS[subdir] else name] = None
+    return list(names), len(names)
 
 
 def _records_under(folder: str, depth: int = 4) -> int:
@@ -208,11 +251,3 @@ def _records_under(folder: str, depth: int = 4) -> int:
         elif depth > 1:
             count += _records_under(entry.path, depth - 1)
     return count
-
-
-def _sweep_size(path: Path) -> int | None:
-    """Number of runs in a basic-sweeper sweep, from the multirun.yaml Hydra saves first."""
-    conf = OmegaConf.load(path).hydra
-    if not str(conf.sweeper._target_).endswith("BasicSweeper"):
-        return None
-    return len(sweep_jobs(conf.sweeper.get("params"), list(conf.overrides.task)))

@@ -165,6 +165,54 @@ def test_a_points_table_sweep_records_each_rows_values_and_resumes(tmp_path):
     assert all(r["completed"] for r in records(folder).values())
 
 
+def test_scenario_paths_give_flat_run_folders_and_progress_counts_this_sweep(tmp_path):
+    """A scenario named by a path gets one flat run folder per run (no folders of folders),
+    and the progress lines count this sweep's own runs: a value given twice is one run, and
+    a smaller sweep into a folder of a larger one counts only its own."""
+    design = tmp_path / "my_design.yaml"
+    design.write_text((ROOT / "scenarios" / "business_led.yaml").read_text())
+    folder = tmp_path / "sweep"
+    args = ["steps=3", "quicklook=false", "hydra/launcher=basic", f"hydra.sweep.dir={folder}"]
+    done = sweep(f"scenario={design},workshop/talking_shop", "seed=0,0,1", *args)
+    flat = str(design).replace("/", "-")
+    expected = {f"scenario={name},seed={n},steps=3"
+                for name in (flat, "workshop-talking_shop") for n in (0, 1)}
+    assert {p.parent.name for p in folder.rglob("summary.json")} == expected
+    assert set(records(folder)) == expected  # all one level down
+    assert re.findall(r"^\[(\d+)/(\d+)\] ", done.stdout, flags=re.MULTILINE) == [
+        ("1", "4"), ("2", "4"), ("3", "4"), ("4", "4")]
+    assert done.stdout.count("already done, skipped (3/4 runs of the sweep recorded)") == 1
+    again = sweep("scenario=workshop/talking_shop", "seed=1", *args)
+    assert "already done, skipped (1/1 runs of the sweep recorded)" in again.stdout
+    # the records are found by the tools that read a sweep
+    from experiments.collect import collect
+    assert len(collect(folder)[1]) == 4
+
+
+def test_a_points_row_replacing_a_command_line_value_is_noted(tmp_path):
+    """The row wins (docs/experiments.md), but the run folder carries the command line's
+    value, so the command says which rows replace it before anything runs."""
+    table = tmp_path / "points.csv"
+    table.write_text("label,steps,orchestration\na,5,\nb,,0.5\nc,5,0.2\n")
+    folder = tmp_path / "sweep"
+    done = sweep(f"points={table}", "point=range(0,3)", "steps=3", "orchestration=0.2",
+                 "quicklook=false", "hydra/launcher=basic", f"hydra.sweep.dir={folder}")
+    notes = [line for line in done.stderr.splitlines() if line.startswith("note: ")]
+    assert len(notes) == 2, done.stderr
+    assert notes[0].startswith("note: steps=3 (from the command line) is replaced by the "
+                               "row's own value in 2 of the 3 rows run") \
+        and "point=0, point=2)" in notes[0]
+    assert "orchestration=0.2" in notes[1] and "1 of the 3 rows run" in notes[1] \
+        and "point=1)" in notes[1]
+    weeks = {k: r["weeks"] for k, r in records(folder).items()}
+    assert weeks == {"orchestration=0.2,point=0,steps=3": 5,
+                     "orchestration=0.2,point=1,steps=3": 3,
+                     "orchestration=0.2,point=2,steps=3": 5}
+    quiet = sweep(f"points={table}", "point=1", "steps=3", "quicklook=false",
+                  "hydra/launcher=basic", f"hydra.sweep.dir={folder}")
+    assert "note:" not in quiet.stderr
+
+
 def test_resume_skips_only_the_same_configuration(tmp_path):
     """A record counts as done only for the same resolved configuration and seed."""
     params = resolve("business_led", steps=3)
