@@ -415,7 +415,13 @@ def _check_value(key: str, value: Any, where: str) -> None:
     if key == "scenario":
         scenarios.path_of(value)
     elif key == "seed":
-        check_seed(value)
+        try:
+            check_seed(value)
+        except ParameterError:
+            hint = (f" written without leading zeros (seed={int(value)})"
+                    if isinstance(value, str) and value.isdigit() else "")
+            raise ParameterError(f"seed={shown(value)} (from {where}) is not allowed: seed "
+                                 f"must be a whole number >= 0{hint}") from None
     elif key == "points":
         if value is not None:
             points.read(value, where)

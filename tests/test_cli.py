@@ -157,8 +157,9 @@ def test_bad_input_stops_with_one_clear_line(tmp_path, args, words):
 
 
 @pytest.mark.parametrize(("argv", "words"), [
-    (["seed=-1"], ["seed=-1", ">= 0"]),
-    (["seed=abc"], ["seed='abc'", "whole number"]),
+    (["seed=-1"], ["seed=-1 (from the command line)", ">= 0"]),
+    (["seed=abc"], ["seed='abc' (from the command line)", "whole number"]),
+    (["seed=007"], ["seed='007'", "without leading zeros (seed=7)"]),
     (["steps=2.5"], ["steps=2.5", "whole number from 1"]),
     (["+experiment=nope"], ["experiment='nope' does not exist", "smoke"]),
     (["experiment=smoke"], ["+experiment=smoke"]),
