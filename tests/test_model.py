@@ -201,6 +201,29 @@ def test_batch_run_keeps_the_model_engagement(batch):
     assert "engagement" not in batch["varies"]
 
 
+def test_batch_run_without_agent_records_gives_the_model_engagement():
+    """The README's way round the column clash: with `collect_agents` off, batch_run's records
+    are one per run and week and `engagement` is the partnership's mean."""
+    out = subprocess.run([sys.executable, "-W", "error", "-c", textwrap.dedent("""
+        import json, mesa
+        from sim import PartnershipModel
+        rows = mesa.batch_run(PartnershipModel, parameters={"scenario": "business_led",
+                              "steps": 5, "collect_agents": False}, rng=[0], max_steps=5,
+                              number_processes=1, data_collection_period=1,
+                              display_progress=False)
+        model = PartnershipModel(scenario="business_led", rng=0, steps=5)
+        while model.running:
+            model.step()
+        mean = model.datacollector.get_model_vars_dataframe()["engagement"].tolist()
+        json.dump({"steps": [r["Step"] for r in rows], "agents": any("AgentID" in r for r in rows),
+                   "batch": [r["engagement"] for r in rows], "model": mean}, __import__("sys").stdout)
+        """)], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    assert out.returncode == 0, out.stderr
+    found = json.loads(out.stdout)
+    assert found["steps"] == list(range(6)) and not found["agents"]
+    assert found["batch"] == found["model"]
+
+
 def test_batch_run_covers_both_scenarios_seeds_and_weeks(batch):
     assert batch["runs"] == [["business_led", 1], ["business_led", 2],
                              ["impact_partnership", 1], ["impact_partnership", 2]]
