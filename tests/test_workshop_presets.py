@@ -63,7 +63,7 @@ from sim.diagnosis import (
 )
 from sim.mechanisms.engagement import BENEFITS, LEDGER
 from sim.params import Params
-from sim.scenarios import SCENARIO_DIR, load, resolve
+from sim.scenarios import SCENARIO_DIR, designs, load, resolve
 from sim.sectors import BUS, CIV, PROFILES
 from sim_app.session import EXERCISES, LONG_WINDOW, DesignRun
 
@@ -438,6 +438,22 @@ def greenwashing() -> list[Claim]:
         about("over two years: sprint +0.096", effect(rs, "sprint", long=True), 0.096, "effect"),
         about("over two years: a shared platform +0.071", effect(rs, "transparency", long=True),
               0.071, "effect"),
+        about("it stalls early (week 74 on seed 0)", rs[0].stall_week, 74, "seed_week"),
+        about("seed 0 is one of the two where the recruit comes first",
+              rs[0].report["best_remedy"] == "curated_recruit", 1, "order"),
+        about("seed 0: a curated recruit +0.029 in 26 weeks",
+              rs[0].remedy("curated_recruit")["effect"], 0.029, "effect"),
+        about("seed 0: the sprint is second in the table",
+              rs[0].report["remedies"][1]["name"] == "sprint", 1, "order"),
+        about("seed 0: the sprint +0.022", rs[0].remedy("sprint")["effect"], 0.022, "effect"),
+        about("seed 0: over 2 years, a sprint does most", rs[0].long_best == "sprint", 1,
+              "order"),
+        about("seed 0: the sprint +0.099 over two years",
+              rs[0].remedy("sprint")["long_effect"], 0.099, "effect"),
+        about("seed 0: against +0.058 for the recruit",
+              rs[0].remedy("curated_recruit")["long_effect"], 0.058, "effect"),
+        about("try seeds 1 and 2 to see the sprint come first",
+              n_of(rs[1:3], lambda r: r.report["best_remedy"] == "sprint"), 2, "order"),
         *stall_claims(open_books, count=5, week=138),
         at_least("with transparency 0.8 the runs that stall do so later (none before week 111)",
                  min([r.stall_week for r in stalled(open_books)], default=np.inf), 111,
@@ -739,6 +755,8 @@ def test_the_guide_states_the_diagnosis_rules_the_code_applies():
     assert defaults["legitimacy_loss_ratio"] == 3  # "like trust, falls three times as fast"
     assert defaults["sponsor_term_weeks"] == 104  # "every two years or so"
     assert resolve("workshop/sponsor_leaves").sponsor_term_weeks == 52  # "about once a year"
+    # "the designs from the blog for three (156 weeks)"
+    assert {resolve(design).steps for design in designs()} == {156}
 
 
 def test_the_app_shows_what_the_claims_measure():
