@@ -365,6 +365,14 @@ def test_heatmap_quick(tmp_path, capsys):
         assert cell.stalled == ((runs["progress"] < 0.2).mean() > 0.5)
 
 
+def test_demo_help_names_the_file_it_runs(capsys):
+    with pytest.raises(SystemExit):
+        demo.main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "Settings: configs/experiment/compare.yaml" in text and "demo.yaml" not in text
+    assert (CONFIG_DIR / "experiment" / "compare.yaml").exists()
+
+
 def test_heatmap_axes_must_be_swept(tmp_path, capsys):
     with pytest.raises(SystemExit) as stopped:
         heatmap.main(["--quick", "--out", str(tmp_path), "--jobs", "1",
