@@ -103,6 +103,11 @@ def axis_label(metric: str) -> str:
     return f"{m.label} ({m.unit})" if m else metric.replace("_", " ")
 
 
+def is_share(metric: str) -> bool:
+    """Whether the registry declares `metric` a share from 0 to 1 (its unit says "0-1")."""
+    return metric in BY_NAME and "0-1" in BY_NAME[metric].unit
+
+
 def ordered_designs(designs: Iterable[str]) -> list[str]:
     present = set(designs)
     known = [d for d in DESIGN_ORDER if d in present]
@@ -347,49 +352,60 @@ def _edges(centres: np.ndarray) -> np.ndarray:
     return np.concatenate([[2 * centres[0] - mids[0]], mids, [2 * centres[-1] - mids[-1]]])
 
 
+def grid_cell(xs: Sequence[float], ys: Sequence[float],
+              point: tuple[float, float]) -> tuple[int, int] | None:
+    """(column, row) of the cell of the grid `xs` x `ys` (each sorted) whose values are `point`'s
+    own, or None when the point is not on the grid (between cells or outside)."""
+    j = np.flatnonzero(np.isclose(np.asarray(xs, dtype=float), point[0]))
+    i = np.flatnonzero(np.isclose(np.asarray(ys, dtype=float), point[1]))
+    return (int(j[0]), int(i[0])) if j.size and i.size else None
+
+
 @_styled
 def heatmap(cells: pd.DataFrame, x: str, y: str, value: str = "median_progress",
-            stalled: str | None = "stalled", *, title: str | None = None,
+            outline: str | None = None, *, metric: str | None = None,
+            outline_label: str = "outlined cells", title: str | None = None,
             colorbar_label: str | None = None, annotate: bool = True,
             mark: tuple[float, float, str] | None = None) -> Figure:
-    """A grid of `value` over two knobs, with the cells where `stalled` is True outlined.
+    """A grid of `value` over two knobs, with the cells where the column `outline` is True
+    outlined (the legend calls them `outline_label`).
 
-    `cells` has one row per grid cell: columns `x`, `y`, `value` and (optionally) `stalled`.
-    `mark` = (x, y, label) puts a labelled star at a point, such as a design's own settings.
+    `cells` has one row per grid cell: columns `x`, `y`, `value` and `outline` if given.
+    `metric` (default: `value` without "median_") sets the colour scale: 0 to 1 for a share,
+    else the range of the values. `mark` = (x, y, label) marks a point, such as a design's own
+    settings: a frame round its cell when the point is on the grid, else a star at its true
+    position, so no cell is ever passed off as the point.
     """
+    metric = metric or value.removeprefix("median_")
     grid = cells.pivot(index=y, columns=x, values=value).sort_index().sort_index(axis=1)
     xs, ys = grid.columns.to_numpy(dtype=float), grid.index.to_numpy(dtype=float)
     x_edges, y_edges = _edges(xs), _edges(ys)
     fig, ax = figure(size=(SLIDE[1] * 1.35, SLIDE[1]))
-    mesh = ax.pcolormesh(x_edges, y_edges, grid.to_numpy(), cmap="cividis", vmin=0, vmax=1)
+    limits = (0, 1) if is_share(metric) else (None, None)  # None: the values' own range
+    mesh = ax.pcolormesh(x_edges, y_edges, grid.to_numpy(), cmap="cividis", vmin=limits[0],
+                         vmax=limits[1])
     bar = fig.colorbar(mesh, ax=ax)
-    bar.set_label(colorbar_label or axis_label(value))
+    bar.set_label(colorbar_label or axis_label(metric))
     if annotate and grid.size <= 200:
         for (i, j), v in np.ndenumerate(grid.to_numpy()):
             if np.isfinite(v):
                 ax.text(xs[j], ys[i], f"{v:.2f}", ha="center", va="center", fontsize=8,
-                        color="white" if v < 0.55 else "black")
-    if stalled is not None and stalled in cells:
-        mask = cells.pivot(index=y, columns=x, values=stalled).sort_index().sort_index(axis=1)
+                        color="white" if mesh.norm(v) < 0.55 else "black")
+    handles, labels = [], []
+    if outline is not None:
+        mask = cells.pivot(index=y, columns=x, values=outline).sort_index().sort_index(axis=1)
         _outline(ax, mask.fillna(False).to_numpy(dtype=bool), x_edges, y_edges,
                  color=HIGHLIGHT, lw=3.5)
-    handles, labels = [], []
-    if stalled is not None and stalled in cells:
         handles.append(Line2D([], [], color=HIGHLIGHT, lw=3.5))
-        labels.append("most runs stall" if cells[stalled].any()
-                      else "most runs stall (no such cell here)")
+        labels.append(outline_label if cells[outline].any()
+                      else f"{outline_label} (no such cell here)")
     if mark is not None:
-        # a frame round the nearest cell, so the cell's number stays readable
-        j, i = np.abs(xs - mark[0]).argmin(), np.abs(ys - mark[1]).argmin()
-        frame = {"fill": False, "ec": "black", "lw": 3, "zorder": 5,
-                 "path_effects": [withStroke(linewidth=4.5, foreground="white")]}
-        ax.add_patch(Rectangle((x_edges[j], y_edges[i]), x_edges[j + 1] - x_edges[j],
-                               y_edges[i + 1] - y_edges[i], **frame))
-        handles.append(Patch(**{k: v for k, v in frame.items() if k != "zorder"}))
-        labels.append(mark[2])
+        handles.append(_mark(ax, mark, xs, ys, x_edges, y_edges))
+        labels.append(f"{mark[2]} (its own settings)" if grid_cell(xs, ys, mark[:2])
+                      else f"{mark[2]} (its own settings, between cells)")
     if handles:
         ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.12),
-                  ncols=len(handles), frameon=False)
+                  ncols=1 if sum(map(len, labels)) > 60 else len(handles), frameon=False)
     ax.set_xlabel(f"{x.replace('_', ' ')} (knob, 0-1)")
     ax.set_ylabel(f"{y.replace('_', ' ')} (knob, 0-1)")
     ax.set_xticks(xs[:: max(1, len(xs) // 6)])
@@ -398,6 +414,25 @@ def heatmap(cells: pd.DataFrame, x: str, y: str, value: str = "median_progress",
     ax.set_aspect("auto")
     ax.set_title(title or f"{axis_label(value)} over {x} and {y}")
     return fig
+
+
+def _mark(ax, mark: tuple[float, float, str], xs, ys, x_edges, y_edges):
+    """A frame round the point's own cell (so the cell's number stays readable), or, off the
+    grid, a star at the point itself, the axes widened to show it; returns the legend handle."""
+    halo = [withStroke(linewidth=4.5, foreground="white")]
+    cell = grid_cell(xs, ys, mark[:2])
+    if cell is not None:
+        j, i = cell
+        frame = {"fill": False, "ec": "black", "lw": 3}
+        ax.add_patch(Rectangle((x_edges[j], y_edges[i]), x_edges[j + 1] - x_edges[j],
+                               y_edges[i + 1] - y_edges[i], zorder=5, path_effects=halo,
+                               **frame))
+        return Patch(**frame, path_effects=halo)
+    star = {"marker": "*", "ms": 20, "mfc": "white", "mec": "black", "mew": 1.8, "ls": "none"}
+    ax.plot([mark[0]], [mark[1]], zorder=6, clip_on=False, **star)
+    ax.set_xlim(min(x_edges[0], mark[0]), max(x_edges[-1], mark[0]))
+    ax.set_ylim(min(y_edges[0], mark[1]), max(y_edges[-1], mark[1]))
+    return Line2D([], [], **star)
 
 
 @_styled

@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.colors import to_hex
+from matplotlib.patches import Rectangle
 
 from experiments import plots
 from sim.scenarios import designs
@@ -103,17 +104,71 @@ def test_forest_marks_intervals_that_exclude_zero(tmp_path):
     assert_written(plots.save(fig, tmp_path, "forest"))
 
 
-def test_heatmap_outlines_the_stall_region(tmp_path):
-    values = [0.0, 0.5, 1.0]
-    cells = pd.DataFrame([{"orchestration": x, "leadership_backing": y,
-                           "median_progress": (x + y) / 2, "stalled": x == 0 and y == 0}
-                          for x in values for y in values])
-    fig = plots.heatmap(cells, "orchestration", "leadership_backing", mark=(1.0, 1.0, "design"))
+def heatmap_cells(metric="progress", values=(0.0, 0.5, 1.0), level=lambda x, y: (x + y) / 2):
+    return pd.DataFrame([{"orchestration": x, "leadership_backing": y,
+                          f"median_{metric}": level(x, y), "low_progress": x == 0 and y == 0}
+                         for x in values for y in values])
+
+
+def stars(ax):
+    return [ln for ln in ax.get_lines() if ln.get_marker() == "*"]
+
+
+def frames(ax):
+    return [p for p in ax.patches if isinstance(p, Rectangle)]
+
+
+def test_heatmap_outlines_the_cells_it_is_told_to(tmp_path):
+    fig = plots.heatmap(heatmap_cells(), "orchestration", "leadership_backing",
+                        outline="low_progress", outline_label="most runs end below 0.2",
+                        mark=(1.0, 1.0, "design"))
     ax = fig.axes[0]
     outline = [ln for ln in ax.get_lines() if to_hex(ln.get_color()) == to_hex(plots.HIGHLIGHT)]
     assert len(outline) == 4  # one corner cell: four edges
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "most runs end below 0.2", "design (its own settings)"]
     assert "(knob, 0-1)" in ax.get_xlabel()
     assert_written(plots.save(fig, tmp_path, "heatmap"))
+    unmarked = plots.heatmap(heatmap_cells(), "orchestration", "leadership_backing")
+    assert not [ln for ln in unmarked.axes[0].get_lines()]  # nothing outlined unless asked
+
+
+def test_heatmap_frames_the_design_cell_only_when_the_design_is_on_the_grid():
+    on = plots.heatmap(heatmap_cells(), "orchestration", "leadership_backing",
+                       mark=(0.5, 1.0, "Impact Partnership")).axes[0]
+    (frame,) = frames(on)
+    assert (frame.get_x(), frame.get_y(), frame.get_width()) == (0.25, 0.75, 0.5)
+    assert not stars(on)
+    # --quick's grid: the design (0.9, 0.8) is between cells; the nearest cell is not it
+    off = plots.heatmap(heatmap_cells(), "orchestration", "leadership_backing",
+                        mark=(0.9, 0.8, "Impact Partnership")).axes[0]
+    assert not frames(off)
+    (star,) = stars(off)
+    assert (star.get_xdata()[0], star.get_ydata()[0]) == (0.9, 0.8)  # its true position
+    assert off.get_legend().get_texts()[-1].get_text() == (
+        "Impact Partnership (its own settings, between cells)")
+    # outside the grid's cells: the axes widen to show it
+    beyond = plots.heatmap(heatmap_cells(values=(0.0, 0.25)), "orchestration",
+                           "leadership_backing", mark=(0.9, 0.8, "design")).axes[0]
+    assert beyond.get_xlim()[1] >= 0.9 and beyond.get_ylim()[1] >= 0.8
+    assert plots.grid_cell([0.0, 0.5, 1.0], [0.0, 1.0], (0.9, 0.8)) is None
+    assert plots.grid_cell([0.0, 0.5, 1.0], [0.0, 1.0], (1.0, 0.0)) == (2, 0)
+
+
+def test_heatmap_colour_scale_follows_the_metric():
+    share = plots.heatmap(heatmap_cells(), "orchestration", "leadership_backing")
+    mesh = share.axes[0].collections[0]
+    assert (mesh.norm.vmin, mesh.norm.vmax) == (0, 1)
+    assert "share solved, 0-1" in share.axes[1].get_ylabel()
+    # claims gap is no share: its own range, its own unit (values -0.35 to -0.53)
+    gap = plots.heatmap(heatmap_cells("claims_gap", level=lambda x, y: -0.35 - 0.09 * (x + y)),
+                        "orchestration", "leadership_backing", "median_claims_gap")
+    mesh = gap.axes[0].collections[0]
+    assert (mesh.norm.vmin, mesh.norm.vmax) == pytest.approx((-0.53, -0.35))
+    assert gap.axes[1].get_ylabel() == plots.axis_label("claims_gap")
+    assert "0-1" not in gap.axes[1].get_ylabel()
+    colours = {tuple(c) for c in mesh.to_rgba(mesh.get_array().ravel())}
+    assert len(colours) == 5  # five distinct values, five colours, not one bottom colour
 
 
 def test_sensitivity_bars_and_size_plot(tmp_path):
