@@ -3,7 +3,9 @@
 Every figure is built on a bare `matplotlib.figure.Figure` (no pyplot state, so the app can call
 these functions from any thread) and saved as PNG and SVG by `save`. Each design has one colour,
 the same in every figure, from the Okabe-Ito palette, which stays distinct under the common
-colour-vision deficiencies. Sizes and fonts are set for a 16:9 slide.
+colour-vision deficiencies, and one line style, so designs whose medians coincide on a shared
+panel stay apart. Anything that is not a design (stall causes, variants) is drawn so it cannot
+be mistaken for one. Sizes and fonts are set for a 16:9 slide.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.legend_handler import HandlerTuple
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.patheffects import withStroke
 
-from sim.diagnosis import CAUSE_LABELS, CAUSES, NO_SINGLE_CAUSE
+from sim.diagnosis import CAUSE_LABELS, NO_SINGLE_CAUSE
 from sim.metrics import BY_NAME
 
 from .stats import final_week
@@ -57,6 +60,21 @@ DESIGN_LABELS = {
     "advocacy_coalition": "Advocacy coalition",
 }
 FALLBACK_COLOUR = "#7F7F7F"
+# Where designs share a panel their medians often coincide (the same member count, no dropouts).
+# The reference is solid, wide and drawn first; every other design is dashed, each with its own
+# pattern and a few markers of its own shape, staggered along the line and drawn over it, so a
+# line hidden under another still shows in the gaps and marks.
+REFERENCE_LINE = {"ls": "-", "lw": 3.6, "zorder": 2}
+DESIGN_LINES = {
+    "public_funder_partnership": {"ls": (0, (6, 1.5)), "marker": "s"},
+    "crime_reduction_partnership": {"ls": (0, (1, 1)), "marker": "^"},
+    "government_led": {"ls": (0, (5, 1.5, 1, 1.5)), "marker": "D"},
+    "business_led": {"ls": (0, (3, 1.5)), "marker": "v"},
+    "ngo_business_pair": {"ls": (0, (5, 1.2, 1, 1.2, 1, 1.2)), "marker": "P"},
+    "advocacy_coalition": {"ls": (0, (1.5, 2.5)), "marker": "X"},
+}
+FALLBACK_LINE = {"ls": (0, (4, 2)), "marker": "o"}
+MARKS_PER_LINE = 6
 # The terms of a member's engagement ledger (sim.mechanisms.engagement.LEDGER): benefits in
 # colour, the two costs in vermillion and grey.
 LEDGER_COLOURS = {
@@ -108,6 +126,24 @@ def is_share(metric: str) -> bool:
     return metric in BY_NAME and "0-1" in BY_NAME[metric].unit
 
 
+def line_style(design: str, k: int = 0, n_weeks: int = 0) -> dict[str, object]:
+    """The fixed colour and line style of a design on a panel it shares with others: the
+    reference solid and wide; each other design dashed, with its own marker. For a line of
+    `n_weeks` weeks, MARKS_PER_LINE markers, shifted by the design's place `k` so coinciding
+    lines do not stack their marks (without `n_weeks`, as for a legend, no spacing is set)."""
+    if design == "impact_partnership":
+        return {"color": colour_of(design), **REFERENCE_LINE}
+    own = DESIGN_LINES.get(design, FALLBACK_LINE)
+    style = {"color": colour_of(design), "ls": own["ls"], "lw": 2.2, "zorder": 3,
+             "marker": own["marker"], "ms": 7, "mec": "white", "mew": 0.8}
+    if n_weeks:
+        # at least one week per design between marks, so each design's marks have weeks of
+        # their own
+        every = max(len(DESIGN_ORDER), n_weeks // MARKS_PER_LINE)
+        style["markevery"] = ((every // 2 + every * k // len(DESIGN_ORDER)) % every, every)
+    return style
+
+
 def ordered_designs(designs: Iterable[str]) -> list[str]:
     present = set(designs)
     known = [d for d in DESIGN_ORDER if d in present]
@@ -156,24 +192,33 @@ def _n_runs(tidy: pd.DataFrame) -> int:
 
 
 def time_panel(ax, tidy: pd.DataFrame, metric: str, *, band: float | None = 0.9,
-               designs: Sequence[str] | None = None) -> None:
-    """Median over runs of `metric` per week, one line per design, with an optional band."""
+               designs: Sequence[str] | None = None, styled: bool = True) -> None:
+    """Median over runs of `metric` per week, one line per design, with an optional band;
+    `styled`: each design in its own line style (`line_style`), for panels designs share."""
+    n_weeks = int(tidy["week"].nunique())
     for design in designs or ordered_designs(tidy["design"].unique()):
         q = _quantiles(tidy[tidy["design"] == design], metric, band or 0.9)
         colour = colour_of(design)
         if band:
             ax.fill_between(q.index, q["low"], q["high"], color=colour, alpha=0.15, lw=0)
-        ax.plot(q.index, q["median"], color=colour, label=label_of(design),
-                lw=3.2 if design == "impact_partnership" else 2.2)
+        style = (line_style(design, _place(design), n_weeks) if styled else
+                 {"color": colour, "lw": 3.2 if design == "impact_partnership" else 2.2})
+        ax.plot(q.index, q["median"], label=label_of(design), **style)
     ax.set_xlabel(WEEKS)
     ax.set_ylabel(axis_label(metric))
     ax.set_title(BY_NAME[metric].label if metric in BY_NAME else metric)
     ax.margins(x=0)
 
 
+def _place(design: str) -> int:
+    return DESIGN_ORDER.index(design) if design in DESIGN_ORDER else len(DESIGN_ORDER) - 1
+
+
 def _design_legend(fig: Figure, designs: Sequence[str], **kwargs) -> None:
-    handles = [Line2D([], [], color=colour_of(d), lw=3) for d in designs]
-    fig.legend(handles, [label_of(d) for d in designs], **kwargs)
+    """One entry per design, drawn as its lines are on shared panels (`line_style`)."""
+    handles = [Line2D([], [], **{k: v for k, v in line_style(d).items() if k != "zorder"})
+               for d in designs]
+    fig.legend(handles, [label_of(d) for d in designs], handlelength=3.5, **kwargs)
 
 
 @_styled
@@ -193,9 +238,10 @@ def progress_over_time(tidy: pd.DataFrame, *, metric: str = "progress",
         if ref_q is not None and design != reference:
             ax.plot(ref_q.index, ref_q["median"], color=colour_of(reference), lw=1.5, ls="--",
                     label=f"{label_of(reference)} (median)")
-        time_panel(ax, tidy, metric, band=band, designs=[design])
+        # one design per panel: its title names it, so its line stays plain
+        time_panel(ax, tidy, metric, band=band, designs=[design], styled=False)
         ax.set_title(label_of(design), color=colour_of(design))
-        ax.set_ylim(0, 1 if metric in BY_NAME and "0-1" in BY_NAME[metric].unit else None)
+        ax.set_ylim(0, 1 if is_share(metric) else None)
         ax.set_xlabel("")
         ax.set_ylabel("")
         # tick labels on the lowest panel of each column, even when the row below is short
@@ -245,11 +291,12 @@ def final_distributions(tidy: pd.DataFrame,
         ax.set_yticks(positions, [label_of(d) for d in designs])
         ax.set_xlabel(axis_label(metric))
         ax.set_title(f"Final {BY_NAME[metric].label.lower() if metric in BY_NAME else metric}")
-        if metric in BY_NAME and "0-1" in BY_NAME[metric].unit:
+        if is_share(metric):
             ax.set_xlim(-0.02, 1.02)
         ax.grid(axis="y", visible=False)
     week = int(tidy["week"].max())
-    fig.suptitle(f"Where runs end after {week} weeks (box: quartiles; dots: single runs)")
+    fig.suptitle(f"Where runs end after {week} weeks\n(box: quartiles and median; whiskers: "
+                 "furthest run within 1.5 × IQR beyond the box; dots: single runs)")
     return fig
 
 
@@ -502,16 +549,23 @@ def size_plot(finals: pd.DataFrame, *, x: str = "start_members", hue: str = "orc
 
 
 NO_STALL = "no stall"
-# One fixed colour per stall cause (Okabe-Ito, black left to the reference design); runs that
-# never stalled are light grey, a stall with no single cause mid grey.
-CAUSE_COLOURS = {
-    NO_STALL: "#DDDDDD",
-    **dict(zip(CAUSES, (OKABE_ITO[c] for c in ("orange", "sky_blue", "bluish_green", "yellow",
-                                                 "blue", "vermillion", "reddish_purple")),
-               strict=True)),
-    NO_SINGLE_CAUSE: FALLBACK_COLOUR,
+# Stall causes are not designs, so they take none of the design colours: each is a grey with a
+# hatch of its own (fill, hatch, hatch colour), darkest for the commonest causes, so the bars
+# read in print too; runs that never stalled are the palest, plain.
+DARK, LIGHT = "#3C3C3C", "#FFFFFF"
+CAUSE_STYLES = {
+    NO_STALL: ("#EBEBEB", "", DARK),
+    "missing_asset": ("#3C3C3C", "", LIGHT),
+    "loss_of_sponsor": ("#9A9A9A", "//", LIGHT),
+    "talking_shop": ("#D2D2D2", "..", DARK),
+    "trust_breakdown": ("#6E6E6E", "xx", LIGHT),
+    "legitimacy_crisis": ("#B4B4B4", "\\\\", DARK),
+    "partner_fatigue": ("#6E6E6E", "--", LIGHT),
+    "treadmill": ("#9A9A9A", "||", LIGHT),
+    NO_SINGLE_CAUSE: ("#FFFFFF", "++", DARK),
 }
-CAUSE_ORDER = tuple(CAUSE_COLOURS)
+OTHER_CAUSE = ("#D2D2D2", "oo", DARK)  # a cause the palette does not know
+CAUSE_ORDER = tuple(CAUSE_STYLES)
 
 
 def stall_cause_shares(tidy: pd.DataFrame) -> pd.DataFrame:
@@ -541,13 +595,14 @@ def stall_causes(tidy: pd.DataFrame, out: str | Path | None = None) -> Figure:
     left = np.zeros(len(designs))
     for cause in shares.columns:
         values = shares[cause].to_numpy()
-        colour = CAUSE_COLOURS.get(cause, FALLBACK_COLOUR)
+        fill, hatch, hatch_colour = CAUSE_STYLES.get(cause, OTHER_CAUSE)
         ax.barh(positions, values, left=left, height=0.7, label=cause_label(cause),
-                color=colour, edgecolor="white", lw=1)
+                color=fill, hatch=hatch, hatchcolor=hatch_colour, edgecolor=DARK, lw=0.8)
         for y, x0, v in zip(positions, left, values, strict=True):
             if v >= 0.08:  # label the segments wide enough to hold their number
                 ax.text(x0 + v / 2, y, f"{v:.0%}", ha="center", va="center", fontsize=11,
-                        color="white" if colour in (OKABE_ITO["blue"], FALLBACK_COLOUR) else "black")
+                        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none",
+                              "alpha": 0.9})
         left += values
     ax.set_yticks(positions, [label_of(d) for d in designs])
     for tick, design in zip(ax.get_yticklabels(), designs, strict=True):
@@ -597,7 +652,9 @@ def effect_timeline(timeline: pd.DataFrame, *, label: str = "variant",
     for ax, metric in zip(axes, metrics, strict=True):
         part = timeline[timeline["metric"] == metric]
         if setup_weeks:
-            ax.axvspan(0, setup_weeks, color="grey", alpha=0.15, lw=0, zorder=0)
+            # each week's value is drawn at its number (week 0: the start, before any week),
+            # so the set-up weeks 1..setup_weeks are the points from 1 to setup_weeks
+            ax.axvspan(0.5, setup_weeks + 0.5, color="grey", alpha=0.15, lw=0, zorder=0)
         ax.axhline(0, color="grey", lw=1.2, ls="--", zorder=1)
         for k, row in enumerate(rows):
             line = part[part[label] == row].sort_values("week")
@@ -611,14 +668,17 @@ def effect_timeline(timeline: pd.DataFrame, *, label: str = "variant",
                      f"(median without the ingredient minus median of {reference})")
         ax.margins(x=0)
     axes[-1].set_xlabel(WEEKS)
-    handles = [Line2D([], [], lw=2.5, **variant_style(k)) for k in range(len(rows))]
+    handles: list = [Line2D([], [], lw=2.5, **variant_style(k)) for k in range(len(rows))]
     names = list(rows)
-    handles.append(Patch(color="grey", alpha=0.4))
+    # the band's swatch holds each variant's own band colour, as drawn
+    handles.append(tuple(Patch(color=variant_style(k)["color"], alpha=band_alpha, lw=0)
+                         for k in range(len(rows))))
     names.append("95% bootstrap band")
     if setup_weeks:
         handles.append(Patch(color="grey", alpha=0.15))
         names.append(f"set-up (weeks 1-{setup_weeks})")
     fig.legend(handles, names, loc="outside lower center", ncols=min(len(names), 4),
-               frameon=False)
+               frameon=False, handlelength=max(2.0, 0.6 * len(rows)),
+               handler_map={tuple: HandlerTuple(ndivide=None, pad=0)})
     fig.suptitle(f"{title}: the effect of each removal, week by week")
     return fig

@@ -4,10 +4,11 @@ design from the Okabe-Ito palette. Built from a synthetic tidy table, so no mode
 import numpy as np
 import pandas as pd
 import pytest
-from matplotlib.colors import to_hex
+from matplotlib.colors import to_hex, to_rgba
 from matplotlib.patches import Rectangle
 
 from experiments import plots
+from sim.diagnosis import CAUSES, NO_SINGLE_CAUSE
 from sim.scenarios import designs
 
 WEEKS = 12
@@ -186,3 +187,79 @@ def test_sensitivity_bars_and_size_plot(tmp_path):
     fig = plots.size_plot(finals)
     assert fig.axes[0].get_xlabel() == "members at the start (organisations)"
     assert_written(plots.save(fig, tmp_path, "size"))
+
+
+def design_lines(ax):
+    """{design label: its median line} of a panel designs share."""
+    return {ln.get_label(): ln for ln in ax.get_lines() if not ln.get_label().startswith("_")}
+
+
+def test_designs_sharing_a_panel_keep_apart_where_their_medians_coincide():
+    """All designs at the same value (2 engaged firms in every run): each line still shows."""
+    names = tuple(plots.DESIGN_ORDER)
+    engagement = plots.engagement_by_sector(tidy_table(names, seeds=2))
+    legitimacy = plots.legitimacy_and_claims(tidy_table(names, seeds=2))
+    lines = design_lines(engagement.axes[1])  # engaged business: 2 in every design
+    assert len(lines) == len(names)
+    styles = {label: (str(ln.get_linestyle()), ln.get_marker()) for label, ln in lines.items()}
+    assert len(set(styles.values())) == len(names)
+    reference = lines[plots.label_of("impact_partnership")]
+    others = [ln for label, ln in lines.items() if ln is not reference]
+    # the reference is wider and underneath; every other line is dashed, so it shows through
+    assert all(ln.get_zorder() > reference.get_zorder() for ln in others)
+    assert all(ln.get_linewidth() < reference.get_linewidth() for ln in others)
+    assert all(ln.get_linestyle() not in ("-", "solid") for ln in others)
+    # their markers are staggered: no two designs mark the same week
+    marked = [set(np.asarray(ln.get_xdata())[ln.get_markevery()[0]::ln.get_markevery()[1]])
+              for ln in others]
+    assert all(marked)
+    assert all(set(a).isdisjoint(b) for k, a in enumerate(marked) for b in marked[k + 1:])
+    # the same design is drawn the same way in every figure
+    for label, ln in design_lines(legitimacy.axes[0]).items():
+        assert (str(ln.get_linestyle()), ln.get_marker()) == styles[label]
+
+
+def test_stall_causes_have_their_own_palette_apart_from_the_designs():
+    design_colours = {to_hex(c) for c in (*plots.DESIGN_COLOURS.values(),
+                                           plots.FALLBACK_COLOUR, *plots.OKABE_ITO.values())}
+    fills = {to_hex(fill) for fill, _, _ in plots.CAUSE_STYLES.values()}
+    assert fills.isdisjoint(design_colours)
+    assert set(plots.CAUSE_STYLES) == {plots.NO_STALL, *CAUSES, NO_SINGLE_CAUSE}
+    looks = {(to_hex(fill), hatch) for fill, hatch, _ in plots.CAUSE_STYLES.values()}
+    assert len(looks) == len(plots.CAUSE_STYLES)  # no two causes look alike
+    tidy = tidy_table(seeds=4)
+    tidy["stalled"] = tidy["seed"] > 0
+    tidy["stall_cause"] = tidy["seed"].map({1: "missing_asset", 2: "loss_of_sponsor",
+                                            3: "legitimacy_crisis"})
+    fig = plots.stall_causes(tidy)
+    bars = [p for p in fig.axes[0].patches if isinstance(p, Rectangle)]
+    assert {to_hex(b.get_facecolor()) for b in bars}.isdisjoint(design_colours)
+    legend = fig.legends[0]
+    assert legend.get_title().get_text() == "stall cause"
+    assert [t.get_text() for t in legend.get_texts()] == [
+        "no stall", "A missing asset", "Loss of a sponsor", "Legitimacy crisis"]
+
+
+def test_final_distributions_say_what_the_whiskers_are():
+    assert "whiskers: furthest run within 1.5 × IQR" in plots.final_distributions(
+        tidy_table()).get_suptitle()
+
+
+def test_timeline_band_swatch_and_set_up_shading_match_what_is_drawn():
+    timeline = pd.DataFrame([
+        {"variant": v, "metric": "progress", "week": w, "median_difference": -0.01 * w * k,
+         "diff_ci_low": -0.02 * w * k - 0.01, "diff_ci_high": 0.01}
+        for k, v in enumerate(("no orchestration", "no curation"), 1) for w in range(13)])
+    fig = plots.effect_timeline(timeline, metrics=["progress"], setup_weeks=8)
+    ax = fig.axes[0]
+    span = next(p for p in ax.patches if to_hex(p.get_facecolor()) == to_hex("grey"))
+    # the points of weeks 1-8, not week 0's (the start)
+    assert (span.get_x(), span.get_x() + span.get_width()) == (0.5, 8.5)
+    bands = {tuple(np.round(c.get_facecolor()[0], 3)) for c in ax.collections}
+    assert len(bands) == 2  # one band per variant, in its colour
+    legend = fig.legends[0]
+    assert [t.get_text() for t in legend.get_texts()][-2:] == ["95% bootstrap band",
+                                                               "set-up (weeks 1-8)"]
+    swatches = {tuple(np.round(r.get_facecolor(), 3)) for r in legend.findobj(Rectangle)}
+    assert bands <= swatches  # the band's swatch shows the bands as drawn, not a grey
+    assert tuple(np.round(to_rgba("grey", 0.4), 3)) not in swatches
