@@ -1,12 +1,13 @@
 """heatmap: two knobs on a grid (default orchestration x leadership_backing, 11 x 11) x 10 seeds.
 
 The grid is configs/experiment/heatmap.yaml's sweep; its `analysis` block names the two axes
-(`x`, `y`: two swept knobs). Writes a heatmap of median final progress with the region where
-most runs stall outlined, `cells.csv` (one row per grid cell), the tidy table and `report.md`,
-whose path it prints.
+(`x`, `y`: two swept knobs) and the metric shown. Writes a heatmap of the metric's median final
+value, `cells.csv` (one row per grid cell), the tidy table and `report.md`, whose path it prints.
 
-Here a run "stalls" when its final progress is below 0.2 (`stall_below`), and a cell is
-outlined when more than half its runs stall (`stall_share`).
+For progress, a run "ends low" when its final progress is below 0.2 (`stall_below`), and a cell
+is outlined (`low_progress` in cells.csv) when more than half its runs end low (`stall_share`).
+That is where runs end, not the model's own stall diagnosis (runs.csv's `stalled`). The
+threshold is one on progress, so with another metric no cell is outlined.
 
     python -m experiments.heatmap [--out DIR] [--quick] [--jobs N] [--seeds N] [overrides...]
 """
@@ -20,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.metrics import BY_NAME
 from sim.params import Params
 from sim.scenarios import resolve
 
@@ -31,11 +33,15 @@ SETTINGS = {
     "x": sweep.KNOB,  # and swept (check_axes)
     "y": sweep.KNOB,
     "metric": sweep.METRIC,
-    "stall_below": sweep.Rule("a number, in the metric's units, such as 0.2",
+    "stall_below": sweep.Rule("a number, such as 0.2: a run whose final progress is below it "
+                              "ends low (used only when analysis.metric is progress)",
                               sweep.is_number),
-    "stall_share": sweep.number(0, 1, meaning="the share of a cell's runs that must stall "
+    "stall_share": sweep.number(0, 1, meaning="the share of a cell's runs that must end low "
                                 "(more than it) for the cell to be outlined, such as 0.5"),
 }
+# The metric stall_below is a threshold of (configs/experiment/heatmap.yaml: "final progress
+# below this"); for any other metric the cells are shown without it.
+LOW_END_METRIC = "progress"
 
 
 def check_axes(experiment: sweep.Experiment) -> None:
@@ -55,42 +61,70 @@ def check_axes(experiment: sweep.Experiment) -> None:
 
 
 def cells(tidy: pd.DataFrame, settings: dict[str, Any]) -> pd.DataFrame:
-    """One row per grid cell: median and quartiles of the final metric, share of runs stalled."""
+    """One row per grid cell: median and quartiles of the final metric; for progress, also the
+    share of runs that end low (`low_progress_share`) and whether most do (`low_progress`)."""
     finals = stats.final_week(tidy)
     x, y, metric = settings["x"], settings["y"], settings["metric"]
-    finals = finals.assign(stalled_run=finals[metric] < settings["stall_below"])
     grouped = finals.groupby([x, y])
     table = pd.DataFrame({
         f"median_{metric}": grouped[metric].median(),
         f"q25_{metric}": grouped[metric].quantile(0.25),
         f"q75_{metric}": grouped[metric].quantile(0.75),
-        "stalled_share": grouped["stalled_run"].mean(),
         "runs": grouped.size(),
-    }).reset_index()
-    table["stalled"] = table["stalled_share"] > settings["stall_share"]
-    return table
+    })
+    if metric == LOW_END_METRIC:
+        ends_low = (finals[metric] < settings["stall_below"]).groupby([finals[x], finals[y]])
+        table["low_progress_share"] = ends_low.mean()
+        table["low_progress"] = table["low_progress_share"] > settings["stall_share"]
+    return table.reset_index()
+
+
+def _low_end(settings: dict[str, Any]) -> str:
+    return f"{settings['metric']} below {settings['stall_below']:g}"
 
 
 def _reading(table: pd.DataFrame, settings: dict[str, Any]) -> list[str]:
     x, y, metric = settings["x"], settings["y"], settings["metric"]
     value = f"median_{metric}"
-    stalled = table[table["stalled"]]
-    lines = [f"{len(stalled)} of {len(table)} cells mostly stall (more than "
-             f"{settings['stall_share']:.0%} of runs end with {metric} below "
-             f"{settings['stall_below']})."]
-    if len(stalled) and len(stalled) < len(table):
-        edge = stalled.groupby(y)[x].max()
-        lines.append(f"For each {y}, the largest {x} that still mostly stalls: " + ", ".join(
-            f"{y}={yv:g}: {xv:g}" for yv, xv in edge.items()) + ".")
+    lines = []
+    if "low_progress" in table:
+        low = table[table["low_progress"]]
+        lines.append(f"{len(low)} of {len(table)} cells end low: in each, more than "
+                     f"{settings['stall_share']:.0%} of runs end with {_low_end(settings)}.")
+        if len(low) and len(low) < len(table):
+            edge = low.groupby(y)[x].max()
+            lines.append(f"For each {y}, the largest {x} whose runs mostly end with "
+                         f"{_low_end(settings)}: " + ", ".join(
+                             f"{y}={yv:g}: {xv:g}" for yv, xv in edge.items()) + ".")
     best, worst = table.loc[table[value].idxmax()], table.loc[table[value].idxmin()]
+    better = BY_NAME[metric].better if metric in BY_NAME else None
     lines.append(f"Median final {metric} ranges from {worst[value]:.2f} ({x}={worst[x]:g}, "
-                 f"{y}={worst[y]:g}) to {best[value]:.2f} ({x}={best[x]:g}, {y}={best[y]:g}).")
-    lines.append(f"Here a run counts as stalled by where it ends ({metric} below "
-                 f"{settings['stall_below']}); a run can also stall early and recover, which "
-                 "this does not see. Each run's own diagnosis (sim.diagnosis: the first week "
-                 "progress stopped, and why) is in the tidy table's stalled, stall_week and "
-                 "stall_cause columns.")
+                 f"{y}={worst[y]:g}) to {best[value]:.2f} ({x}={best[x]:g}, {y}={best[y]:g})"
+                 + (f"; {better} is better." if better else "."))
+    if "low_progress" in table:
+        lines.append(f"Ending low ({_low_end(settings)}) is where a run ends, not the model's "
+                     "stall diagnosis: a run can stall early and recover, which this does not "
+                     "see. Each run's own diagnosis (sim.diagnosis: the first week progress "
+                     "stopped, and why) is in runs.csv's and the tidy table's stalled, "
+                     "stall_week and stall_cause columns.")
+    else:
+        lines.append(f"No cell is outlined: analysis.stall_below ({settings['stall_below']:g}) "
+                     f"is a threshold on final {LOW_END_METRIC}, so it says nothing about "
+                     f"{metric}. Each run's own stall diagnosis is in runs.csv's stalled, "
+                     "stall_week and stall_cause columns.")
     return lines
+
+
+def _where_the_design_sits(table: pd.DataFrame, settings: dict[str, Any], design: str) -> str:
+    """Whether the design's own settings are a cell of the grid, as the figure marks them."""
+    x, y = settings["x"], settings["y"]
+    ref = resolve(design)
+    at = f"{x}={getattr(ref, x):g}, {y}={getattr(ref, y):g}"
+    xs, ys = sorted(table[x].unique()), sorted(table[y].unique())
+    if plots.grid_cell(xs, ys, (getattr(ref, x), getattr(ref, y))) is not None:
+        return f"the design itself sits at {at}, a cell of the grid (framed in the figure)."
+    return (f"the design itself sits at {at}, which is not on this grid, so no cell is the "
+            "design: the star in the figure marks its settings between the cells.")
 
 
 def write_report(folder: Path, table: pd.DataFrame, settings: dict[str, Any], *,
@@ -104,25 +138,34 @@ def write_report(folder: Path, table: pd.DataFrame, settings: dict[str, Any], *,
         f"Design `{design}` with {x} and {y} varied on a "
         f"{table[x].nunique()} x {table[y].nunique()} grid, "
         f"{seeds} seeds per cell, {weeks} weeks ({int(table['runs'].sum())} runs, "
-        f"{seconds:.0f} s). Every other knob keeps the design's value; the design itself sits "
-        f"at {x}={getattr(ref, x):g}, {y}={getattr(ref, y):g}.")
+        f"{seconds:.0f} s). Every other knob keeps the design's value; "
+        + _where_the_design_sits(table, settings, design))
     report.heading("Reading")
     report.bullets(_reading(table, settings))
     report.text(MODEL_CAVEAT)
     report.heading("Figure")
-    fig = plots.heatmap(table, x, y, f"median_{metric}", "stalled",
+    low = "low_progress" in table
+    label = plots.axis_label(metric)
+    fig = plots.heatmap(table, x, y, f"median_{metric}", "low_progress" if low else None,
+                        metric=metric, outline_label=f"most runs end with {_low_end(settings)}",
                         title=f"Median final {metric} ({seeds} seeds per cell)",
-                        colorbar_label=f"median final {metric} (share, 0-1)",
+                        colorbar_label=f"median final {label[0].lower()}{label[1:]}",
                         mark=(getattr(ref, x), getattr(ref, y), plots.label_of(design)))
-    report.figure(fig, "heatmap", f"Median final {metric}; outlined: cells where most runs "
-                  f"stall (final {metric} < {settings['stall_below']})")
+    caption = f"Median final {metric}"
+    if low:
+        caption += (f"; outlined: cells where most runs end with {_low_end(settings)} (not the "
+                    "model's stall diagnosis)")
+    report.figure(fig, "heatmap", caption)
     report.heading(f"Median final {metric} per cell")
     grid = table.pivot(index=y, columns=x, values=f"median_{metric}").sort_index(ascending=False)
     grid.columns = [f"{x}={c:g}" for c in grid.columns]
     grid.insert(0, y, grid.index)
     report.parts.append(md_table(grid, digits=2) + "\n")
     report.heading("Files")
-    report.bullets(["`cells.csv`: one row per cell (median, quartiles, share stalled)",
+    report.bullets([("`cells.csv`: one row per cell (median, quartiles"
+                     + (f"; `low_progress_share`: share of runs ending with "
+                        f"{_low_end(settings)}; `low_progress`: more than "
+                        f"{settings['stall_share']:.0%} do)" if low else ")")),
                     "`tidy.parquet`, `runs.csv`, `provenance.json`, `figures/`",
                     "`runs/`: every run's own record (`python -m sim`'s sweep folder)"])
     sweep.report_failures(report, runs)

@@ -3,7 +3,9 @@
 Every figure is built on a bare `matplotlib.figure.Figure` (no pyplot state, so the app can call
 these functions from any thread) and saved as PNG and SVG by `save`. Each design has one colour,
 the same in every figure, from the Okabe-Ito palette, which stays distinct under the common
-colour-vision deficiencies. Sizes and fonts are set for a 16:9 slide.
+colour-vision deficiencies, and one line style, so designs whose medians coincide on a shared
+panel stay apart. Anything that is not a design (stall causes, variants) is drawn so it cannot
+be mistaken for one. Sizes and fonts are set for a 16:9 slide.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.legend_handler import HandlerTuple
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.patheffects import withStroke
 
-from sim.diagnosis import CAUSE_LABELS, CAUSES, NO_SINGLE_CAUSE
+from sim.diagnosis import CAUSE_LABELS, NO_SINGLE_CAUSE
 from sim.metrics import BY_NAME
 
 from .stats import final_week
@@ -57,6 +60,21 @@ DESIGN_LABELS = {
     "advocacy_coalition": "Advocacy coalition",
 }
 FALLBACK_COLOUR = "#7F7F7F"
+# Where designs share a panel their medians often coincide (the same member count, no dropouts).
+# The reference is solid, wide and drawn first; every other design is dashed, each with its own
+# pattern and a few markers of its own shape, staggered along the line and drawn over it, so a
+# line hidden under another still shows in the gaps and marks.
+REFERENCE_LINE = {"ls": "-", "lw": 3.6, "zorder": 2}
+DESIGN_LINES = {
+    "public_funder_partnership": {"ls": (0, (6, 1.5)), "marker": "s"},
+    "crime_reduction_partnership": {"ls": (0, (1, 1)), "marker": "^"},
+    "government_led": {"ls": (0, (5, 1.5, 1, 1.5)), "marker": "D"},
+    "business_led": {"ls": (0, (3, 1.5)), "marker": "v"},
+    "ngo_business_pair": {"ls": (0, (5, 1.2, 1, 1.2, 1, 1.2)), "marker": "P"},
+    "advocacy_coalition": {"ls": (0, (1.5, 2.5)), "marker": "X"},
+}
+FALLBACK_LINE = {"ls": (0, (4, 2)), "marker": "o"}
+MARKS_PER_LINE = 6
 # The terms of a member's engagement ledger (sim.mechanisms.engagement.LEDGER): benefits in
 # colour, the two costs in vermillion and grey.
 LEDGER_COLOURS = {
@@ -101,6 +119,29 @@ def axis_label(metric: str) -> str:
     """'Label (unit)' from the metric registry; the name itself for anything else."""
     m = BY_NAME.get(metric)
     return f"{m.label} ({m.unit})" if m else metric.replace("_", " ")
+
+
+def is_share(metric: str) -> bool:
+    """Whether the registry declares `metric` a share from 0 to 1 (its unit says "0-1")."""
+    return metric in BY_NAME and "0-1" in BY_NAME[metric].unit
+
+
+def line_style(design: str, k: int = 0, n_weeks: int = 0) -> dict[str, object]:
+    """The fixed colour and line style of a design on a panel it shares with others: the
+    reference solid and wide; each other design dashed, with its own marker. For a line of
+    `n_weeks` weeks, MARKS_PER_LINE markers, shifted by the design's place `k` so coinciding
+    lines do not stack their marks (without `n_weeks`, as for a legend, no spacing is set)."""
+    if design == "impact_partnership":
+        return {"color": colour_of(design), **REFERENCE_LINE}
+    own = DESIGN_LINES.get(design, FALLBACK_LINE)
+    style = {"color": colour_of(design), "ls": own["ls"], "lw": 2.2, "zorder": 3,
+             "marker": own["marker"], "ms": 7, "mec": "white", "mew": 0.8}
+    if n_weeks:
+        # at least one week per design between marks, so each design's marks have weeks of
+        # their own
+        every = max(len(DESIGN_ORDER), n_weeks // MARKS_PER_LINE)
+        style["markevery"] = ((every // 2 + every * k // len(DESIGN_ORDER)) % every, every)
+    return style
 
 
 def ordered_designs(designs: Iterable[str]) -> list[str]:
@@ -151,24 +192,33 @@ def _n_runs(tidy: pd.DataFrame) -> int:
 
 
 def time_panel(ax, tidy: pd.DataFrame, metric: str, *, band: float | None = 0.9,
-               designs: Sequence[str] | None = None) -> None:
-    """Median over runs of `metric` per week, one line per design, with an optional band."""
+               designs: Sequence[str] | None = None, styled: bool = True) -> None:
+    """Median over runs of `metric` per week, one line per design, with an optional band;
+    `styled`: each design in its own line style (`line_style`), for panels designs share."""
+    n_weeks = int(tidy["week"].nunique())
     for design in designs or ordered_designs(tidy["design"].unique()):
         q = _quantiles(tidy[tidy["design"] == design], metric, band or 0.9)
         colour = colour_of(design)
         if band:
             ax.fill_between(q.index, q["low"], q["high"], color=colour, alpha=0.15, lw=0)
-        ax.plot(q.index, q["median"], color=colour, label=label_of(design),
-                lw=3.2 if design == "impact_partnership" else 2.2)
+        style = (line_style(design, _place(design), n_weeks) if styled else
+                 {"color": colour, "lw": 3.2 if design == "impact_partnership" else 2.2})
+        ax.plot(q.index, q["median"], label=label_of(design), **style)
     ax.set_xlabel(WEEKS)
     ax.set_ylabel(axis_label(metric))
     ax.set_title(BY_NAME[metric].label if metric in BY_NAME else metric)
     ax.margins(x=0)
 
 
+def _place(design: str) -> int:
+    return DESIGN_ORDER.index(design) if design in DESIGN_ORDER else len(DESIGN_ORDER) - 1
+
+
 def _design_legend(fig: Figure, designs: Sequence[str], **kwargs) -> None:
-    handles = [Line2D([], [], color=colour_of(d), lw=3) for d in designs]
-    fig.legend(handles, [label_of(d) for d in designs], **kwargs)
+    """One entry per design, drawn as its lines are on shared panels (`line_style`)."""
+    handles = [Line2D([], [], **{k: v for k, v in line_style(d).items() if k != "zorder"})
+               for d in designs]
+    fig.legend(handles, [label_of(d) for d in designs], handlelength=3.5, **kwargs)
 
 
 @_styled
@@ -188,9 +238,10 @@ def progress_over_time(tidy: pd.DataFrame, *, metric: str = "progress",
         if ref_q is not None and design != reference:
             ax.plot(ref_q.index, ref_q["median"], color=colour_of(reference), lw=1.5, ls="--",
                     label=f"{label_of(reference)} (median)")
-        time_panel(ax, tidy, metric, band=band, designs=[design])
+        # one design per panel: its title names it, so its line stays plain
+        time_panel(ax, tidy, metric, band=band, designs=[design], styled=False)
         ax.set_title(label_of(design), color=colour_of(design))
-        ax.set_ylim(0, 1 if metric in BY_NAME and "0-1" in BY_NAME[metric].unit else None)
+        ax.set_ylim(0, 1 if is_share(metric) else None)
         ax.set_xlabel("")
         ax.set_ylabel("")
         # tick labels on the lowest panel of each column, even when the row below is short
@@ -240,11 +291,12 @@ def final_distributions(tidy: pd.DataFrame,
         ax.set_yticks(positions, [label_of(d) for d in designs])
         ax.set_xlabel(axis_label(metric))
         ax.set_title(f"Final {BY_NAME[metric].label.lower() if metric in BY_NAME else metric}")
-        if metric in BY_NAME and "0-1" in BY_NAME[metric].unit:
+        if is_share(metric):
             ax.set_xlim(-0.02, 1.02)
         ax.grid(axis="y", visible=False)
     week = int(tidy["week"].max())
-    fig.suptitle(f"Where runs end after {week} weeks (box: quartiles; dots: single runs)")
+    fig.suptitle(f"Where runs end after {week} weeks\n(box: quartiles and median; whiskers: "
+                 "furthest run within 1.5 × IQR beyond the box; dots: single runs)")
     return fig
 
 
@@ -347,49 +399,60 @@ def _edges(centres: np.ndarray) -> np.ndarray:
     return np.concatenate([[2 * centres[0] - mids[0]], mids, [2 * centres[-1] - mids[-1]]])
 
 
+def grid_cell(xs: Sequence[float], ys: Sequence[float],
+              point: tuple[float, float]) -> tuple[int, int] | None:
+    """(column, row) of the cell of the grid `xs` x `ys` (each sorted) whose values are `point`'s
+    own, or None when the point is not on the grid (between cells or outside)."""
+    j = np.flatnonzero(np.isclose(np.asarray(xs, dtype=float), point[0]))
+    i = np.flatnonzero(np.isclose(np.asarray(ys, dtype=float), point[1]))
+    return (int(j[0]), int(i[0])) if j.size and i.size else None
+
+
 @_styled
 def heatmap(cells: pd.DataFrame, x: str, y: str, value: str = "median_progress",
-            stalled: str | None = "stalled", *, title: str | None = None,
+            outline: str | None = None, *, metric: str | None = None,
+            outline_label: str = "outlined cells", title: str | None = None,
             colorbar_label: str | None = None, annotate: bool = True,
             mark: tuple[float, float, str] | None = None) -> Figure:
-    """A grid of `value` over two knobs, with the cells where `stalled` is True outlined.
+    """A grid of `value` over two knobs, with the cells where the column `outline` is True
+    outlined (the legend calls them `outline_label`).
 
-    `cells` has one row per grid cell: columns `x`, `y`, `value` and (optionally) `stalled`.
-    `mark` = (x, y, label) puts a labelled star at a point, such as a design's own settings.
+    `cells` has one row per grid cell: columns `x`, `y`, `value` and `outline` if given.
+    `metric` (default: `value` without "median_") sets the colour scale: 0 to 1 for a share,
+    else the range of the values. `mark` = (x, y, label) marks a point, such as a design's own
+    settings: a frame round its cell when the point is on the grid, else a star at its true
+    position, so no cell is ever passed off as the point.
     """
+    metric = metric or value.removeprefix("median_")
     grid = cells.pivot(index=y, columns=x, values=value).sort_index().sort_index(axis=1)
     xs, ys = grid.columns.to_numpy(dtype=float), grid.index.to_numpy(dtype=float)
     x_edges, y_edges = _edges(xs), _edges(ys)
     fig, ax = figure(size=(SLIDE[1] * 1.35, SLIDE[1]))
-    mesh = ax.pcolormesh(x_edges, y_edges, grid.to_numpy(), cmap="cividis", vmin=0, vmax=1)
+    limits = (0, 1) if is_share(metric) else (None, None)  # None: the values' own range
+    mesh = ax.pcolormesh(x_edges, y_edges, grid.to_numpy(), cmap="cividis", vmin=limits[0],
+                         vmax=limits[1])
     bar = fig.colorbar(mesh, ax=ax)
-    bar.set_label(colorbar_label or axis_label(value))
+    bar.set_label(colorbar_label or axis_label(metric))
     if annotate and grid.size <= 200:
         for (i, j), v in np.ndenumerate(grid.to_numpy()):
             if np.isfinite(v):
                 ax.text(xs[j], ys[i], f"{v:.2f}", ha="center", va="center", fontsize=8,
-                        color="white" if v < 0.55 else "black")
-    if stalled is not None and stalled in cells:
-        mask = cells.pivot(index=y, columns=x, values=stalled).sort_index().sort_index(axis=1)
+                        color="white" if mesh.norm(v) < 0.55 else "black")
+    handles, labels = [], []
+    if outline is not None:
+        mask = cells.pivot(index=y, columns=x, values=outline).sort_index().sort_index(axis=1)
         _outline(ax, mask.fillna(False).to_numpy(dtype=bool), x_edges, y_edges,
                  color=HIGHLIGHT, lw=3.5)
-    handles, labels = [], []
-    if stalled is not None and stalled in cells:
         handles.append(Line2D([], [], color=HIGHLIGHT, lw=3.5))
-        labels.append("most runs stall" if cells[stalled].any()
-                      else "most runs stall (no such cell here)")
+        labels.append(outline_label if cells[outline].any()
+                      else f"{outline_label} (no such cell here)")
     if mark is not None:
-        # a frame round the nearest cell, so the cell's number stays readable
-        j, i = np.abs(xs - mark[0]).argmin(), np.abs(ys - mark[1]).argmin()
-        frame = {"fill": False, "ec": "black", "lw": 3, "zorder": 5,
-                 "path_effects": [withStroke(linewidth=4.5, foreground="white")]}
-        ax.add_patch(Rectangle((x_edges[j], y_edges[i]), x_edges[j + 1] - x_edges[j],
-                               y_edges[i + 1] - y_edges[i], **frame))
-        handles.append(Patch(**{k: v for k, v in frame.items() if k != "zorder"}))
-        labels.append(mark[2])
+        handles.append(_mark(ax, mark, xs, ys, x_edges, y_edges))
+        labels.append(f"{mark[2]} (its own settings)" if grid_cell(xs, ys, mark[:2])
+                      else f"{mark[2]} (its own settings, between cells)")
     if handles:
         ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.12),
-                  ncols=len(handles), frameon=False)
+                  ncols=1 if sum(map(len, labels)) > 60 else len(handles), frameon=False)
     ax.set_xlabel(f"{x.replace('_', ' ')} (knob, 0-1)")
     ax.set_ylabel(f"{y.replace('_', ' ')} (knob, 0-1)")
     ax.set_xticks(xs[:: max(1, len(xs) // 6)])
@@ -398,6 +461,25 @@ def heatmap(cells: pd.DataFrame, x: str, y: str, value: str = "median_progress",
     ax.set_aspect("auto")
     ax.set_title(title or f"{axis_label(value)} over {x} and {y}")
     return fig
+
+
+def _mark(ax, mark: tuple[float, float, str], xs, ys, x_edges, y_edges):
+    """A frame round the point's own cell (so the cell's number stays readable), or, off the
+    grid, a star at the point itself, the axes widened to show it; returns the legend handle."""
+    halo = [withStroke(linewidth=4.5, foreground="white")]
+    cell = grid_cell(xs, ys, mark[:2])
+    if cell is not None:
+        j, i = cell
+        frame = {"fill": False, "ec": "black", "lw": 3}
+        ax.add_patch(Rectangle((x_edges[j], y_edges[i]), x_edges[j + 1] - x_edges[j],
+                               y_edges[i + 1] - y_edges[i], zorder=5, path_effects=halo,
+                               **frame))
+        return Patch(**frame, path_effects=halo)
+    star = {"marker": "*", "ms": 20, "mfc": "white", "mec": "black", "mew": 1.8, "ls": "none"}
+    ax.plot([mark[0]], [mark[1]], zorder=6, clip_on=False, **star)
+    ax.set_xlim(min(x_edges[0], mark[0]), max(x_edges[-1], mark[0]))
+    ax.set_ylim(min(y_edges[0], mark[1]), max(y_edges[-1], mark[1]))
+    return Line2D([], [], **star)
 
 
 @_styled
@@ -467,16 +549,23 @@ def size_plot(finals: pd.DataFrame, *, x: str = "start_members", hue: str = "orc
 
 
 NO_STALL = "no stall"
-# One fixed colour per stall cause (Okabe-Ito, black left to the reference design); runs that
-# never stalled are light grey, a stall with no single cause mid grey.
-CAUSE_COLOURS = {
-    NO_STALL: "#DDDDDD",
-    **dict(zip(CAUSES, (OKABE_ITO[c] for c in ("orange", "sky_blue", "bluish_green", "yellow",
-                                                 "blue", "vermillion", "reddish_purple")),
-               strict=True)),
-    NO_SINGLE_CAUSE: FALLBACK_COLOUR,
+# Stall causes are not designs, so they take none of the design colours: each is a grey with a
+# hatch of its own (fill, hatch, hatch colour), darkest for the commonest causes, so the bars
+# read in print too; runs that never stalled are the palest, plain.
+DARK, LIGHT = "#3C3C3C", "#FFFFFF"
+CAUSE_STYLES = {
+    NO_STALL: ("#EBEBEB", "", DARK),
+    "missing_asset": ("#3C3C3C", "", LIGHT),
+    "loss_of_sponsor": ("#9A9A9A", "//", LIGHT),
+    "talking_shop": ("#D2D2D2", "..", DARK),
+    "trust_breakdown": ("#6E6E6E", "xx", LIGHT),
+    "legitimacy_crisis": ("#B4B4B4", "\\\\", DARK),
+    "partner_fatigue": ("#6E6E6E", "--", LIGHT),
+    "treadmill": ("#9A9A9A", "||", LIGHT),
+    NO_SINGLE_CAUSE: ("#FFFFFF", "++", DARK),
 }
-CAUSE_ORDER = tuple(CAUSE_COLOURS)
+OTHER_CAUSE = ("#D2D2D2", "oo", DARK)  # a cause the palette does not know
+CAUSE_ORDER = tuple(CAUSE_STYLES)
 
 
 def stall_cause_shares(tidy: pd.DataFrame) -> pd.DataFrame:
@@ -506,13 +595,14 @@ def stall_causes(tidy: pd.DataFrame, out: str | Path | None = None) -> Figure:
     left = np.zeros(len(designs))
     for cause in shares.columns:
         values = shares[cause].to_numpy()
-        colour = CAUSE_COLOURS.get(cause, FALLBACK_COLOUR)
+        fill, hatch, hatch_colour = CAUSE_STYLES.get(cause, OTHER_CAUSE)
         ax.barh(positions, values, left=left, height=0.7, label=cause_label(cause),
-                color=colour, edgecolor="white", lw=1)
+                color=fill, hatch=hatch, hatchcolor=hatch_colour, edgecolor=DARK, lw=0.8)
         for y, x0, v in zip(positions, left, values, strict=True):
             if v >= 0.08:  # label the segments wide enough to hold their number
                 ax.text(x0 + v / 2, y, f"{v:.0%}", ha="center", va="center", fontsize=11,
-                        color="white" if colour in (OKABE_ITO["blue"], FALLBACK_COLOUR) else "black")
+                        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none",
+                              "alpha": 0.9})
         left += values
     ax.set_yticks(positions, [label_of(d) for d in designs])
     for tick, design in zip(ax.get_yticklabels(), designs, strict=True):
@@ -562,7 +652,9 @@ def effect_timeline(timeline: pd.DataFrame, *, label: str = "variant",
     for ax, metric in zip(axes, metrics, strict=True):
         part = timeline[timeline["metric"] == metric]
         if setup_weeks:
-            ax.axvspan(0, setup_weeks, color="grey", alpha=0.15, lw=0, zorder=0)
+            # each week's value is drawn at its number (week 0: the start, before any week),
+            # so the set-up weeks 1..setup_weeks are the points from 1 to setup_weeks
+            ax.axvspan(0.5, setup_weeks + 0.5, color="grey", alpha=0.15, lw=0, zorder=0)
         ax.axhline(0, color="grey", lw=1.2, ls="--", zorder=1)
         for k, row in enumerate(rows):
             line = part[part[label] == row].sort_values("week")
@@ -576,14 +668,17 @@ def effect_timeline(timeline: pd.DataFrame, *, label: str = "variant",
                      f"(median without the ingredient minus median of {reference})")
         ax.margins(x=0)
     axes[-1].set_xlabel(WEEKS)
-    handles = [Line2D([], [], lw=2.5, **variant_style(k)) for k in range(len(rows))]
+    handles: list = [Line2D([], [], lw=2.5, **variant_style(k)) for k in range(len(rows))]
     names = list(rows)
-    handles.append(Patch(color="grey", alpha=0.4))
+    # the band's swatch holds each variant's own band colour, as drawn
+    handles.append(tuple(Patch(color=variant_style(k)["color"], alpha=band_alpha, lw=0)
+                         for k in range(len(rows))))
     names.append("95% bootstrap band")
     if setup_weeks:
         handles.append(Patch(color="grey", alpha=0.15))
         names.append(f"set-up (weeks 1-{setup_weeks})")
     fig.legend(handles, names, loc="outside lower center", ncols=min(len(names), 4),
-               frameon=False)
+               frameon=False, handlelength=max(2.0, 0.6 * len(rows)),
+               handler_map={tuple: HandlerTuple(ndivide=None, pad=0)})
     fig.suptitle(f"{title}: the effect of each removal, week by week")
     return fig

@@ -73,13 +73,15 @@ class SweepError(RuntimeError):
 # --- the command line ---------------------------------------------------------------------
 
 def parse_args(name: str, description: str, argv: Sequence[str] | None, *,
-               extra: Sequence[tuple[str, str]] = ()) -> argparse.Namespace:
+               extra: Sequence[tuple[str, str]] = (),
+               experiment: str | None = None) -> argparse.Namespace:
     """`--out DIR --quick --jobs N --seeds N [overrides ...]`, the same for every experiment;
-    `extra`: (flag, help) of an experiment's own on/off switches."""
+    `extra`: (flag, help) of an experiment's own on/off switches; `experiment`: the experiment
+    file the command runs, when not `name`'s own (demo runs compare.yaml)."""
     parser = argparse.ArgumentParser(
         prog=f"python -m experiments.{name}", description=description,
-        epilog=f"Settings: configs/experiment/{name}.yaml. Overrides are Hydra's, as for "
-               "python -m sim: a parameter (steps=52), a sweep ('seed=range(0,60)'), an "
+        epilog=f"Settings: configs/experiment/{experiment or name}.yaml. Overrides are Hydra's, "
+               "as for python -m sim: a parameter (steps=52), a sweep ('seed=range(0,60)'), an "
                "analysis setting (analysis.band=0.8) or a launcher (hydra/launcher=ray). "
                "docs/experiments.md has examples.")
     parser.add_argument("--out", type=Path, default=None,
@@ -546,7 +548,7 @@ def command(name: str, doc: str, settings: Iterable[str], run: Callable[..., Pat
     file (`experiment`, default `name`) before anything runs, run it with `run(experiment,
     out, **options)`, print the report's path. Bad input or a failed sweep stops with one line.
     """
-    args = parse_args(name, doc.splitlines()[0], argv)
+    args = parse_args(name, doc.splitlines()[0], argv, experiment=experiment)
     try:
         report = run(prepare(experiment or name, args, required=settings), args.out, **options)
     except (UsageError, ParameterError, SweepError) as err:

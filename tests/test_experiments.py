@@ -354,15 +354,67 @@ def test_heatmap_quick(tmp_path, capsys):
     text = path.read_text()
     assert embedded(text) == set(figures_of(tmp_path)) == {"heatmap"}
     assert "below 0.2" in text and "3 x 2 grid" in text
+    # --quick's grid misses the design's own settings (0.9, 0.8): the report says so
+    assert "orchestration=0.9, leadership_backing=0.8, which is not on this grid" in text
+    assert "mostly stall" not in text  # cells end low; stalling is the runs' own diagnosis
     cells = pd.read_csv(tmp_path / "cells.csv")
     assert len(cells) == 3 * 2
+    assert "stalled" not in cells and {"low_progress", "low_progress_share"} <= set(cells)
     finals = stats.final_week(pd.read_parquet(tmp_path / "tidy.parquet"))
     for cell in cells.itertuples():
         runs = finals[(finals["orchestration"] == cell.orchestration)
                       & (finals["leadership_backing"] == cell.leadership_backing)]
         assert len(runs) == 2
         assert cell.median_progress == pytest.approx(runs["progress"].median())
-        assert cell.stalled == ((runs["progress"] < 0.2).mean() > 0.5)
+        assert cell.low_progress == ((runs["progress"] < 0.2).mean() > 0.5)
+
+
+def heatmap_finals(metric, values):
+    """A synthetic tidy table: one run per cell of a 2 x 2 grid, at weeks 0 and 1."""
+    rows = [{"run": k, "week": w, "orchestration": x, "leadership_backing": y,
+             metric: v if w else 0.0}
+            for k, ((x, y), v) in enumerate(zip([(0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0)],
+                                                values, strict=True))
+            for w in (0, 1)]
+    return pd.DataFrame(rows)
+
+
+def test_heatmap_cells_end_low_only_by_progress():
+    settings = {"x": "orchestration", "y": "leadership_backing", "metric": "progress",
+                "stall_below": 0.2, "stall_share": 0.5}
+    table = heatmap.cells(heatmap_finals("progress", [0.1, 0.5, 0.3, 0.9]), settings)
+    assert list(table["low_progress"]) == [True, False, False, False]
+    lines = heatmap._reading(table, settings)
+    assert lines[0] == ("1 of 4 cells end low: in each, more than 50% of runs end with "
+                        "progress below 0.2.")
+    assert "not the model's stall diagnosis" in " ".join(lines)
+    # claims gap (-0.35 to -0.53): no threshold, no outline, no "stall" reading of the cells
+    gap = {**settings, "metric": "claims_gap"}
+    table = heatmap.cells(heatmap_finals("claims_gap", [-0.35, -0.41, -0.47, -0.53]), gap)
+    assert not {"low_progress", "low_progress_share"} & set(table)
+    lines = heatmap._reading(table, gap)
+    assert not any("end low" in line or "mostly" in line for line in lines)
+    assert lines[0].startswith("Median final claims_gap ranges from -0.53")
+    assert lines[0].endswith("; lower is better.")
+    assert lines[-1].startswith("No cell is outlined")
+
+
+def test_the_heatmap_report_says_whether_the_design_is_a_cell():
+    settings = {"x": "orchestration", "y": "leadership_backing"}
+    on = pd.DataFrame({"orchestration": [0.0, 0.9], "leadership_backing": [0.8, 0.8]})
+    assert "a cell of the grid (framed" in heatmap._where_the_design_sits(
+        on, settings, "impact_partnership")
+    off = pd.DataFrame({"orchestration": [0.0, 1.0], "leadership_backing": [0.0, 1.0]})
+    assert "not on this grid, so no cell is the design" in heatmap._where_the_design_sits(
+        off, settings, "impact_partnership")
+
+
+def test_demo_help_names_the_file_it_runs(capsys):
+    with pytest.raises(SystemExit):
+        demo.main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "Settings: configs/experiment/compare.yaml" in text and "demo.yaml" not in text
+    assert (CONFIG_DIR / "experiment" / "compare.yaml").exists()
 
 
 def test_heatmap_axes_must_be_swept(tmp_path, capsys):

@@ -4,9 +4,11 @@ design from the Okabe-Ito palette. Built from a synthetic tidy table, so no mode
 import numpy as np
 import pandas as pd
 import pytest
-from matplotlib.colors import to_hex
+from matplotlib.colors import to_hex, to_rgba
+from matplotlib.patches import Rectangle
 
 from experiments import plots
+from sim.diagnosis import CAUSES, NO_SINGLE_CAUSE
 from sim.scenarios import designs
 
 WEEKS = 12
@@ -103,17 +105,71 @@ def test_forest_marks_intervals_that_exclude_zero(tmp_path):
     assert_written(plots.save(fig, tmp_path, "forest"))
 
 
-def test_heatmap_outlines_the_stall_region(tmp_path):
-    values = [0.0, 0.5, 1.0]
-    cells = pd.DataFrame([{"orchestration": x, "leadership_backing": y,
-                           "median_progress": (x + y) / 2, "stalled": x == 0 and y == 0}
-                          for x in values for y in values])
-    fig = plots.heatmap(cells, "orchestration", "leadership_backing", mark=(1.0, 1.0, "design"))
+def heatmap_cells(metric="progress", values=(0.0, 0.5, 1.0), level=lambda x, y: (x + y) / 2):
+    return pd.DataFrame([{"orchestration": x, "leadership_backing": y,
+                          f"median_{metric}": level(x, y), "low_progress": x == 0 and y == 0}
+                         for x in values for y in values])
+
+
+def stars(ax):
+    return [ln for ln in ax.get_lines() if ln.get_marker() == "*"]
+
+
+def frames(ax):
+    return [p for p in ax.patches if isinstance(p, Rectangle)]
+
+
+def test_heatmap_outlines_the_cells_it_is_told_to(tmp_path):
+    fig = plots.heatmap(heatmap_cells(), "orchestration", "leadership_backing",
+                        outline="low_progress", outline_label="most runs end below 0.2",
+                        mark=(1.0, 1.0, "design"))
     ax = fig.axes[0]
     outline = [ln for ln in ax.get_lines() if to_hex(ln.get_color()) == to_hex(plots.HIGHLIGHT)]
     assert len(outline) == 4  # one corner cell: four edges
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "most runs end below 0.2", "design (its own settings)"]
     assert "(knob, 0-1)" in ax.get_xlabel()
     assert_written(plots.save(fig, tmp_path, "heatmap"))
+    unmarked = plots.heatmap(heatmap_cells(), "orchestration", "leadership_backing")
+    assert not [ln for ln in unmarked.axes[0].get_lines()]  # nothing outlined unless asked
+
+
+def test_heatmap_frames_the_design_cell_only_when_the_design_is_on_the_grid():
+    on = plots.heatmap(heatmap_cells(), "orchestration", "leadership_backing",
+                       mark=(0.5, 1.0, "Impact Partnership")).axes[0]
+    (frame,) = frames(on)
+    assert (frame.get_x(), frame.get_y(), frame.get_width()) == (0.25, 0.75, 0.5)
+    assert not stars(on)
+    # --quick's grid: the design (0.9, 0.8) is between cells; the nearest cell is not it
+    off = plots.heatmap(heatmap_cells(), "orchestration", "leadership_backing",
+                        mark=(0.9, 0.8, "Impact Partnership")).axes[0]
+    assert not frames(off)
+    (star,) = stars(off)
+    assert (star.get_xdata()[0], star.get_ydata()[0]) == (0.9, 0.8)  # its true position
+    assert off.get_legend().get_texts()[-1].get_text() == (
+        "Impact Partnership (its own settings, between cells)")
+    # outside the grid's cells: the axes widen to show it
+    beyond = plots.heatmap(heatmap_cells(values=(0.0, 0.25)), "orchestration",
+                           "leadership_backing", mark=(0.9, 0.8, "design")).axes[0]
+    assert beyond.get_xlim()[1] >= 0.9 and beyond.get_ylim()[1] >= 0.8
+    assert plots.grid_cell([0.0, 0.5, 1.0], [0.0, 1.0], (0.9, 0.8)) is None
+    assert plots.grid_cell([0.0, 0.5, 1.0], [0.0, 1.0], (1.0, 0.0)) == (2, 0)
+
+
+def test_heatmap_colour_scale_follows_the_metric():
+    share = plots.heatmap(heatmap_cells(), "orchestration", "leadership_backing")
+    mesh = share.axes[0].collections[0]
+    assert (mesh.norm.vmin, mesh.norm.vmax) == (0, 1)
+    assert "share solved, 0-1" in share.axes[1].get_ylabel()
+    # claims gap is no share: its own range, its own unit (values -0.35 to -0.53)
+    gap = plots.heatmap(heatmap_cells("claims_gap", level=lambda x, y: -0.35 - 0.09 * (x + y)),
+                        "orchestration", "leadership_backing", "median_claims_gap")
+    mesh = gap.axes[0].collections[0]
+    assert (mesh.norm.vmin, mesh.norm.vmax) == pytest.approx((-0.53, -0.35))
+    assert gap.axes[1].get_ylabel() == plots.axis_label("claims_gap")
+    assert "0-1" not in gap.axes[1].get_ylabel()
+    colours = {tuple(c) for c in mesh.to_rgba(mesh.get_array().ravel())}
+    assert len(colours) == 5  # five distinct values, five colours, not one bottom colour
 
 
 def test_sensitivity_bars_and_size_plot(tmp_path):
@@ -131,3 +187,79 @@ def test_sensitivity_bars_and_size_plot(tmp_path):
     fig = plots.size_plot(finals)
     assert fig.axes[0].get_xlabel() == "members at the start (organisations)"
     assert_written(plots.save(fig, tmp_path, "size"))
+
+
+def design_lines(ax):
+    """{design label: its median line} of a panel designs share."""
+    return {ln.get_label(): ln for ln in ax.get_lines() if not ln.get_label().startswith("_")}
+
+
+def test_designs_sharing_a_panel_keep_apart_where_their_medians_coincide():
+    """All designs at the same value (2 engaged firms in every run): each line still shows."""
+    names = tuple(plots.DESIGN_ORDER)
+    engagement = plots.engagement_by_sector(tidy_table(names, seeds=2))
+    legitimacy = plots.legitimacy_and_claims(tidy_table(names, seeds=2))
+    lines = design_lines(engagement.axes[1])  # engaged business: 2 in every design
+    assert len(lines) == len(names)
+    styles = {label: (str(ln.get_linestyle()), ln.get_marker()) for label, ln in lines.items()}
+    assert len(set(styles.values())) == len(names)
+    reference = lines[plots.label_of("impact_partnership")]
+    others = [ln for label, ln in lines.items() if ln is not reference]
+    # the reference is wider and underneath; every other line is dashed, so it shows through
+    assert all(ln.get_zorder() > reference.get_zorder() for ln in others)
+    assert all(ln.get_linewidth() < reference.get_linewidth() for ln in others)
+    assert all(ln.get_linestyle() not in ("-", "solid") for ln in others)
+    # their markers are staggered: no two designs mark the same week
+    marked = [set(np.asarray(ln.get_xdata())[ln.get_markevery()[0]::ln.get_markevery()[1]])
+              for ln in others]
+    assert all(marked)
+    assert all(set(a).isdisjoint(b) for k, a in enumerate(marked) for b in marked[k + 1:])
+    # the same design is drawn the same way in every figure
+    for label, ln in design_lines(legitimacy.axes[0]).items():
+        assert (str(ln.get_linestyle()), ln.get_marker()) == styles[label]
+
+
+def test_stall_causes_have_their_own_palette_apart_from_the_designs():
+    design_colours = {to_hex(c) for c in (*plots.DESIGN_COLOURS.values(),
+                                           plots.FALLBACK_COLOUR, *plots.OKABE_ITO.values())}
+    fills = {to_hex(fill) for fill, _, _ in plots.CAUSE_STYLES.values()}
+    assert fills.isdisjoint(design_colours)
+    assert set(plots.CAUSE_STYLES) == {plots.NO_STALL, *CAUSES, NO_SINGLE_CAUSE}
+    looks = {(to_hex(fill), hatch) for fill, hatch, _ in plots.CAUSE_STYLES.values()}
+    assert len(looks) == len(plots.CAUSE_STYLES)  # no two causes look alike
+    tidy = tidy_table(seeds=4)
+    tidy["stalled"] = tidy["seed"] > 0
+    tidy["stall_cause"] = tidy["seed"].map({1: "missing_asset", 2: "loss_of_sponsor",
+                                            3: "legitimacy_crisis"})
+    fig = plots.stall_causes(tidy)
+    bars = [p for p in fig.axes[0].patches if isinstance(p, Rectangle)]
+    assert {to_hex(b.get_facecolor()) for b in bars}.isdisjoint(design_colours)
+    legend = fig.legends[0]
+    assert legend.get_title().get_text() == "stall cause"
+    assert [t.get_text() for t in legend.get_texts()] == [
+        "no stall", "A missing asset", "Loss of a sponsor", "Legitimacy crisis"]
+
+
+def test_final_distributions_say_what_the_whiskers_are():
+    assert "whiskers: furthest run within 1.5 × IQR" in plots.final_distributions(
+        tidy_table()).get_suptitle()
+
+
+def test_timeline_band_swatch_and_set_up_shading_match_what_is_drawn():
+    timeline = pd.DataFrame([
+        {"variant": v, "metric": "progress", "week": w, "median_difference": -0.01 * w * k,
+         "diff_ci_low": -0.02 * w * k - 0.01, "diff_ci_high": 0.01}
+        for k, v in enumerate(("no orchestration", "no curation"), 1) for w in range(13)])
+    fig = plots.effect_timeline(timeline, metrics=["progress"], setup_weeks=8)
+    ax = fig.axes[0]
+    span = next(p for p in ax.patches if to_hex(p.get_facecolor()) == to_hex("grey"))
+    # the points of weeks 1-8, not week 0's (the start)
+    assert (span.get_x(), span.get_x() + span.get_width()) == (0.5, 8.5)
+    bands = {tuple(np.round(c.get_facecolor()[0], 3)) for c in ax.collections}
+    assert len(bands) == 2  # one band per variant, in its colour
+    legend = fig.legends[0]
+    assert [t.get_text() for t in legend.get_texts()][-2:] == ["95% bootstrap band",
+                                                               "set-up (weeks 1-8)"]
+    swatches = {tuple(np.round(r.get_facecolor(), 3)) for r in legend.findobj(Rectangle)}
+    assert bands <= swatches  # the band's swatch shows the bands as drawn, not a grey
+    assert tuple(np.round(to_rgba("grey", 0.4), 3)) not in swatches
