@@ -7,9 +7,13 @@ variant. Writes a forest plot of each removal's effect on final progress and sys
 (with Vargha-Delaney A, Cliff's delta and Holm-corrected Mann-Whitney p), the tidy table and
 `report.md`, whose path it prints. It also says *when* each ingredient matters: the same
 difference of medians week by week (`timeline.csv`, a figure, and per variant the first week
-from which the removal costs progress, or systems change, to the end of the run). Every variant uses the same
-seeds as the full design, and each mechanism draws from its own random stream, so a removal
-changes only what it must.
+from which the removal costs progress, or systems change, to the end of the run). Every variant
+uses the same seeds as the full design, and each mechanism draws from its own random stream, so
+a removal changes only what it must: the runs are paired by seed, and the forest plot, the
+reading and the first columns of the effects table are the paired analysis (median of the
+per-seed differences, an interval that resamples seeds, Wilcoxon's signed-rank test), with the
+unpaired statistics beside it. A variant with fewer than `stats.MIN_RUNS` runs (or pairs) has
+no interval, n/a in the report.
 
     python -m experiments.ablation [--out DIR] [--quick] [--jobs N] [--seeds N] [overrides...]
 """
@@ -17,7 +21,7 @@ changes only what it must.
 from __future__ import annotations
 
 import numbers
-import time
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -31,7 +35,17 @@ from sim.scenarios import resolve
 
 from . import plots, stats, sweep
 from .collect import column_name
-from .report import MODEL_CAVEAT, Report, fmt_ci, fmt_p, save_tables, write_provenance
+from .report import (
+    MODEL_CAVEAT,
+    Provenance,
+    Report,
+    fmt_ci,
+    fmt_na,
+    fmt_p,
+    is_count,
+    sample_notice,
+    save_tables,
+)
 
 # The settings of configs/experiment/ablation.yaml's analysis block, and what each takes.
 SETTINGS = {
@@ -103,16 +117,35 @@ def setup_weeks(tidy: pd.DataFrame, reference: str) -> int:
     return resolve(runs["design"].iloc[0]).design_phase_weeks
 
 
-def analyse(tidy: pd.DataFrame, settings: dict[str, Any]) -> dict[str, pd.DataFrame]:
+def analyse(tidy: pd.DataFrame, settings: dict[str, Any],
+            variants: Sequence[str] | None = None) -> dict[str, pd.DataFrame]:
+    """The ablation's tables: each variant against the reference, paired by seed and unpaired,
+    at the last week (`effects`) and week by week (`timeline`). `variants`: those the sweep
+    ran, so one whose every run failed still has its rows (n 0)."""
     finals = stats.final_week(tidy)
+    seed, few = settings["bootstrap_seed"], stats.MIN_RUNS
     effects = stats.effects_against(finals, settings["reference"], settings["effect_metrics"],
-                                    by="variant", seed=settings["bootstrap_seed"])
-    summary = stats.summary_table(finals, settings["effect_metrics"], by="variant",
-                                  seed=settings["bootstrap_seed"])
+                                    by="variant", seed=seed, min_runs=few, groups=variants,
+                                    pair_by="seed")
+    summary = stats.summary_table(finals, settings["effect_metrics"], by="variant", seed=seed,
+                                  min_runs=few, groups=variants)
     timeline = pd.concat([stats.effects_over_time(tidy, settings["reference"], metric,
-                                                  by="variant", seed=settings["bootstrap_seed"])
+                                                  by="variant", seed=seed, min_runs=few,
+                                                  pair_by="seed")
                           for metric in settings["metrics"]], ignore_index=True)
     return {"finals": finals, "effects": effects, "summary": summary, "timeline": timeline}
+
+
+def detectable(effects: pd.DataFrame, alpha: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(removals that make the metric worse, removals that make it better) by the paired
+    analysis: Wilcoxon's Holm-adjusted p below `alpha`, the side from the median of the
+    per-seed differences (oriented by the metric's direction; its mean where the median is 0,
+    as it can be when most seeds are unchanged)."""
+    found = effects[effects["p_wilcoxon_holm"] < alpha]
+    shift = found["paired_difference"].where(found["paired_difference"] != 0,
+                                             found["paired_mean"])
+    shift = shift * np.where(found["better"] == "lower", -1.0, 1.0)
+    return found[shift < 0], found[shift > 0]
 
 
 def lasting(timeline: pd.DataFrame, metric: str, min_effect: float = 0.0) -> pd.DataFrame:
@@ -163,29 +196,35 @@ def timeline_table(timeline: pd.DataFrame, metric: str, weeks: Sequence[int],
 
 
 def _reading(effects: pd.DataFrame, summary: pd.DataFrame, settings: dict[str, Any]) -> list[str]:
+    """Per plotted metric: the full design's median, and which removals change it, by the
+    paired analysis (`detectable`), largest change first."""
     alpha, lines = settings["alpha"], []
     for metric in settings["metrics"]:
         label = BY_NAME[metric].label.lower()
         full = summary[(summary["variant"] == settings["reference"])
                        & (summary["metric"] == metric)].iloc[0]
-        eff = effects[effects["metric"] == metric].sort_values("median_difference")
-        hurts = eff[(eff["p_holm"] < alpha) & (eff["A"] < 0.5)]
-        helps = eff[(eff["p_holm"] < alpha) & (eff["A"] > 0.5)]
-        text = (f"Full design: median final {label} {full['median']:.2f} "
-                f"[{full['ci_low']:.2f}, {full['ci_high']:.2f}]. ")
-        if len(hurts):
-            drops = ", ".join(f"{r.variant} ({r.median_difference:+.2f})"
-                              for r in hurts.itertuples())
-            text += f"Removing these lowers it (Holm-adjusted p < {alpha}), largest drop first: "
-            text += drops + "."
+        eff = effects[effects["metric"] == metric].sort_values("paired_difference")
+        worse, better = detectable(eff, alpha)
+        lower = worse if stats.better_of(metric) != "lower" else better
+        higher = better if stats.better_of(metric) != "lower" else worse
+        text = (f"Full design: median final {label} "
+                f"{fmt_ci(full['median'], full['ci_low'], full['ci_high'], 2)}. ")
+        test = f"Wilcoxon signed-rank on seed pairs, Holm-adjusted p < {alpha}"
+        if len(lower):
+            drops = ", ".join(f"{r.variant} ({r.paired_difference:+.2f})"
+                              for r in lower.itertuples())
+            text += f"Removing these lowers it ({test}), largest drop first: {drops}."
         else:
-            text += "No single removal lowers it detectably."
-        if len(helps):
+            text += f"No single removal lowers it detectably ({test})."
+        if len(higher):
             text += " Removing these raises it: " + ", ".join(
-                f"{r.variant} ({r.median_difference:+.2f})" for r in helps.itertuples()) + "."
-        rest = eff[~(eff["p_holm"] < alpha)]
+                f"{r.variant} ({r.paired_difference:+.2f})"
+                for r in higher[::-1].itertuples()) + "."
+        rest = eff[~(eff["p_wilcoxon_holm"] < alpha)]
         if len(rest):
-            text += " No detectable effect: " + ", ".join(rest["variant"]) + "."
+            text += " No detectable effect: " + ", ".join(
+                r.variant + ("" if r.pairs else " (no seed pairs)") for r in rest.itertuples()
+            ) + "."
         lines.append(text)
     return lines
 
@@ -203,6 +242,11 @@ def _timeline_reading(timeline: pd.DataFrame, settings: dict[str, Any],
         start = onsets["costs_from"]
         rule = (f"95% band on the worse side of 0, difference at least "
                 f"{settings['timeline_min_effect']:g}")
+        part = timeline[timeline["metric"] == metric]
+        if part["diff_ci_low"].isna().all():
+            lines.append(f"When it matters for {label}: not told; no variant has the "
+                         f"{stats.MIN_RUNS} runs a 95% band needs.")
+            continue
         if start.notna().any():
             text = (f"When it matters for {label}: removing the ingredient costs it from the "
                     f"week given to the end of the run ({rule}).")
@@ -236,19 +280,32 @@ def _timeline_reading(timeline: pd.DataFrame, settings: dict[str, Any],
 
 def write_report(folder: Path, tidy: pd.DataFrame, tables: dict[str, pd.DataFrame],
                  settings: dict[str, Any], *, seconds: float, runs: sweep.Sweep,
-                 changed: Sequence[str] = ()) -> Path:
+                 changed: Sequence[str] = (), provenance: dict[str, Any] | None = None) -> Path:
+    """report.md. `provenance`: the `Provenance` record (provenance.json's), for the notice
+    under the title and "How to reproduce"; `seconds` is its `seconds` when given."""
     effects, summary = tables["effects"], tables["summary"]
     finals = tables["finals"]
-    n_seeds = int(finals.groupby("variant").size().min())
+    runs_per_variant = summary.groupby("variant", sort=False)["n"].max()
+    n_seeds, most = int(runs_per_variant.min()), int(runs_per_variant.max())
     designs = ", ".join(f"`{d}`" for d in sorted(finals["design"].unique()))
+    record = provenance or {}
+    seconds = record.get("seconds", seconds)
+    notice = sample_notice(runs_per_variant, quick=bool(record.get("quick")),
+                           recommended=record.get("seeds_in_file"), unit="variant")
     report = Report(folder, "Ablation: the Impact Partnership with one ingredient removed",
-                    changed)
+                    changed, notice)
     changed = changes(finals, settings["reference"])
+    pairs = effects.groupby("variant", sort=False)["pairs"].max().agg(["min", "max"])
+    seeds = f"{n_seeds}" if n_seeds == most else f"{n_seeds} to {most}"
+    paired = (f"{pairs['min']:.0f}" if pairs["min"] == pairs["max"]
+              else f"{pairs['min']:.0f} to {pairs['max']:.0f}")
     report.text(
         f"Design {designs}, against its variants (the rows of the points table): "
         + "; ".join(f"*{v}*: {c}" for v, c in changed.items() if v != settings["reference"])
-        + f". {len(changed)} variants x {n_seeds} seeds, {int(tidy['week'].max())} weeks "
-        f"({len(finals)} runs, {seconds:.0f} s). All variants share seeds.")
+        + f". {len(runs_per_variant)} variants x {seeds} seeds, {int(tidy['week'].max())} "
+        f"weeks ({len(finals)} runs, {seconds:.0f} s). All variants run the same seeds, so "
+        f"each run of a variant is paired with the full design's run of its seed: {paired} "
+        "pairs per variant (a seed that failed on either side has no pair).")
     timeline = tables["timeline"]
     setup = setup_weeks(tidy, settings["reference"])
     report.heading("Reading")
@@ -257,22 +314,49 @@ def write_report(folder: Path, tidy: pd.DataFrame, tables: dict[str, pd.DataFram
     report.text(MODEL_CAVEAT)
     report.heading("Forest plot")
     forest = effects[effects["metric"].isin(settings["metrics"])]
-    report.figure(plots.forest(forest, label="variant", metrics=settings["metrics"]),
-                  "forest", "Effect of each removal on final values: difference of medians "
-                  "against the full design, 95% bootstrap interval")
+    report.figure(plots.forest(forest, label="variant", metrics=settings["metrics"],
+                               estimate="paired_difference", low="paired_ci_low",
+                               high="paired_ci_high",
+                               xlabel="median over seeds of (variant - full design)"),
+                  "forest", "Effect of each removal on final values: median over seeds of the "
+                  "variant's run minus the full design's run of the same seed, 95% bootstrap "
+                  "interval resampling seeds (none from fewer than "
+                  f"{stats.MIN_RUNS} pairs)")
     report.heading("Effects")
+    count = {m: is_count(finals[m]) for m in effects["metric"].unique()}
+
+    def cell(estimate: float, low: float, high: float, metric: str) -> str:
+        return fmt_ci(estimate, low, high, count=count[metric])
+
     report.table(pd.DataFrame({
         "variant": effects["variant"],
         "metric": effects["metric"].map(lambda m: BY_NAME[m].label),
-        "difference of medians [95% CI]": [fmt_ci(r.median_difference, r.diff_ci_low,
-                                                  r.diff_ci_high) for r in effects.itertuples()],
-        "A": effects["A"], "size": effects["magnitude"],
-        "p (Holm)": effects["p_holm"].map(fmt_p)}), digits=2)
+        "pairs": effects["pairs"],
+        "paired difference [95% CI]": [
+            cell(r.paired_difference, r.paired_ci_low, r.paired_ci_high, r.metric)
+            for r in effects.itertuples()],
+        "p Wilcoxon (Holm)": effects["p_wilcoxon_holm"].map(lambda p: fmt_p(p, "n/a")),
+        "difference of medians [95% CI]": [
+            cell(r.median_difference, r.diff_ci_low, r.diff_ci_high, r.metric)
+            for r in effects.itertuples()],
+        "A": effects["A"].map(fmt_na), "size": effects["magnitude"],
+        "p Mann-Whitney (Holm)": effects["p_holm"].map(lambda p: fmt_p(p, "n/a"))}), digits=2)
     report.text(
-        "A: the chance that a run without the ingredient ends better than a run of the full "
-        "design (0.5: no difference; 'better' follows each metric's direction). p: two-sided "
-        f"Mann-Whitney, Holm-corrected over all {len(effects)} tests. Intervals: percentile "
-        f"bootstrap, {stats.N_RESAMPLES} resamples, each group resampled on its own.")
+        "Paired (the design's analysis: the variants share seeds). pairs: seeds run by both the "
+        "variant and the full design. Paired difference: the median over those seeds of the "
+        "variant's final value minus the full design's (variant - full design, in the metric's "
+        "units: negative means lower without the ingredient, whichever direction is better), "
+        "with a percentile-bootstrap interval that resamples seeds. p Wilcoxon: two-sided "
+        "Wilcoxon signed-rank test of the per-seed differences (seeds with no difference left "
+        f"out), Holm-corrected over all {len(effects)} tests. "
+        "Unpaired, beside it: difference of medians, the variant's median minus the full "
+        "design's (the statistic of the timeline below), each group resampled on its own; A, "
+        "the chance that a run without the ingredient ends better than a run of the full design "
+        "(0.5: no difference; 'better' follows each metric's direction; size by Vargha and "
+        "Delaney); p Mann-Whitney, two-sided, Holm-corrected over the same tests. Intervals: "
+        f"{stats.N_RESAMPLES} resamples, seeded; [n/a]: fewer than {stats.MIN_RUNS} runs "
+        "(or pairs), too few for a 95% interval; n/a alone: no runs. `effects.csv` has every "
+        "column, with `note` and `paired_note` saying why a number is missing.")
     report.heading("When each ingredient matters")
     report.figure(plots.effect_timeline(timeline, label="variant", metrics=settings["metrics"],
                                         setup_weeks=setup),
@@ -280,8 +364,12 @@ def write_report(folder: Path, tidy: pd.DataFrame, tables: dict[str, pd.DataFram
                   "against the full design, 95% bootstrap band; shaded: the full design's "
                   f"set-up weeks (1-{setup})")
     report.text(
-        "The same difference of medians as the forest plot, at every week: where a line leaves "
-        "0 is when the missing ingredient starts to show. 'First week it costs': the first "
+        "The unpaired difference of medians of the effects table, at every week: where a line "
+        "leaves 0 is when the missing ingredient starts to show. The paired statistic week by "
+        "week is in `timeline.csv` (`paired_difference`, `paired_ci_low`, `paired_ci_high`, "
+        "`pairs`); the figure and this table stay unpaired for now, since the figure's axis "
+        "titles (experiments/plots.py) name the difference of medians. No band from fewer "
+        f"than {stats.MIN_RUNS} runs. 'First week it costs': the first "
         "week from which the 95% band stays entirely on the worse side of 0 and the difference "
         f"is at least {settings['timeline_min_effect']:g} (`analysis.timeline_min_effect`, in "
         "the metric's units) to the end of the run (a cost that passes and returns counts only "
@@ -295,17 +383,21 @@ def write_report(folder: Path, tidy: pd.DataFrame, tables: dict[str, pd.DataFram
     report.heading("Files")
     report.bullets(["`effects.csv`, `summary.csv` (median and interval per variant)",
                     "`timeline.csv` (difference of medians and 95% band per variant, metric "
-                    "and week)",
+                    "and week, and the paired statistic)",
                     "`tidy.parquet`, `runs.csv`, `provenance.json`, `figures/`",
                     "`runs/`: every run's own record (`python -m sim`'s sweep folder)"])
+    if provenance is not None:
+        report.reproduce(provenance)
     sweep.report_failures(report, runs)
     return report.write()
 
 
-def run(experiment: sweep.Experiment, out: Path | str | None = None) -> Path:
+def run(experiment: sweep.Experiment, out: Path | str | None = None, *,
+        argv: Sequence[str] | None = None) -> Path:
     """Run the ablation's sweep into `out`/runs (default results/ablation-<time>),
-    analyse it, write the folder; returns the path of report.md."""
-    started = time.perf_counter()
+    analyse it, write the folder; returns the path of report.md. `argv`: the command line's
+    arguments, stated in the report and provenance.json."""
+    provenance = Provenance(experiment, argv=argv, module="experiments.ablation")
     settings = experiment.analysis
     labels = experiment.labels()
     if settings["reference"] not in labels.values():
@@ -323,18 +415,20 @@ def run(experiment: sweep.Experiment, out: Path | str | None = None) -> Path:
             f"label of a completed variant; the variants run are "
             f"{', '.join(map(repr, tidy['variant'].unique()))}")
     save_tables(folder, tidy)
-    tables = analyse(tidy, settings)
+    tables = analyse(tidy, settings, list(dict.fromkeys(labels.values())))
     tables["effects"].to_csv(folder / "effects.csv", index=False)
     tables["summary"].to_csv(folder / "summary.csv", index=False)
     tables["timeline"].to_csv(folder / "timeline.csv", index=False)
-    path = write_report(folder, tidy, tables, settings, seconds=time.perf_counter() - started,
-                        runs=runs, changed=experiment.changed())
-    write_provenance(folder, experiment, runs, seconds=time.perf_counter() - started)
+    record = provenance.finish(runs)
+    path = write_report(folder, tidy, tables, settings, seconds=record["seconds"], runs=runs,
+                        changed=experiment.changed(), provenance=record)
+    provenance.write(folder)
     return path
 
 
 def main(argv: Sequence[str] | None = None) -> Path:
-    return sweep.command("ablation", __doc__, SETTINGS, run, argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    return sweep.command("ablation", __doc__, SETTINGS, run, argv, argv=argv)
 
 
 if __name__ == "__main__":

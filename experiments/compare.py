@@ -6,14 +6,18 @@ distributions, engagement by sector and dropouts, legitimacy and claims gap), `t
 (median and 95% bootstrap interval per design and metric), `effects.csv` (each baseline against
 the reference: difference of medians, Vargha-Delaney A, Cliff's delta, Mann-Whitney p with
 Holm's correction), `replications.csv` (Lorscheid's CV stability), the tidy table and
-`report.md`, whose path it prints.
+`report.md`, whose path it prints. A design with fewer than `stats.MIN_RUNS` completed runs
+(failures, --quick) has no interval, n/a in the report; one with none still has its rows.
+The designs are compared unpaired: they share seeds, but a seed drives different draws in
+different designs, so pairing runs by seed would pair nothing in particular (the ablation,
+which changes one knob of one design, pairs them).
 
     python -m experiments.compare [--out DIR] [--quick] [--jobs N] [--seeds N] [overrides...]
 """
 
 from __future__ import annotations
 
-import time
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,7 +28,18 @@ from sim.metrics import BY_NAME, METRICS
 
 from . import plots, stats, sweep
 from .patterns import REFERENCE
-from .report import MODEL_CAVEAT, Report, fmt_ci, fmt_p, metric_title, save_tables, write_provenance
+from .report import (
+    MODEL_CAVEAT,
+    Provenance,
+    Report,
+    fmt_ci,
+    fmt_na,
+    fmt_p,
+    is_count,
+    metric_title,
+    sample_notice,
+    save_tables,
+)
 
 # The settings of configs/experiment/compare.yaml's analysis block, and what each takes.
 SETTINGS = {
@@ -39,16 +54,20 @@ SETTINGS = {
 }
 
 
-def analyse(tidy: pd.DataFrame, settings: dict[str, Any]) -> dict[str, pd.DataFrame]:
-    """The comparison's tables from a tidy table (one row per run and week)."""
+def analyse(tidy: pd.DataFrame, settings: dict[str, Any],
+            designs: Sequence[str] | None = None) -> dict[str, pd.DataFrame]:
+    """The comparison's tables from a tidy table (one row per run and week). `designs`: those
+    the sweep ran, so one whose every run failed still has its rows (n 0)."""
     finals = stats.final_week(tidy)
     metrics = [m.name for m in METRICS if m.name in finals]
     seed = settings["bootstrap_seed"]
-    table = stats.summary_table(finals, metrics, seed=seed)
+    table = stats.summary_table(finals, metrics, seed=seed, min_runs=stats.MIN_RUNS,
+                                groups=designs)
     table.insert(2, "label", table["metric"].map(lambda m: BY_NAME[m].label))
     table.insert(3, "unit", table["metric"].map(lambda m: BY_NAME[m].unit))
     directional = [m for m in settings["headline_metrics"] if BY_NAME[m].better]
-    effects = stats.effects_against(finals, settings["reference"], directional, seed=seed)
+    effects = stats.effects_against(finals, settings["reference"], directional, seed=seed,
+                                    min_runs=stats.MIN_RUNS, groups=designs)
     replications = pd.DataFrame([
         {"design": design, "metric": metric,
          "replications_needed": stats.replications_needed(
@@ -59,6 +78,14 @@ def analyse(tidy: pd.DataFrame, settings: dict[str, Any]) -> dict[str, pd.DataFr
         for metric in ("progress", "systems_change")])
     return {"finals": finals, "table": table, "effects": effects, "replications": replications,
             "stall_causes": plots.stall_cause_shares(tidy)}
+
+
+def closest_baseline(effects: pd.DataFrame) -> pd.Series:
+    """Of baselines that end worse than the reference, the closest: the highest A, and of
+    equal A (all 0 when no run of any beats a run of the reference) the smallest absolute
+    difference of medians; then the first listed."""
+    ranked = effects.assign(gap=effects["median_difference"].abs())
+    return ranked.sort_values(["A", "gap"], ascending=[False, True], kind="stable").iloc[0]
 
 
 def _stall_reading(shares: pd.DataFrame) -> str:
@@ -95,26 +122,32 @@ def _conditions(reference: str, weeks: int, changed: Sequence[str] = ()) -> str:
     return text
 
 
-def _reading(tables: dict[str, pd.DataFrame], settings: dict[str, Any], n_seeds: int) -> list[str]:
+def _reading(tables: dict[str, pd.DataFrame], settings: dict[str, Any],
+             n_seeds: int | str) -> list[str]:
     """A short reading generated from the numbers, so it stays true when the model changes."""
     table, effects = tables["table"], tables["effects"]
     reference, alpha = settings["reference"], settings["alpha"]
     lines = []
     for metric in ("progress", "systems_change"):
         part = table[table["metric"] == metric].sort_values("median", ascending=False)
+        ranked = part[part["n"] > 0]
         ranking = ", ".join(f"{plots.label_of(r.design)} {r.median:.2f}"
-                            for r in part.itertuples())
+                            for r in ranked.itertuples())
+        missing = part[part["n"] == 0]
+        if len(missing):
+            ranking += "; no completed runs: " + ", ".join(map(plots.label_of, missing.design))
         lines.append(f"Median final {BY_NAME[metric].label.lower()}, highest first: {ranking}.")
         eff = effects[effects["metric"] == metric]
         worse = eff[(eff["p_holm"] < alpha) & (eff["A"] < 0.5)]
         better = eff[(eff["p_holm"] < alpha) & (eff["A"] > 0.5)]
-        unclear = eff[~(eff["p_holm"] < alpha)]
+        unclear = eff[~(eff["p_holm"] < alpha) & (eff["n"] > 0)]
         text = (f"{len(worse)} of {len(eff)} baselines end lower than the "
                 f"{plots.label_of(reference)} on {BY_NAME[metric].label.lower()} "
                 f"(Holm-adjusted p < {alpha})")
         if len(worse):
-            closest = worse.sort_values("A").iloc[-1]
-            text += (f"; the closest, {plots.label_of(closest.design)}, has A = "
+            closest = closest_baseline(worse)
+            text += (f"; the closest (highest A; of equal A, the smallest difference of "
+                     f"medians), {plots.label_of(closest.design)}, has A = "
                      f"{closest.A:.2f} ({closest.magnitude})")
             if closest.A == 0:
                 text += ": not one run of any of them beat a run of the reference"
@@ -125,20 +158,29 @@ def _reading(tables: dict[str, pd.DataFrame], settings: dict[str, Any], n_seeds:
                      + ", ".join(plots.label_of(d) for d in unclear.design))
         lines.append(text + ".")
     spread = table[table["metric"] == "progress"].assign(width=lambda t: t.ci_high - t.ci_low)
-    widest = spread.sort_values("width").iloc[-1]
-    lines.append(
-        f"The widest 95% interval of median final progress is {plots.label_of(widest.design)}'s "
-        f"({widest.ci_low:.2f} to {widest.ci_high:.2f}); see the distribution figure for designs "
-        "whose runs split between taking off and stalling.")
+    spread = spread[spread["width"].notna()]
+    if len(spread):
+        widest = spread.sort_values("width", kind="stable").iloc[-1]
+        lines.append(
+            f"The widest 95% interval of median final progress is "
+            f"{plots.label_of(widest.design)}'s ({widest.ci_low:.2f} to {widest.ci_high:.2f}); "
+            "see the distribution figure for designs whose runs split between taking off and "
+            "stalling.")
+    else:
+        lines.append(f"No design has the {stats.MIN_RUNS} runs a 95% interval of its median "
+                     "needs; see the distribution figure for every run.")
     rep = tables["replications"]
+    runs_of = table.groupby("design")["n"].max()
+    few = runs_of[runs_of < 2]
+    rep = rep[~rep["design"].isin(few.index)]  # one run has no CV
     criterion = (f"Lorscheid's criterion (the coefficient of variation changing by less than "
                  f"{settings['cv_tolerance']} per added run)")
     unsettled = rep[rep["replications_needed"].isna()]
-    if unsettled.empty:
+    if len(rep) and unsettled.empty:
         lines.append(f"By {criterion}, at most {int(rep['replications_needed'].max())} runs per "
                      f"design were needed for final progress and systems change; {n_seeds} "
                      "were made.")
-    else:
+    elif len(rep):
         settled = rep["replications_needed"].dropna()
         lines.append(
             f"By {criterion}, {n_seeds} runs were not enough to settle: "
@@ -147,6 +189,9 @@ def _reading(tables: dict[str, pd.DataFrame], settings: dict[str, Any], n_seeds:
             + "; more runs would firm up their estimates"
             + (f". The others settled within {int(settled.max())} runs." if len(settled)
                else "."))
+    if len(few):
+        lines.append("Too few runs for a coefficient of variation: "
+                     + ", ".join(f"{plots.label_of(d)} ({n})" for d, n in few.items()) + ".")
     lines.append(_stall_reading(tables["stall_causes"]))
     lines.append(
         "With a simulation, p-values shrink as seeds are added, so they say the difference is "
@@ -154,31 +199,49 @@ def _reading(tables: dict[str, pd.DataFrame], settings: dict[str, Any], n_seeds:
     return lines
 
 
-def _wide(table: pd.DataFrame, metrics: Sequence[str], designs: Sequence[str]) -> pd.DataFrame:
+def _wide(table: pd.DataFrame, metrics: Sequence[str], designs: Sequence[str],
+          finals: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The report's table: a design per row, `median [95% CI]` per metric; a metric that
+    counts (whole numbers in every run of `finals`) without decimals."""
+    counts = {m: finals is not None and m in finals and is_count(finals[m]) for m in metrics}
     cells = {m: {} for m in metrics}
     for r in table.itertuples():
         if r.metric in cells:
-            cells[r.metric][r.design] = fmt_ci(r.median, r.ci_low, r.ci_high)
+            cells[r.metric][r.design] = fmt_ci(r.median, r.ci_low, r.ci_high,
+                                               count=counts[r.metric])
     wide = pd.DataFrame({BY_NAME[m].label: pd.Series(cells[m]) for m in metrics})
     wide = wide.reindex(designs)
+    runs = table.groupby("design")["n"].max()
+    wide.insert(0, "runs", [int(runs.get(d, 0)) for d in designs])
     wide.insert(0, "design", [plots.label_of(d) for d in designs])
     return wide
 
 
 def write_report(folder: Path, tidy: pd.DataFrame, tables: dict[str, pd.DataFrame],
                  settings: dict[str, Any], *, seconds: float, title: str,
-                 runs: sweep.Sweep | None = None, changed: Sequence[str] = ()) -> Path:
+                 runs: sweep.Sweep | None = None, changed: Sequence[str] = (),
+                 provenance: dict[str, Any] | None = None) -> Path:
+    """report.md. `provenance`: the `Provenance` record (provenance.json's), for the notice
+    under the title (a quick run, fewer runs than the file's) and "How to reproduce";
+    `seconds` is its `seconds` when given."""
     finals = tables["finals"]
-    designs = plots.ordered_designs(finals["design"].unique())
-    n_seeds = int(finals.groupby("design").size().min())
+    runs_per_design = tables["table"].groupby("design", sort=False)["n"].max()
+    designs = plots.ordered_designs(runs_per_design.index)
+    n_seeds = int(runs_per_design.min())
+    most = int(runs_per_design.max())
     weeks = int(tidy["week"].max())
-    report = Report(folder, title, changed)
+    record = provenance or {}
+    seconds = record.get("seconds", seconds)
+    notice = sample_notice(runs_per_design, quick=bool(record.get("quick")),
+                           recommended=record.get("seeds_in_file"))
+    report = Report(folder, title, changed, notice)
+    seeds = f"{n_seeds}" if n_seeds == most else f"{n_seeds} to {most}"
     report.text(
-        f"{len(designs)} designs x {n_seeds} seeds, {weeks} weeks each ({len(finals)} runs, "
+        f"{len(designs)} designs x {seeds} seeds, {weeks} weeks each ({len(finals)} runs, "
         f"{seconds:.0f} s). Reference design: {plots.label_of(settings['reference'])}. "
         "Each design has the same colour in every figure.")
     report.heading("Reading")
-    report.bullets(_reading(tables, settings, n_seeds))
+    report.bullets(_reading(tables, settings, seeds))
     report.text(MODEL_CAVEAT)
     report.text(_conditions(settings["reference"], weeks, changed))
     report.heading("Figures")
@@ -195,20 +258,32 @@ def write_report(folder: Path, tidy: pd.DataFrame, tables: dict[str, pd.DataFram
     report.figure(plots.stall_causes(tidy), "stall_causes",
                   "Share of runs by the cause of their first stall (sim.diagnosis), per design")
     report.heading("Median and 95% bootstrap interval of final values")
-    report.table(_wide(tables["table"], settings["headline_metrics"], designs))
-    report.text("Every metric, with units, is in `table.csv`. Units: " + "; ".join(
-        metric_title(m) for m in settings["headline_metrics"]) + ".")
+    report.table(_wide(tables["table"], settings["headline_metrics"], designs, finals))
+    report.text(
+        f"runs: completed runs of the design. [n/a]: fewer than {stats.MIN_RUNS} runs, too few "
+        f"for a 95% interval (at best the range of {stats.MIN_RUNS - 1} runs holds the median "
+        f"{1 - 2 * 0.5 ** (stats.MIN_RUNS - 1):.0%} of the time); n/a alone: no runs. Counts "
+        "(such as dropouts) are shown without decimals, as the bare number when every run gave "
+        "it. Every metric, with units, is in `table.csv`. Units: " + "; ".join(
+            metric_title(m) for m in settings["headline_metrics"]) + ".")
     report.heading(f"Each baseline against the {plots.label_of(settings['reference'])}")
     eff = tables["effects"]
     shown = eff[eff["metric"].isin(["progress", "systems_change"])]
     report.table(pd.DataFrame({
         "design": shown["design"].map(plots.label_of),
         "metric": shown["metric"].map(lambda m: BY_NAME[m].label),
-        "difference of medians [95% CI]": [fmt_ci(r.median_difference, r.diff_ci_low,
-                                                  r.diff_ci_high) for r in shown.itertuples()],
-        "A": shown["A"], "Cliff's delta": shown["cliffs_delta"], "size": shown["magnitude"],
-        "p": shown["p"].map(fmt_p), "p (Holm)": shown["p_holm"].map(fmt_p)}), digits=2)
+        "runs": [f"{r.n} vs {r.n_reference}" for r in shown.itertuples()],
+        "difference of medians [95% CI]": [
+            fmt_ci(r.median_difference, r.diff_ci_low, r.diff_ci_high,
+                   count=is_count(finals[r.metric])) for r in shown.itertuples()],
+        "A": shown["A"].map(fmt_na), "Cliff's delta": shown["cliffs_delta"].map(fmt_na),
+        "size": shown["magnitude"], "p": shown["p"].map(lambda p: fmt_p(p, "n/a")),
+        "p (Holm)": shown["p_holm"].map(lambda p: fmt_p(p, "n/a"))}), digits=2)
     report.text(
+        "runs: the baseline's completed runs vs the reference's. Difference of medians: the "
+        "baseline's median minus the reference's (baseline - reference), in the metric's "
+        "units: negative means the baseline's median is lower, whichever direction is better; "
+        f"[n/a]: fewer than {stats.MIN_RUNS} runs on one side, too few for a 95% interval. "
         "A is the chance that a run of the baseline ends better than a run of the reference "
         "(ties count half; 'better' follows each metric's direction, so for dropouts and the "
         "claims gap lower is better): 0.5 is no difference, below 0.5 the reference does better. "
@@ -224,29 +299,34 @@ def write_report(folder: Path, tidy: pd.DataFrame, tables: dict[str, pd.DataFram
         "design": rep["design"].map(plots.label_of), "metric": rep["metric"],
         f"runs needed (CV change < {settings['cv_tolerance']})":
             rep["replications_needed"].astype("Int64"),
-        f"CV at {n_seeds} runs": rep["cv_at_all_runs"]}))
+        "CV at all runs": rep["cv_at_all_runs"]}))
     report.text("Coefficient-of-variation stability (Lorscheid, Heine and Meyer 2012): the CV "
                 "of each metric over the first n runs, in seed order; the number of runs after "
                 "which adding one more changes it by less than the tolerance. '-' means it had "
                 "not settled, or the mean is 0.")
     report.heading("Files")
-    report.bullets(["`table.csv`: median and 95% interval per design and metric",
+    report.bullets(["`table.csv`: median and 95% interval per design and metric (`note`: why "
+                    "an interval is missing)",
                     "`effects.csv`: every baseline against the reference, every headline metric",
                     "`replications.csv`: CV stability per design",
                     "`tidy.parquet`: one row per run and week; `runs.csv`: final week per run",
-                    "`provenance.json`: settings, code version, packages, time taken",
+                    "`provenance.json`: command, seeds, settings, code version (and whether "
+                    "it had uncommitted changes), packages, time taken",
                     "`figures/`: each figure as PNG and SVG",
                     "`runs/`: every run's own record (`python -m sim`'s sweep folder)"])
+    if provenance is not None:
+        report.reproduce(provenance)
     if runs is not None:
         sweep.report_failures(report, runs)
     return report.write()
 
 
 def run(experiment: sweep.Experiment, out: Path | str | None = None, *, name: str = "compare",
-        title: str = "Comparing partnership designs") -> Path:
+        title: str = "Comparing partnership designs", argv: Sequence[str] | None = None) -> Path:
     """Run the comparison's sweep into `out`/runs (default results/<name>-<time>), analyse
-    it, write the folder; returns the path of report.md."""
-    started = time.perf_counter()
+    it, write the folder; returns the path of report.md. `argv`: the command line's
+    arguments, stated in the report and provenance.json."""
+    provenance = Provenance(experiment, argv=argv, module=f"experiments.{name}")
     settings = experiment.analysis
     designs = experiment.varied().get("scenario", [])
     if len(designs) < 2 or settings["reference"] not in designs:
@@ -262,21 +342,23 @@ def run(experiment: sweep.Experiment, out: Path | str | None = None, *, name: st
                                f"({experiment.where}) has no completed runs: the designs run "
                                f"are {', '.join(sorted(set(tidy['design'])))}")
     save_tables(folder, tidy)
-    tables = analyse(tidy, settings)
+    ran = [*tidy["design"], *runs.failed["design"].dropna()]  # a design whose runs all failed too
+    tables = analyse(tidy, settings, list(dict.fromkeys(ran)))
     tables["table"].to_csv(folder / "table.csv", index=False)
     tables["effects"].to_csv(folder / "effects.csv", index=False)
     tables["replications"].to_csv(folder / "replications.csv", index=False)
-    path = write_report(folder, tidy, tables, settings,
-                        seconds=time.perf_counter() - started, title=title, runs=runs,
-                        changed=experiment.changed())
-    write_provenance(folder, experiment, runs, seconds=time.perf_counter() - started)
+    record = provenance.finish(runs)
+    path = write_report(folder, tidy, tables, settings, seconds=record["seconds"], title=title,
+                        runs=runs, changed=experiment.changed(), provenance=record)
+    provenance.write(folder)
     return path
 
 
 def main(argv: Sequence[str] | None = None, *, name: str = "compare",
          title: str = "Comparing partnership designs") -> Path:
+    argv = sys.argv[1:] if argv is None else list(argv)
     return sweep.command(name, __doc__, SETTINGS, run, argv, experiment="compare", name=name,
-                         title=title)
+                         title=title, argv=argv)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """The ablation's timeline: when each removal starts to matter. The per-week difference of
 medians has the right sign and the right weeks, its band holds the point and repeats with its
-seed; "from week w on" counts only the last stretch; the figure draws; the quick run writes
-timeline.csv and the report's section, whose numbers recompute from tidy.parquet."""
+seed; the paired statistic (runs matched by seed) sees a shift the seeds' spread hides; no band
+from too few runs; "from week w on" counts only the last stretch; the figure draws; the quick
+run writes timeline.csv and the report's section, whose numbers recompute from tidy.parquet."""
 
 from __future__ import annotations
 
@@ -91,6 +92,57 @@ def test_a_week_a_run_did_not_record_counts_the_runs_that_did():
     assert row["n"] == 4 and row["n_reference"] == 5
     kept = 0.1 * 3 - 0.03 * 9 + OFFSETS[1:]
     assert row["median_difference"] == pytest.approx(np.median(kept) - 0.3)
+
+
+def test_paired_by_seed_the_band_is_the_shift_itself():
+    """Each run of the variant is the reference's run of the same seed plus -0.03 w^2, so every
+    seed's difference is exactly that: the paired median is it and its band has no width,
+    while the unpaired band spans the runs' spread. Adding the paired columns changes none of
+    the unpaired ones."""
+    tidy = synthetic()
+    unpaired = stats.effects_over_time(tidy, "full design", "progress", by="variant",
+                                       n_resamples=300)
+    paired = stats.effects_over_time(tidy, "full design", "progress", by="variant",
+                                     n_resamples=300, pair_by="seed")
+    pd.testing.assert_frame_equal(paired[unpaired.columns], unpaired)
+    assert (paired["pairs"] == 5).all()
+    assert paired["paired_difference"].to_numpy() == pytest.approx(-0.03 * WEEKS**2)
+    assert paired["paired_ci_low"].to_numpy() == pytest.approx(-0.03 * WEEKS**2)
+    assert paired["paired_ci_high"].to_numpy() == pytest.approx(-0.03 * WEEKS**2)
+    later = paired[paired["week"] > 0]
+    assert (later["diff_ci_high"] - later["diff_ci_low"] > 0.01).all()
+    # a seed the variant lost: one pair fewer
+    gone = (tidy["variant"] == "no orchestration") & (tidy["seed"] == 0)
+    fewer = stats.effects_over_time(tidy[~gone], "full design", "progress", by="variant",
+                                    n_resamples=100, pair_by="seed")
+    assert (fewer["pairs"] == 4).all()
+    # the last week is effects_against's paired statistic
+    last = stats.effects_against(stats.final_week(tidy), "full design", ["progress"],
+                                 by="variant", pair_by="seed").iloc[0]
+    assert last["paired_difference"] == pytest.approx(paired.iloc[-1]["paired_difference"])
+
+
+def test_no_band_from_fewer_runs_than_a_95_percent_interval_needs():
+    tidy = synthetic()  # five runs each: one short of stats.MIN_RUNS
+    timeline = stats.effects_over_time(tidy, "full design", "progress", by="variant",
+                                       n_resamples=100, min_runs=stats.MIN_RUNS,
+                                       pair_by="seed")
+    assert timeline[["diff_ci_low", "diff_ci_high", "paired_ci_low",
+                     "paired_ci_high"]].isna().all().all()
+    assert timeline["median_difference"].notna().all()
+    assert (ablation.lasting(timeline, "progress")["costs_first"].isna()).all()
+    table = ablation.timeline_table(timeline, "progress", [2])
+    assert table.iloc[0]["week 2"] == f"{-0.12:.3f} [n/a]"
+
+
+def test_the_reading_orients_removals_by_the_paired_test_and_the_metrics_direction():
+    effects = pd.DataFrame({
+        "variant": ["a", "b", "c", "d"], "metric": ["dropouts"] * 4,
+        "better": ["lower"] * 4, "paired_difference": [2.0, -1.0, 0.0, 3.0],
+        "paired_mean": [2.0, -1.0, 0.4, 3.0], "p_wilcoxon_holm": [0.01, 0.01, 0.01, 0.2]})
+    worse, better = ablation.detectable(effects, 0.05)
+    assert list(worse["variant"]) == ["a", "c"]  # more dropouts; c by its mean
+    assert list(better["variant"]) == ["b"]
 
 
 def test_the_reference_must_have_runs():
@@ -206,8 +258,12 @@ def test_ablation_quick_writes_the_timeline_and_its_section(tmp_path, capsys):
     assert set(timeline["variant"]) == {"no orchestration", "no curation"}
     assert set(timeline["metric"]) == {"progress", "systems_change"}
     assert sorted(timeline["week"].unique()) == list(range(0, 31))
-    assert (timeline["diff_ci_low"] <= timeline["median_difference"] + 1e-12).all()
-    assert (timeline["median_difference"] <= timeline["diff_ci_high"] + 1e-12).all()
+    # three seeds: no 95% band (stats.MIN_RUNS), said so under the title and in the reading
+    assert timeline[["diff_ci_low", "diff_ci_high", "paired_ci_low",
+                     "paired_ci_high"]].isna().all().all()
+    assert (timeline["pairs"] == 3).all()
+    assert "> **Quick run** (`--quick`, 3 runs per variant)" in text.split("## Reading")[0]
+    assert "not told; no variant has the 6 runs a 95% band needs" in text
 
     # every point recomputes from the tidy table; the last week is the forest plot's
     tidy = pd.read_parquet(tmp_path / "tidy.parquet")
@@ -222,14 +278,17 @@ def test_ablation_quick_writes_the_timeline_and_its_section(tmp_path, capsys):
     for key, row in last.iterrows():
         assert row["median_difference"] == pytest.approx(
             effects.loc[key, "median_difference"])
+        assert row["paired_difference"] == pytest.approx(
+            effects.loc[key, "paired_difference"])
+    # the paired statistic recomputes from the runs matched by seed
+    finals = tidy[tidy["week"] == 30].set_index(["variant", "seed"])["progress"]
+    paired = (finals["no orchestration"] - finals["full design"]).median()
+    assert effects.loc[("no orchestration", "progress"), "paired_difference"] == \
+        pytest.approx(paired)
     # the table's cell is timeline.csv's week 13, formatted as the effects table's
-    row = last.loc[("no orchestration", "progress")]
     week13 = timeline[(timeline["week"] == 13) & (timeline["variant"] == "no orchestration")
                       & (timeline["metric"] == "progress")].iloc[0]
-    cell = (f"{week13['median_difference']:.3f} [{week13['diff_ci_low']:.3f}, "
-            f"{week13['diff_ci_high']:.3f}]")
-    assert f"| no orchestration | {cell} |" in text
-    assert np.isfinite(row["diff_ci_low"])
+    assert f"| no orchestration | {week13['median_difference']:.3f} [n/a] |" in text
 
 
 @pytest.mark.parametrize("setting, value, allowed", [

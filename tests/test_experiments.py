@@ -205,6 +205,91 @@ def test_compare_report_captions_give_the_band_it_was_drawn_with(tmp_path):
     assert "90%" not in text
 
 
+def test_compare_report_with_enough_runs_gives_intervals_counts_and_the_direction(tmp_path):
+    tidy = run_many(jobs_for(["impact_partnership", "business_led"], list(range(6)), steps=5),
+                    1, progress=False)
+    settings = {"reference": "impact_partnership",
+                "headline_metrics": ["progress", "dropouts", "engaged_business"], "band": 0.9,
+                "cv_tolerance": 0.01, "alpha": 0.05, "bootstrap_seed": 0}
+    tables = compare.analyse(tidy, settings)
+    record = {"quick": False, "seeds_in_file": 30, "seconds": 12.34, "command": "python -m x",
+              "seeds": list(range(6)), "seed_list": "0-5", "file": "f.yaml",
+              "git_commit": "abc", "git_dirty": False}
+    text = compare.write_report(tmp_path, tidy, tables, settings, seconds=99, title="t",
+                                provenance=record).read_text()
+    head = text.split("## Reading")[0]
+    assert "> **Fewer runs than recommended** (6 runs per design; the experiment file runs " \
+           "30)" in head and "Intervals need" not in head
+    assert "(12 runs, 12 s)" in head  # the record's time, not the argument
+    assert tables["table"]["ci_low"].notna().all()
+    row = next(line for line in text.splitlines() if line.startswith("| Impact Partnership |"))
+    cells = row.strip("| ").split(" | ")
+    assert re.fullmatch(r"6 \| [\d.]+ \[[\d.]+, [\d.]+\]", " | ".join(cells[1:3]))
+    assert all("." not in c for c in cells[3:])  # dropouts, engaged business: counts
+    assert "the baseline's median minus the reference's (baseline - reference)" in text
+    assert "Code: commit `abc`, no uncommitted changes" in text
+
+
+def test_the_closest_baseline_breaks_ties_of_a_by_the_difference_of_medians():
+    effects = pd.DataFrame({"design": ["advocacy_coalition", "business_led", "government_led"],
+                            "A": [0.0, 0.0, 0.0], "median_difference": [-0.5, -0.2, -0.3],
+                            "magnitude": "large"})
+    assert compare.closest_baseline(effects)["design"] == "business_led"
+    assert compare.closest_baseline(effects.assign(A=[0.0, 0.0, 0.1]))["design"] == \
+        "government_led"  # A first
+
+
+def test_the_reading_names_the_closest_by_that_rule():
+    effects = pd.DataFrame({
+        "design": ["advocacy_coalition", "business_led"] * 2,
+        "metric": ["progress"] * 2 + ["systems_change"] * 2, "A": 0.0,
+        "median_difference": [-0.5, -0.2, -0.1, -0.4], "magnitude": "large", "p_holm": 0.001,
+        "n": 30})
+    table = pd.DataFrame({
+        "design": ["impact_partnership", "advocacy_coalition", "business_led"] * 2,
+        "metric": ["progress"] * 3 + ["systems_change"] * 3, "median": 0.5, "ci_low": 0.4,
+        "ci_high": 0.6, "n": 30})
+    tables = {"table": table, "effects": effects,
+              "replications": pd.DataFrame({"design": ["business_led"], "metric": ["progress"],
+                                            "replications_needed": [10]}),
+              "stall_causes": pd.DataFrame()}
+    settings = {"reference": "impact_partnership", "alpha": 0.05, "cv_tolerance": 0.01}
+    lines = compare._reading(tables, settings, 30)
+    assert "the closest (highest A; of equal A, the smallest difference of medians), " \
+           "Business-led, has A = 0.00" in lines[1]
+    assert "Advocacy coalition, has A" in lines[3]
+
+
+def test_sample_notice():
+    from experiments.report import sample_notice
+    assert sample_notice([30, 30], quick=False, recommended=30) is None
+    assert sample_notice([30, 29], recommended=30).startswith(
+        "**Fewer runs than recommended** (29 to 30 runs per design")
+    quick = sample_notice([3, 3], quick=True, recommended=30, unit="variant")
+    assert quick.startswith("**Quick run** (`--quick`, 3 runs per variant): for checking")
+    assert "at least 6 runs per variant" in quick
+    assert "Intervals need" not in sample_notice([8], quick=True)
+
+
+def test_provenance_says_whether_the_working_tree_had_changes(tmp_path, monkeypatch):
+    import subprocess
+
+    from experiments import report
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    (tmp_path / "a.txt").write_text("a")
+    subprocess.run([*git, "add", "a.txt"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "a"], check=True)
+    monkeypatch.setattr(report, "ROOT", tmp_path)
+    assert report.git_state()["git_dirty"] is False
+    (tmp_path / "a.txt").write_text("b")
+    (tmp_path / "new.txt").write_text("c")
+    state = report.git_state()
+    assert state["git_dirty"] is True
+    assert sorted(state["git_changes"]) == [" M a.txt", "?? new.txt"]
+    assert report.seed_list([0, 1, 2, 5, 7, 8]) == "0-2, 5, 7-8"
+
+
 FAILED_RUN = "scenario=business_led,seed=1,steps=30"
 
 
@@ -256,12 +341,20 @@ def test_demo_writes_the_compare_report_and_its_statistics_match_the_tidy_table(
         for metric in ("progress", "systems_change", "dropouts"):
             row = table[(table["design"] == design) & (table["metric"] == metric)].iloc[0]
             assert row["median"] == pytest.approx(np.median(runs_of[metric]), abs=1e-12)
-            assert row["ci_low"] <= row["median"] <= row["ci_high"]
             assert row["n"] == len(runs_of)
-            ci = stats.median_ci(runs_of[metric], seed=0)
-            assert (row["ci_low"], row["ci_high"]) == pytest.approx(ci[1:])
+            # 2 or 3 runs: too few for a 95% interval, so none is given
+            assert np.isnan(row["ci_low"]) and np.isnan(row["ci_high"])
+            assert "too few runs" in row["note"]
+            ci = stats.median_ci(runs_of[metric], seed=0, min_runs=stats.MIN_RUNS)
+            assert (row["median"], row["ci_low"], row["ci_high"]) == pytest.approx(ci,
+                                                                                 nan_ok=True)
     ref = table[(table["design"] == "impact_partnership") & (table["metric"] == "progress")]
     assert fmt_ci(*ref[["median", "ci_low", "ci_high"]].iloc[0]) in text
+    assert f"| Impact Partnership | 3 | {ref['median'].iloc[0]:.3f} [n/a] |" in text
+    # the quick run says so under its title, and that intervals are left out
+    head = text.split("## Reading")[0]
+    assert "> **Quick run** (`--quick`, 2 to 3 runs per design): for checking the pipeline, " \
+           "not for conclusions. Intervals need at least 6 runs" in head
 
     effects = pd.read_csv(first / "effects.csv")
     reference = last[last["design"] == "impact_partnership"]
@@ -289,6 +382,21 @@ def test_a_failed_run_is_recorded_and_listed_and_a_rerun_resumes(demo_folder):
     provenance = json.loads((first / "provenance.json").read_text())
     assert [r["run"] for r in provenance["failed_runs"]] == [FAILED_RUN]
     assert provenance["runs"] == len(designs()) * 3
+    # how to reproduce it: the same record in the report and provenance.json
+    assert provenance["command"] == (f"python -m experiments.demo --quick --out "
+                                     f"{demo_folder} --jobs 1")
+    assert provenance["argv"] == ["--quick", "--out", str(demo_folder), "--jobs", "1"]
+    assert provenance["quick"] is True and provenance["seeds_in_file"] == 30
+    assert provenance["seeds"] == [0, 1, 2] and provenance["seed_list"] == "0-2"
+    assert provenance["file"] == "configs/experiment/compare.yaml"
+    assert isinstance(provenance["git_dirty"], bool)
+    assert provenance["git_dirty"] == bool(provenance["git_changes"])
+    reproduce = text.split("## How to reproduce")[1].split("## ")[0]
+    assert f"`{provenance['command']}`" in reproduce and "Seeds: 0-2 (3 seeds)" in reproduce
+    assert f"commit `{provenance['git_commit']}`" in reproduce
+    assert ("with uncommitted changes" in reproduce) == provenance["git_dirty"]
+    assert f"Time taken: {provenance['seconds']} s" in reproduce
+    assert f"runs, {provenance['seconds']:.0f} s)" in text.split("## Reading")[0]
     tidy = pd.read_parquet(first / "tidy.parquet")
     assert sorted(tidy.loc[tidy["design"] == "business_led", "seed"].unique()) == [0, 2]
 

@@ -105,3 +105,101 @@ def test_effects_against_reference_orients_by_metric():
     np.testing.assert_allclose(table["p_holm"], stats.holm(table["p"]))
     summary = stats.summary_table(finals, ["progress"]).set_index("design")
     assert summary.loc["ref", "median"] == 0.9 and summary.loc["base", "n"] == 5
+
+
+# --- too few runs: NaN, never an error ------------------------------------------------------
+
+def test_min_runs_is_where_the_range_of_the_runs_can_hold_the_median_95_percent():
+    # every run on one side of the median has chance 2 * 0.5**n: 0.0625 at 5 runs, 0.03 at 6
+    assert stats.min_runs_for(0.95) == stats.MIN_RUNS == 6
+    assert stats.min_runs_for(0.9) == 5 and stats.min_runs_for(0.99) == 8
+
+
+def test_one_run_against_a_spread_gives_the_difference_without_an_interval():
+    """scipy's bootstrap refuses a sample of one; this crashed compare and ablation when a
+    failed run left a group with a single run."""
+    diff, low, high = stats.median_difference_ci([0.5], [0.1, 0.3])
+    assert diff == pytest.approx(0.3) and np.isnan(low) and np.isnan(high)
+    assert np.isnan(stats.median_difference_ci([0.2, 0.4, 0.9], [0.1])[1])
+    assert stats.median_difference_ci([], [0.1, 0.3]) == pytest.approx((np.nan,) * 3,
+                                                                      nan_ok=True)
+    # what did not crash before is unchanged
+    assert stats.median_difference_ci([1], [1]) == (0.0, 0.0, 0.0)
+    assert stats.median_difference_ci([2], [1, 1, 1]) == (1.0, 1.0, 1.0)
+
+
+def test_min_runs_leaves_the_estimate_and_drops_the_interval():
+    x = np.random.default_rng(0).normal(0.5, 0.1, 5)
+    assert stats.median_ci(x, min_runs=5) == stats.median_ci(x)  # the default: any count
+    median, low, high = stats.median_ci(x, min_runs=6)
+    assert median == np.median(x) and np.isnan(low) and np.isnan(high)
+    diff, low, high = stats.median_difference_ci(x, x[:3] + 1, min_runs=4)
+    assert diff == pytest.approx(np.median(x) - np.median(x[:3] + 1)) and np.isnan(low)
+
+
+def finals_with(groups: dict[str, list[float]]) -> pd.DataFrame:
+    return pd.DataFrame([{"design": g, "seed": k, "progress": v}
+                         for g, values in groups.items() for k, v in enumerate(values)])
+
+
+def test_effects_and_summary_give_nan_with_the_reason_for_small_and_empty_groups():
+    finals = finals_with({"ref": [0.8, 0.9, 0.7], "one": [0.2]})
+    effects = stats.effects_against(finals, "ref", ["progress"], min_runs=6,
+                                    groups=["ref", "one", "none"]).set_index("design")
+    assert list(effects.index) == ["one", "none"]
+    one, none = effects.loc["one"], effects.loc["none"]
+    assert one["median_difference"] == pytest.approx(0.2 - 0.8)
+    assert np.isnan(one["diff_ci_low"]) and "too few runs" in one["note"]
+    assert one["A"] == 0.0 and np.isfinite(one["p"])  # a test needs only a run on each side
+    assert none["n"] == 0 and np.isnan(none[["median_difference", "A", "p"]].astype(float)).all()
+    assert none["note"] == "no runs" and none["magnitude"] == "n/a"
+    np.testing.assert_allclose(effects["p_holm"], stats.holm(effects["p"]))
+    summary = stats.summary_table(finals, ["progress"], min_runs=6,
+                                  groups=["ref", "one", "none"]).set_index("design")
+    assert summary.loc["none", "n"] == 0 and np.isnan(summary.loc["none", "median"])
+    assert summary.loc["ref", "median"] == pytest.approx(0.8)
+    assert summary["ci_low"].isna().all() and (summary["note"] != "").all()
+
+
+# --- the paired analysis ------------------------------------------------------------------------
+
+def test_wilcoxon_by_hand():
+    # six pairs, all lower: the exact two-sided p is 2 / 2**6
+    assert stats.wilcoxon([-0.1, -0.2, -0.3, -0.4, -0.5, -0.6]) == pytest.approx(2 / 64)
+    assert stats.wilcoxon([0.0, 0.0, 0.0]) == 1.0  # no seed changed
+    assert np.isnan(stats.wilcoxon([]))
+    # zeros are dropped: the same as the six without them
+    assert stats.wilcoxon([0, -0.1, -0.2, 0, -0.3, -0.4, -0.5, -0.6]) == pytest.approx(2 / 64)
+
+
+def test_paired_differences_match_seeds_both_ran():
+    runs = pd.DataFrame({"seed": [0, 1, 2, 5], "progress": [0.5, 0.6, 0.7, 0.9]})
+    ref = pd.DataFrame({"seed": [2, 1, 0, 3], "progress": [0.4, 0.4, 0.4, 0.1]})
+    d = stats.paired_differences(runs, ref, "progress")
+    assert list(d.index) == [0, 1, 2] and d.to_numpy() == pytest.approx([0.1, 0.2, 0.3])
+    twice = pd.concat([runs, runs])  # another setting swept too: two runs per seed
+    assert stats.paired_differences(twice, ref, "progress") is None
+
+
+def test_paired_effects_see_a_shift_the_unpaired_cannot():
+    """Each seed of the variant is its reference run minus 0.01: the seeds' spread (0.1 to
+    0.9) hides it from the unpaired statistics; pairs by seed show it exactly."""
+    base = np.linspace(0.1, 0.9, 10)
+    finals = pd.DataFrame({"design": ["ref"] * 10 + ["variant"] * 10,
+                           "seed": [*range(10), *range(10)],
+                           "progress": [*base, *(base - 0.01)]})
+    row = stats.effects_against(finals, "ref", ["progress"], min_runs=6,
+                                pair_by="seed").iloc[0]
+    assert row["pairs"] == 10 and row["paired_note"] == ""
+    assert row["paired_difference"] == pytest.approx(-0.01)
+    assert row["paired_ci_low"] == pytest.approx(-0.01) == row["paired_ci_high"]
+    assert row["p_wilcoxon"] == pytest.approx(2 / 2**10) == row["p_wilcoxon_holm"]
+    assert row["p"] > 0.5 and row["diff_ci_low"] < -0.1  # unpaired: nothing to see
+    # a seed that failed on one side: fewer pairs, still an answer
+    gone = finals.drop(index=[0, 15])
+    row = stats.effects_against(gone, "ref", ["progress"], min_runs=6, pair_by="seed").iloc[0]
+    assert row["pairs"] == 8 and row["paired_difference"] == pytest.approx(-0.01)
+    few = stats.effects_against(gone[gone["seed"] < 4], "ref", ["progress"], min_runs=6,
+                                pair_by="seed").iloc[0]
+    assert few["pairs"] == 3 and np.isnan(few["paired_ci_low"])  # seeds 1-3
+    assert "too few seed pairs" in few["paired_note"]

@@ -6,7 +6,10 @@
 - a full disk (OSError ENOSPC, injected) stops a write with a clear error and no corrupt file;
 - two collectors at once write the same tables, and a reader never sees half of one;
 - the same seeds give the same numbers through the CLI's basic launcher and experiments.runner
-  (joblib); basic vs Hydra's joblib and Ray launchers: tests/test_sweeps.py.
+  (joblib); basic vs Hydra's joblib and Ray launchers: tests/test_sweeps.py;
+- a failed run that leaves a design (or variant) one run against the reference's two still
+  gets compare's and ablation's report and provenance, with n/a for the intervals it cannot
+  have (this crashed in scipy's bootstrap before).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -356,3 +360,32 @@ def test_a_damaged_run_is_counted_not_fatal(tmp_path):
     assert not row["completed"] and "unreadable" in row["error"]
     assert summary["completed"].sum() == 1
     assert json.loads((damaged / output.SUMMARY).read_text())["completed"] is True  # untouched
+
+
+# --- a failed run that leaves a group too small for an interval --------------------------------
+
+@pytest.mark.parametrize(("module", "sweep", "fault", "by", "group"), [
+    ("compare", "scenario=impact_partnership,business_led", "scenario=business_led,seed=1",
+     "design", "business_led"),
+    ("ablation", "point=range(0,2)", "point=1,seed=1", "variant", "no orchestration"),
+])
+def test_one_run_left_against_two_still_gets_its_report(tmp_path, module, sweep, fault, by,
+                                                        group):
+    """The audit's commands: 2 seeds, one run of one group made to fail."""
+    done = subprocess.run([sys.executable, "-m", f"experiments.{module}", "--quick", "--jobs",
+                           "1", "--seeds", "2", sweep, "--out", str(tmp_path)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600,
+                          env=clean_env(SIM_INJECT_FAILURE=fault))
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "1 of 4 runs failed" in done.stderr and "Traceback" not in done.stderr
+    assert done.stdout.strip().splitlines()[-1] == str(tmp_path / "report.md")
+    effects = pd.read_csv(tmp_path / "effects.csv")
+    row = effects[(effects[by] == group) & (effects["metric"] == "progress")].iloc[0]
+    assert (row["n"], row["n_reference"]) == (1, 2)
+    assert np.isfinite(row["median_difference"]) and np.isnan(row["diff_ci_low"])
+    assert row["note"] == "too few runs for an interval (1; 6 needed)"
+    text = (tmp_path / "report.md").read_text()
+    assert "## Failed runs" in text and "[n/a]" in text and "> **Quick run**" in text
+    provenance = json.loads((tmp_path / "provenance.json").read_text())
+    assert len(provenance["failed_runs"]) == 1 and provenance["seeds"] == [0, 1]
+    assert provenance["command"].startswith(f"python -m experiments.{module} --quick")
