@@ -14,7 +14,7 @@ threshold is one on progress, so with another metric no cell is outlined.
 
 from __future__ import annotations
 
-import time
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from sim.params import Params
 from sim.scenarios import resolve
 
 from . import plots, stats, sweep
-from .report import MODEL_CAVEAT, Report, md_table, save_tables, write_provenance
+from .report import MODEL_CAVEAT, Provenance, Report, md_table, sample_notice, save_tables
 
 # The settings of configs/experiment/heatmap.yaml's analysis block, and what each takes.
 SETTINGS = {
@@ -129,11 +129,17 @@ def _where_the_design_sits(table: pd.DataFrame, settings: dict[str, Any], design
 
 def write_report(folder: Path, table: pd.DataFrame, settings: dict[str, Any], *,
                  seconds: float, weeks: int, design: str, runs: sweep.Sweep,
-                 changed: Sequence[str] = ()) -> Path:
+                 changed: Sequence[str] = (), provenance: dict[str, Any] | None = None) -> Path:
+    """report.md. `provenance`: the `Provenance` record (provenance.json's), for the notice
+    under the title (a quick run, fewer runs than the file's) and "How to reproduce"."""
     x, y, metric = settings["x"], settings["y"], settings["metric"]
     ref = resolve(design)
     seeds = int(table["runs"].min())
-    report = Report(folder, f"Heatmap: {x} x {y}", changed)
+    record = provenance or {}
+    notice = sample_notice(table["runs"], quick=bool(record.get("quick")),
+                           recommended=record.get("seeds_in_file"), unit="cell",
+                           intervals=False)
+    report = Report(folder, f"Heatmap: {x} x {y}", changed, notice)
     report.text(
         f"Design `{design}` with {x} and {y} varied on a "
         f"{table[x].nunique()} x {table[y].nunique()} grid, "
@@ -169,13 +175,16 @@ def write_report(folder: Path, table: pd.DataFrame, settings: dict[str, Any], *,
                     "`tidy.parquet`, `runs.csv`, `provenance.json`, `figures/`",
                     "`runs/`: every run's own record (`python -m sim`'s sweep folder)"])
     sweep.report_failures(report, runs)
+    if provenance is not None:
+        report.reproduce(provenance)
     return report.write()
 
 
-def run(experiment: sweep.Experiment, out: Path | str | None = None) -> Path:
+def run(experiment: sweep.Experiment, out: Path | str | None = None, *,
+        argv: Sequence[str] | None = None) -> Path:
     """Run the grid's sweep into `out`/runs (default results/heatmap-<time>),
     analyse it, write the folder; returns the path of report.md."""
-    started = time.perf_counter()
+    provenance = Provenance(experiment, argv=argv, module="experiments.heatmap")
     settings = experiment.analysis
     check_axes(experiment)
     folder = sweep.output_folder("heatmap", out)
@@ -187,15 +196,17 @@ def run(experiment: sweep.Experiment, out: Path | str | None = None) -> Path:
     save_tables(folder, tidy)
     table = cells(tidy, settings)
     table.to_csv(folder / "cells.csv", index=False)
-    path = write_report(folder, table, settings, seconds=time.perf_counter() - started,
+    record = provenance.finish(runs)
+    path = write_report(folder, table, settings, seconds=record["seconds"],
                         weeks=int(tidy["week"].max()), design=designs[0], runs=runs,
-                        changed=experiment.changed())
-    write_provenance(folder, experiment, runs, seconds=time.perf_counter() - started)
+                        changed=experiment.changed(), provenance=record)
+    provenance.write(folder)
     return path
 
 
 def main(argv: Sequence[str] | None = None) -> Path:
-    return sweep.command("heatmap", __doc__, SETTINGS, run, argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    return sweep.command("heatmap", __doc__, SETTINGS, run, argv, argv=argv)
 
 
 if __name__ == "__main__":

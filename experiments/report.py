@@ -162,7 +162,7 @@ class Report:
             "Command: not recorded (the experiment was called from Python, not the command "
             "line)",
             f"Seeds: {record.get('seed_list') or 'none recorded'} "
-            f"({len(record.get('seeds') or [])} seeds)",
+            f"({_count(len(record.get('seeds') or []), 'seed')})",
             f"Experiment file: `{record.get('file')}`" + (f", points table `{points}`"
                                                         if points else ""),
             f"Code: {code}",
@@ -179,11 +179,17 @@ class Report:
         return path
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def sample_notice(runs_per_group: Iterable[int], *, quick: bool = False,
-                  recommended: int | None = None, unit: str = "design") -> str | None:
+                  recommended: int | None = None, unit: str = "design",
+                  intervals: bool = True) -> str | None:
     """The warning under a report's title when its numbers are not for conclusions: a
     `--quick` run, or fewer runs per `unit` than `recommended` (the experiment file's seed
-    count). Says too that intervals are left out below `stats.MIN_RUNS` runs. None if neither.
+    count). Says too that intervals are left out below `stats.MIN_RUNS` runs, for a report
+    that shows `intervals` and tests. None if neither.
     """
     counts = [int(n) for n in runs_per_group]
     if not counts:
@@ -198,7 +204,7 @@ def sample_notice(runs_per_group: Iterable[int], *, quick: bool = False,
                 f"file runs {recommended}): treat every number below as provisional.")
     else:
         return None
-    if low < MIN_RUNS:
+    if intervals and low < MIN_RUNS:
         text += (f" Intervals need at least {MIN_RUNS} runs per {unit} to be 95% intervals and "
                  "are shown as n/a below that; effect sizes and p-values from so few runs "
                  "say little.")
@@ -305,15 +311,6 @@ def _version(package: str) -> str | None:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
         return None
-
-
-def write_provenance(folder: Path, experiment: Any, sweeps: Any, *, seconds: float,
-                     extra: Mapping[str, Any] | None = None,
-                     argv: Sequence[str] | None = None) -> Path:
-    """provenance.json: what was run, with which code and packages, when, and how long
-    (`provenance`'s record; `Provenance` when the report states it too)."""
-    return save_provenance(folder, provenance(experiment, sweeps, seconds=seconds, argv=argv,
-                                              extra=extra))
 
 
 def save_provenance(folder: Path, record: Mapping[str, Any]) -> Path:

@@ -15,7 +15,7 @@ the design's expected outcome rather than seed noise.
 
 from __future__ import annotations
 
-import time
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from sim.metrics import BY_NAME
 from sim.run import ROOT
 
 from . import plots, stats, sweep
-from .report import MODEL_CAVEAT, Report, md_table, write_provenance
+from .report import MODEL_CAVEAT, Provenance, Report, md_table
 
 # The settings of configs/experiment/sensitivity.yaml's analysis block, and what each takes.
 SETTINGS = {
@@ -180,8 +180,14 @@ def _reading(morris_table: pd.DataFrame, sobol_table: pd.DataFrame,
 def write_report(folder: Path, morris_table: pd.DataFrame, sobol_table: pd.DataFrame,
                  top: Sequence[str], settings: dict[str, Any], *, seconds: float,
                  finals: pd.DataFrame, sweeps: Sequence[sweep.Sweep],
-                 changed: Sequence[str] = ()) -> Path:
-    report = Report(folder, "Global sensitivity: Morris screening, then Sobol", changed)
+                 changed: Sequence[str] = (), provenance: dict[str, Any] | None = None) -> Path:
+    """report.md. `provenance`: the `Provenance` record (provenance.json's), for the notice
+    under the title (a quick run) and "How to reproduce"."""
+    notice = None
+    if (provenance or {}).get("quick"):
+        notice = ("**Quick run** (`--quick`, a small sample): for checking the pipeline, not "
+                  "for conclusions; indices from so few points say little.")
+    report = Report(folder, "Global sensitivity: Morris screening, then Sobol", changed, notice)
     k = len(settings["factors"])
     designs = ", ".join(f"`{d}`" for d in sorted(finals["design"].unique()))
     seeds = int(finals.groupby(["stage", "point"]).size().max())
@@ -221,13 +227,16 @@ def write_report(folder: Path, morris_table: pd.DataFrame, sobol_table: pd.DataF
                     "`runs/morris/`, `runs/sobol/`: every run's own record"])
     for runs in sweeps:
         sweep.report_failures(report, runs)
+    if provenance is not None:
+        report.reproduce(provenance)
     return report.write()
 
 
-def run(experiment: sweep.Experiment, out: Path | str | None = None) -> Path:
+def run(experiment: sweep.Experiment, out: Path | str | None = None, *,
+        argv: Sequence[str] | None = None) -> Path:
     """Run both stages' sweeps into `out`/runs (default results/sensitivity-<time>),
     analyse them, write the folder; returns the path of report.md."""
-    started = time.perf_counter()
+    provenance = Provenance(experiment, argv=argv, module="experiments.sensitivity")
     settings = experiment.analysis
     folder = sweep.output_folder("sensitivity", out)
     morris_table, morris_runs, morris_sweep = morris(experiment, folder)
@@ -238,11 +247,11 @@ def run(experiment: sweep.Experiment, out: Path | str | None = None) -> Path:
     finals = pd.concat([morris_runs, sobol_runs], ignore_index=True)
     finals.to_csv(folder / "runs.csv", index=False)
     sweeps = [morris_sweep, sobol_sweep]
+    record = provenance.finish(sweeps, extra={"sobol_factors": list(top)})
     path = write_report(folder, morris_table, sobol_table, top, settings,
-                        seconds=time.perf_counter() - started, finals=finals, sweeps=sweeps,
-                        changed=experiment.changed())
-    write_provenance(folder, experiment, sweeps, seconds=time.perf_counter() - started,
-                     extra={"sobol_factors": list(top)})
+                        seconds=record["seconds"], finals=finals, sweeps=sweeps,
+                        changed=experiment.changed(), provenance=record)
+    provenance.write(folder)
     return path
 
 
@@ -255,6 +264,7 @@ def write_default_points(args: Any) -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> Path:
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = sweep.parse_args("sensitivity", __doc__.splitlines()[0], argv, extra=(
         ("--write-points", "write configs/experiment/sensitivity_morris.csv (the Morris "
                            "sample python -m sim +experiment=sensitivity runs) and stop"),))
@@ -264,7 +274,7 @@ def main(argv: Sequence[str] | None = None) -> Path:
             print(path)
             return path
         experiment = sweep.prepare("sensitivity", args, required=SETTINGS)
-        report = run(experiment, args.out)
+        report = run(experiment, args.out, argv=argv)
     except (sweep.UsageError, sweep.ParameterError, sweep.SweepError) as err:
         sweep.fail(err)
     print(report)

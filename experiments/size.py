@@ -12,7 +12,7 @@ it prints.
 
 from __future__ import annotations
 
-import time
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from sim.sectors import SECTORS
 
 from . import plots, stats, sweep
 from .collect import column_name
-from .report import MODEL_CAVEAT, Report, fmt_ci, fmt_p, save_tables, write_provenance
+from .report import MODEL_CAVEAT, Provenance, Report, fmt_ci, fmt_p, sample_notice, save_tables
 
 SECTOR_COUNTS = tuple(f"members_{sector}" for sector in SECTORS)
 
@@ -67,7 +67,8 @@ def size_table(finals: pd.DataFrame, settings: dict[str, Any]) -> pd.DataFrame:
         row: dict[str, Any] = {"start_members": members}
         for level, part in runs.groupby(knob):
             for column in ("progress", "progress_per_member"):
-                m, lo, hi = stats.median_ci(part[column], seed=settings["bootstrap_seed"])
+                m, lo, hi = stats.median_ci(part[column], seed=settings["bootstrap_seed"],
+                                             min_runs=stats.MIN_RUNS)
                 row.update({f"{column}_at{level:g}": m, f"{column}_at{level:g}_low": lo,
                             f"{column}_at{level:g}_high": hi})
         with_knob = runs.loc[runs[knob] == high, "progress"]
@@ -109,13 +110,20 @@ def _reading(table: pd.DataFrame, finals: pd.DataFrame, settings: dict[str, Any]
 
 def write_report(folder: Path, finals: pd.DataFrame, table: pd.DataFrame,
                  settings: dict[str, Any], *, seconds: float, weeks: int,
-                 runs: sweep.Sweep, changed: Sequence[str] = ()) -> Path:
+                 runs: sweep.Sweep, changed: Sequence[str] = (),
+                 provenance: dict[str, Any] | None = None) -> Path:
+    """report.md. `provenance`: the `Provenance` record (provenance.json's), for the notice
+    under the title (a quick run, fewer runs than the file's) and "How to reproduce"."""
     knob = settings["knob"]
     name = knob.replace("_", " ")
     low, high = levels_of(finals, knob)
     designs = ", ".join(f"`{d}`" for d in sorted(finals["design"].unique()))
-    seeds = int(finals.groupby(["start_members", knob]).size().min())
-    report = Report(folder, f"Partnership size, with and without {name}", changed)
+    per_group = finals.groupby(["start_members", knob]).size()
+    seeds = int(per_group.min())
+    record = provenance or {}
+    notice = sample_notice(per_group, quick=bool(record.get("quick")),
+                           recommended=record.get("seeds_in_file"), unit=f"size and {name}")
+    report = Report(folder, f"Partnership size, with and without {name}", changed, notice)
     report.text(
         f"Design {designs} starting with "
         f"{', '.join(str(int(m)) for m in sorted(finals['start_members'].unique()))} members "
@@ -148,13 +156,16 @@ def write_report(folder: Path, finals: pd.DataFrame, table: pd.DataFrame,
                     "`tidy.parquet`, `runs.csv`, `provenance.json`, `figures/`",
                     "`runs/`: every run's own record (`python -m sim`'s sweep folder)"])
     sweep.report_failures(report, runs)
+    if provenance is not None:
+        report.reproduce(provenance)
     return report.write()
 
 
-def run(experiment: sweep.Experiment, out: Path | str | None = None) -> Path:
+def run(experiment: sweep.Experiment, out: Path | str | None = None, *,
+        argv: Sequence[str] | None = None) -> Path:
     """Run the sizes' sweep into `out`/runs (default results/size-<time>),
     analyse it, write the folder; returns the path of report.md."""
-    started = time.perf_counter()
+    provenance = Provenance(experiment, argv=argv, module="experiments.size")
     settings = experiment.analysis
     knob = settings["knob"]
     if knob not in experiment.varied():
@@ -168,14 +179,17 @@ def run(experiment: sweep.Experiment, out: Path | str | None = None) -> Path:
     finals = finals_of(tidy)
     table = size_table(finals, settings)
     table.to_csv(folder / "sizes.csv", index=False)
-    path = write_report(folder, finals, table, settings, seconds=time.perf_counter() - started,
-                        weeks=int(tidy["week"].max()), runs=runs, changed=experiment.changed())
-    write_provenance(folder, experiment, runs, seconds=time.perf_counter() - started)
+    record = provenance.finish(runs)
+    path = write_report(folder, finals, table, settings, seconds=record["seconds"],
+                        weeks=int(tidy["week"].max()), runs=runs, changed=experiment.changed(),
+                        provenance=record)
+    provenance.write(folder)
     return path
 
 
 def main(argv: Sequence[str] | None = None) -> Path:
-    return sweep.command("size", __doc__, SETTINGS, run, argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    return sweep.command("size", __doc__, SETTINGS, run, argv, argv=argv)
 
 
 if __name__ == "__main__":

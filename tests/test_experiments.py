@@ -46,10 +46,20 @@ def composed(name: str):
 
 
 def run_quick(module, folder, capsys, *extra):
-    """The experiment's --quick run with one process (the tests share the machine)."""
+    """The experiment's --quick run with one process (the tests share the machine). Every
+    experiment's report says it is a quick run and how to reproduce it, from the same record
+    as provenance.json."""
     path = module.main(["--quick", "--out", str(folder), "--jobs", "1", *extra])
     assert capsys.readouterr().out.strip().splitlines()[-1] == str(path)
     assert path == folder / "report.md"
+    text = path.read_text()
+    assert text.splitlines()[2].startswith("> **Quick run** (`--quick`")
+    record = json.loads((folder / "provenance.json").read_text())
+    assert record["quick"] is True and record["file"].startswith("configs/experiment/")
+    reproduce = text.split("## How to reproduce")[1]
+    assert f"Time taken: {record['seconds']} s" in reproduce
+    assert f"Experiment file: `{record['file']}`" in reproduce
+    assert f"Seeds: {record['seed_list']} ({len(record['seeds'])} seed" in reproduce
     return path
 
 
@@ -598,6 +608,8 @@ def test_size_quick(tmp_path, capsys):
     assert sorted(finals["start_members"].unique()) == [start, 2 * start]
     assert finals[column_name("members_business")].isin([4, 8]).all()  # the points rows
     table = pd.read_csv(tmp_path / "sizes.csv")
+    # --quick's few runs per size and level give no interval, as its notice says
+    assert "[n/a]" in path.read_text() and table.filter(like="_low").isna().all().all()
     small = finals[(finals["start_members"] == start) & (finals["orchestration"] == 0)]
     assert table.loc[0, "progress_per_member_at0"] == pytest.approx(
         (small["progress"] / start).median())
