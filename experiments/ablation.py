@@ -3,16 +3,17 @@
 The variants are the rows of configs/experiment/ablation.csv, a points table run by
 configs/experiment/ablation.yaml's sweep (`point` x `seed`); each row's `label` names its
 variant. Writes a forest plot of each removal's effect on final progress and systems change
-(difference of medians against the full design, with 95% bootstrap intervals), `effects.csv`
+(against the full design, with 95% bootstrap intervals), `effects.csv`
 (with Vargha-Delaney A, Cliff's delta and Holm-corrected Mann-Whitney p), the tidy table and
-`report.md`, whose path it prints. It also says *when* each ingredient matters: the same
-difference of medians week by week (`timeline.csv`, a figure, and per variant the first week
-from which the removal costs progress, or systems change, to the end of the run). Every variant
-uses the same seeds as the full design, and each mechanism draws from its own random stream, so
-a removal changes only what it must: the runs are paired by seed, and the forest plot, the
-reading and the first columns of the effects table are the paired analysis (median of the
-per-seed differences, an interval that resamples seeds, Wilcoxon's signed-rank test), with the
-unpaired statistics beside it. A variant with fewer than `stats.MIN_RUNS` runs (or pairs) has
+`report.md`, whose path it prints. It also says *when* each ingredient matters: the paired
+difference week by week (`timeline.csv`, a figure, and per variant the first week from which
+the removal costs progress, or systems change, to the end of the run). Every variant uses the
+same seeds as the full design, and each mechanism draws from its own random stream, so a
+removal changes only what it must: the runs are paired by seed, and the forest plot, the
+reading, the first columns of the effects table and the week-by-week figure and table are the
+paired analysis (median of the per-seed differences, an interval that resamples seeds,
+Wilcoxon's signed-rank test), with the unpaired statistics beside it in the CSV files and the
+effects table. A variant with fewer than `stats.MIN_RUNS` runs (or pairs) has
 no interval, n/a in the report.
 
     python -m experiments.ablation [--out DIR] [--quick] [--jobs N] [--seeds N] [overrides...]
@@ -59,9 +60,12 @@ SETTINGS = {
         "always added)", lambda v: isinstance(v, list) and all(
             sweep.whole(1).ok(w) for w in v)),
     "timeline_min_effect": sweep.number(
-        0, 1, high_open=True, meaning="the smallest difference of medians, in the metric's "
-        "units, that counts as a cost, such as 0.01"),
+        0, 1, high_open=True, meaning="the smallest paired difference (median over seeds of "
+        "variant - full design), in the metric's units, that counts as a cost, such as 0.01"),
 }
+# The paired statistic of stats.effects_over_time(..., pair_by="seed"), which the week-by-week
+# part reads: median over seeds of (variant - full design) and its band resampling seeds.
+PAIRED = ("paired_difference", "paired_ci_low", "paired_ci_high")
 INTERACTIONS = ("A removal without a detectable effect on its own may still matter together "
                 "with another: this design removes one ingredient at a time, so it cannot see "
                 "interactions (the sensitivity experiment can).")
@@ -149,15 +153,17 @@ def detectable(effects: pd.DataFrame, alpha: float) -> tuple[pd.DataFrame, pd.Da
 
 
 def lasting(timeline: pd.DataFrame, metric: str, min_effect: float = 0.0) -> pd.DataFrame:
-    """Per variant, when its removal costs or helps `metric`: the first week from which the 95%
-    band stays on the worse (`costs_from`) or better (`helps_from`) side of 0, with the
-    difference of medians at least `min_effect` in size, to the end of the run, and the first
-    and last week that held at all (`costs_first`, `costs_last`), which shows a cost that
-    passes. NaN: never. "Worse" follows the metric's direction (`better` in sim.metrics)."""
+    """Per variant, when its removal costs or helps `metric`, by the paired statistic
+    (`PAIRED`): the first week from which the 95% band stays on the worse (`costs_from`) or
+    better (`helps_from`) side of 0, with the median over seeds of (variant - full design) at
+    least `min_effect` in size, to the end of the run, and the first and last week that held at
+    all (`costs_first`, `costs_last`), which shows a cost that passes. NaN: never. "Worse"
+    follows the metric's direction (`better` in sim.metrics)."""
+    estimate, low, high = PAIRED
     rows = []
     for variant, line in timeline[timeline["metric"] == metric].groupby("variant", sort=False):
-        size = line["median_difference"].abs() >= min_effect
-        below, above = (line["diff_ci_high"] < 0) & size, (line["diff_ci_low"] > 0) & size
+        size = line[estimate].abs() >= min_effect
+        below, above = (line[high] < 0) & size, (line[low] > 0) & size
         costs, helps = (above, below) if stats.better_of(metric) == "lower" else (below, above)
         hit = line.loc[costs, "week"]
         rows.append({"variant": variant, "metric": metric,
@@ -171,8 +177,9 @@ def lasting(timeline: pd.DataFrame, metric: str, min_effect: float = 0.0) -> pd.
 
 def timeline_table(timeline: pd.DataFrame, metric: str, weeks: Sequence[int],
                    min_effect: float = 0.0) -> pd.DataFrame:
-    """The report's table: per variant, the effect on `metric` at `weeks` (those the runs
-    reached) and the last week, and the first week from which it costs or helps to the end."""
+    """The report's table: per variant, the paired effect on `metric` (`PAIRED`) at `weeks`
+    (those the runs reached) and the last week, and the first week from which it costs or helps
+    to the end."""
     part = timeline[timeline["metric"] == metric]
     recorded = set(part["week"].astype(int))
     last = max(recorded)
@@ -185,8 +192,7 @@ def timeline_table(timeline: pd.DataFrame, metric: str, weeks: Sequence[int],
         row = {"variant": variant}
         for week in columns:
             r = line.loc[week]
-            row[f"week {week}"] = fmt_ci(r["median_difference"], r["diff_ci_low"],
-                                         r["diff_ci_high"])
+            row[f"week {week}"] = fmt_ci(*(r[c] for c in PAIRED))
         for column, key in ((f"first week it costs {label}", "costs_from"),
                             (f"first week it helps {label}", "helps_from")):
             week = onsets.loc[variant, key]
@@ -231,8 +237,8 @@ def _reading(effects: pd.DataFrame, summary: pd.DataFrame, settings: dict[str, A
 
 def _timeline_reading(timeline: pd.DataFrame, settings: dict[str, Any],
                       setup: int) -> list[str]:
-    """When each removal starts to cost, from the week-by-week bands: in the set-up, after it,
-    only in the second half of the run, for a while only, or never."""
+    """When each removal starts to cost, from the week-by-week paired bands (`lasting`): in the
+    set-up, after it, only in the second half of the run, for a while only, or never."""
     lines = []
     last = int(timeline["week"].max())
     for metric in settings["metrics"]:
@@ -240,12 +246,12 @@ def _timeline_reading(timeline: pd.DataFrame, settings: dict[str, Any],
         onsets = lasting(timeline, metric, settings["timeline_min_effect"]).sort_values(
             "costs_from", kind="stable")
         start = onsets["costs_from"]
-        rule = (f"95% band on the worse side of 0, difference at least "
-                f"{settings['timeline_min_effect']:g}")
+        rule = (f"paired 95% band on the worse side of 0, median over seeds of the difference "
+                f"at least {settings['timeline_min_effect']:g}")
         part = timeline[timeline["metric"] == metric]
-        if part["diff_ci_low"].isna().all():
+        if part["paired_ci_low"].isna().all():
             lines.append(f"When it matters for {label}: not told; no variant has the "
-                         f"{stats.MIN_RUNS} runs a 95% band needs.")
+                         f"{stats.MIN_RUNS} seed pairs a 95% band needs.")
             continue
         if start.notna().any():
             text = (f"When it matters for {label}: removing the ingredient costs it from the "
@@ -350,7 +356,7 @@ def write_report(folder: Path, tidy: pd.DataFrame, tables: dict[str, pd.DataFram
         "Wilcoxon signed-rank test of the per-seed differences (seeds with no difference left "
         f"out), Holm-corrected over all {len(effects)} tests. "
         "Unpaired, beside it: difference of medians, the variant's median minus the full "
-        "design's (the statistic of the timeline below), each group resampled on its own; A, "
+        "design's, each group resampled on its own; A, "
         "the chance that a run without the ingredient ends better than a run of the full design "
         "(0.5: no difference; 'better' follows each metric's direction; size by Vargha and "
         "Delaney); p Mann-Whitney, two-sided, Holm-corrected over the same tests. Intervals: "
@@ -359,31 +365,36 @@ def write_report(folder: Path, tidy: pd.DataFrame, tables: dict[str, pd.DataFram
         "column, with `note` and `paired_note` saying why a number is missing.")
     report.heading("When each ingredient matters")
     report.figure(plots.effect_timeline(timeline, label="variant", metrics=settings["metrics"],
-                                        setup_weeks=setup),
-                  "timeline", "Effect of each removal week by week: difference of medians "
-                  "against the full design, 95% bootstrap band; shaded: the full design's "
-                  f"set-up weeks (1-{setup})")
+                                        setup_weeks=setup, paired=True),
+                  "timeline", "Effect of each removal week by week: median over seeds of the "
+                  "variant's run minus the full design's run of the same seed, 95% bootstrap "
+                  f"band resampling seeds (none from fewer than {stats.MIN_RUNS} pairs); "
+                  f"shaded: the full design's set-up weeks (1-{setup})")
     report.text(
-        "The unpaired difference of medians of the effects table, at every week: where a line "
-        "leaves 0 is when the missing ingredient starts to show. The paired statistic week by "
-        "week is in `timeline.csv` (`paired_difference`, `paired_ci_low`, `paired_ci_high`, "
-        "`pairs`); the figure and this table stay unpaired for now, since the figure's axis "
-        "titles (experiments/plots.py) name the difference of medians. No band from fewer "
-        f"than {stats.MIN_RUNS} runs. 'First week it costs': the first "
-        "week from which the 95% band stays entirely on the worse side of 0 and the difference "
-        f"is at least {settings['timeline_min_effect']:g} (`analysis.timeline_min_effect`, in "
-        "the metric's units) to the end of the run (a cost that passes and returns counts only "
-        "from its return); 'never': it does not stay there. 'Helps': the same on the better "
-        "side. Bands are pointwise: each week on its own, not corrected for the many weeks.")
+        "The paired difference of the effects table, at every week: the median over seeds of "
+        "the variant's value minus the full design's value for the same seed, with a "
+        "percentile-bootstrap band that resamples seeds; where a line leaves 0 is when the "
+        f"missing ingredient starts to show. No band from fewer than {stats.MIN_RUNS} pairs. "
+        "'First week it costs': the first week from which the 95% band stays entirely on the "
+        "worse side of 0 and the paired difference is at least "
+        f"{settings['timeline_min_effect']:g} (`analysis.timeline_min_effect`, in the metric's "
+        "units) to the end of the run (a cost that passes and returns counts only from its "
+        "return); 'never': it does not stay there. 'Helps': the same on the better side. Bands "
+        "are pointwise: each week on its own, not corrected for the many weeks. `timeline.csv` "
+        "has both statistics per variant, metric and week: the paired one drawn here "
+        "(`pairs`, `paired_difference`, `paired_ci_low`, `paired_ci_high`) and the unpaired "
+        "difference of medians (`n`, `n_reference`, `median_difference`, `diff_ci_low`, "
+        "`diff_ci_high`).")
     for metric in settings["metrics"]:
         report.table(timeline_table(timeline, metric, settings["timeline_weeks"],
                                     settings["timeline_min_effect"]),
-                     caption=f"{BY_NAME[metric].label}: difference of medians against the full "
-                             "design [95% CI] at the week given")
+                     caption=f"{BY_NAME[metric].label}: paired difference against the full "
+                             "design (median over seeds of variant - full design) [95% CI] at "
+                             "the week given")
     report.heading("Files")
     report.bullets(["`effects.csv`, `summary.csv` (median and interval per variant)",
-                    "`timeline.csv` (difference of medians and 95% band per variant, metric "
-                    "and week, and the paired statistic)",
+                    "`timeline.csv` (per variant, metric and week: the paired difference and "
+                    "its 95% band, and the unpaired difference of medians and its band)",
                     "`tidy.parquet`, `runs.csv`, `provenance.json`, `figures/`",
                     "`runs/`: every run's own record (`python -m sim`'s sweep folder)"])
     if provenance is not None:

@@ -637,14 +637,28 @@ def variant_style(k: int) -> dict[str, object]:
 @_styled
 def effect_timeline(timeline: pd.DataFrame, *, label: str = "variant",
                     metrics: Sequence[str] | None = None, setup_weeks: int | None = None,
-                    reference: str = "the full design", band_alpha: float = 0.12,
+                    reference: str = "the full design", paired: bool = False,
+                    band_alpha: float = 0.12,
                     title: str = "When each ingredient matters") -> Figure:
     """The effect of each removal week by week: one panel per metric (sharing the weeks), one
     line per `label` with its bootstrap band, a line at 0 and the set-up weeks shaded.
 
-    `timeline` is `stats.effects_over_time`'s table (columns `label`, metric, week,
-    median_difference, diff_ci_low, diff_ci_high).
+    `timeline` is `stats.effects_over_time`'s table (columns `label`, metric, week, and
+    median_difference, diff_ci_low, diff_ci_high). `paired`: draw its paired columns instead
+    (`pair_by`: paired_difference, paired_ci_low, paired_ci_high), the median over seeds of
+    each seed's run minus `reference`'s run of that seed, its band resampling seeds; the
+    axis titles and the band's legend entry name whichever is drawn.
     """
+    if paired:
+        estimate, low, high = "paired_difference", "paired_ci_low", "paired_ci_high"
+        ylabel = f"run minus {reference}'s,\nmedian over seeds"
+        what = f"median over seeds of the variant's run minus {reference}'s run of the same seed"
+        band_name = "95% bootstrap band (resampling seeds)"
+    else:
+        estimate, low, high = "median_difference", "diff_ci_low", "diff_ci_high"
+        ylabel = "change in median"
+        what = f"median without the ingredient minus median of {reference}"
+        band_name = "95% bootstrap band"
     metrics = list(metrics or dict.fromkeys(timeline["metric"]))
     rows = list(dict.fromkeys(timeline[label]))
     fig, axes = figure(len(metrics), 1, sharex=True, size=(SLIDE[0], SLIDE[1] * 1.2))
@@ -659,13 +673,12 @@ def effect_timeline(timeline: pd.DataFrame, *, label: str = "variant",
         for k, row in enumerate(rows):
             line = part[part[label] == row].sort_values("week")
             style = variant_style(k)
-            ax.fill_between(line["week"], line["diff_ci_low"], line["diff_ci_high"],
+            ax.fill_between(line["week"], line[low], line[high],
                             color=style["color"], alpha=band_alpha, lw=0)
-            ax.plot(line["week"], line["median_difference"], **style)
+            ax.plot(line["week"], line[estimate], **style)
         unit = BY_NAME[metric].unit if metric in BY_NAME else ""
-        ax.set_ylabel(f"change in median\n({unit})" if unit else "change in median")
-        ax.set_title(f"{BY_NAME[metric].label if metric in BY_NAME else metric} "
-                     f"(median without the ingredient minus median of {reference})")
+        ax.set_ylabel(f"{ylabel}\n({unit})" if unit else ylabel)
+        ax.set_title(f"{BY_NAME[metric].label if metric in BY_NAME else metric} ({what})")
         ax.margins(x=0)
     axes[-1].set_xlabel(WEEKS)
     handles: list = [Line2D([], [], lw=2.5, **variant_style(k)) for k in range(len(rows))]
@@ -673,7 +686,7 @@ def effect_timeline(timeline: pd.DataFrame, *, label: str = "variant",
     # the band's swatch holds each variant's own band colour, as drawn
     handles.append(tuple(Patch(color=variant_style(k)["color"], alpha=band_alpha, lw=0)
                          for k in range(len(rows))))
-    names.append("95% bootstrap band")
+    names.append(band_name)
     if setup_weeks:
         handles.append(Patch(color="grey", alpha=0.15))
         names.append(f"set-up (weeks 1-{setup_weeks})")

@@ -1,8 +1,10 @@
 """The ablation's timeline: when each removal starts to matter. The per-week difference of
 medians has the right sign and the right weeks, its band holds the point and repeats with its
-seed; the paired statistic (runs matched by seed) sees a shift the seeds' spread hides; no band
-from too few runs; "from week w on" counts only the last stretch; the figure draws; the quick
-run writes timeline.csv and the report's section, whose numbers recompute from tidy.parquet."""
+seed; the paired statistic (runs matched by seed) sees a shift the seeds' spread hides, and it
+is the one the report reads: "from week w on", the table and the figure follow the paired band,
+not the unpaired one; no band from too few runs or pairs; "from week w on" counts only the last
+stretch; the figure draws and says what it draws; the quick run writes timeline.csv (both
+statistics) and the report's section, whose numbers recompute from tidy.parquet."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from experiments import ablation, plots, stats
+from experiments.report import fmt_ci
 from sim.scenarios import resolve
 
 WEEKS = np.arange(0, 6)
@@ -34,11 +37,32 @@ def synthetic(effect=lambda week: -0.03 * week**2) -> pd.DataFrame:
 
 
 def band(weeks, low, high, metric="progress", variant="no orchestration") -> pd.DataFrame:
-    """A timeline of one variant with the band given (its point midway)."""
+    """A timeline of one variant with the paired band given (its point midway); no unpaired
+    columns, so nothing that reads the timeline can fall back on them."""
     low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
     return pd.DataFrame({"variant": variant, "metric": metric, "week": weeks,
-                         "median_difference": (low + high) / 2, "diff_ci_low": low,
-                         "diff_ci_high": high})
+                         "paired_difference": (low + high) / 2, "paired_ci_low": low,
+                         "paired_ci_high": high})
+
+
+SPREAD = np.linspace(-0.3, 0.3, 8)  # eight seeds, far apart
+SHIFT = np.array([-0.01] * 5 + [-0.3] * 3)  # what removing the ingredient costs each seed
+
+
+def spread_out() -> pd.DataFrame:
+    """Eight seeds of the reference (progress (0.1 + SPREAD[seed]) x week) and of one variant,
+    each seed's run the reference's plus SHIFT[seed] x week: five seeds lose a little, three
+    much. The paired median is the small, sure loss (-0.01 x week, band below 0 from week 1);
+    the difference of medians is larger (about -0.11 x week) and its band crosses 0, as the
+    seeds' spread is wider than the loss."""
+    rows = []
+    for k in range(len(SPREAD)):
+        for week in WEEKS:
+            value = (0.1 + SPREAD[k]) * week
+            for variant, shift in (("full design", 0.0), ("no orchestration", SHIFT[k])):
+                rows.append({"run": f"{variant}-{k}", "seed": k, "variant": variant,
+                             "week": week, "progress": value + shift * week})
+    return pd.DataFrame(rows)
 
 
 # --- the statistic ------------------------------------------------------------------------
@@ -130,6 +154,7 @@ def test_no_band_from_fewer_runs_than_a_95_percent_interval_needs():
     assert timeline[["diff_ci_low", "diff_ci_high", "paired_ci_low",
                      "paired_ci_high"]].isna().all().all()
     assert timeline["median_difference"].notna().all()
+    assert timeline["paired_difference"].notna().all()
     assert (ablation.lasting(timeline, "progress")["costs_first"].isna()).all()
     table = ablation.timeline_table(timeline, "progress", [2])
     assert table.iloc[0]["week 2"] == f"{-0.12:.3f} [n/a]"
@@ -185,7 +210,7 @@ def test_a_cost_too_small_to_matter_does_not_count():
     high = [-0.001, -0.002, -0.004, -0.008, -0.012, -0.02]
     low = [h - 0.02 for h in high]
     line = band(weeks, low, high)
-    line["median_difference"] = [-0.002, -0.004, -0.006, -0.012, -0.015, -0.03]
+    line["paired_difference"] = [-0.002, -0.004, -0.006, -0.012, -0.015, -0.03]
     assert ablation.lasting(line, "progress").iloc[0]["costs_from"] == 0
     assert ablation.lasting(line, "progress", min_effect=0.01).iloc[0]["costs_from"] == 3
     assert pd.isna(ablation.lasting(line, "progress", min_effect=0.05).iloc[0]["costs_from"])
@@ -207,6 +232,45 @@ def test_the_report_table_shows_weeks_within_the_run_and_never():
     assert curation["first week it helps problem progress"] == "never"
 
 
+def test_when_table_and_figure_follow_the_paired_statistic_not_the_unpaired_one():
+    timeline = stats.effects_over_time(spread_out(), "full design", "progress", by="variant",
+                                       n_resamples=500, min_runs=stats.MIN_RUNS, pair_by="seed")
+    later = timeline[timeline["week"] > 0]
+    # the premise: paired, a sure loss of 0.01 a week; unpaired, a larger one, not told from 0
+    assert later["paired_difference"].to_numpy() == pytest.approx(-0.01 * later["week"])
+    assert (later["paired_ci_high"] < 0).all()
+    assert (later["median_difference"] < later["paired_difference"] - 0.05).all()
+    assert ((later["diff_ci_low"] < 0) & (later["diff_ci_high"] > 0)).all()
+
+    onsets = ablation.lasting(timeline, "progress", min_effect=0.01).iloc[0]
+    assert (onsets["costs_from"], onsets["costs_first"], onsets["costs_last"]) == (1, 1, 5)
+    table = ablation.timeline_table(timeline, "progress", [2], min_effect=0.01).iloc[0]
+    week2 = timeline.set_index("week").loc[2]
+    assert table["week 2"] == fmt_ci(week2["paired_difference"], week2["paired_ci_low"],
+                                     week2["paired_ci_high"])
+    assert table["week 2"].startswith("-0.020 [")
+    assert table["first week it costs problem progress"] == "1"
+
+    fig = plots.effect_timeline(timeline, metrics=["progress"], paired=True)
+    ax = fig.axes[0]
+    drawn = ax.get_lines()[-1]  # after the zero line
+    assert np.asarray(drawn.get_ydata()) == pytest.approx(timeline["paired_difference"])
+    shaded = ax.collections[0].get_paths()[0].vertices[:, 1]
+    assert (shaded.min(), shaded.max()) == pytest.approx(
+        (timeline["paired_ci_low"].min(), timeline["paired_ci_high"].max()))
+    assert "median over seeds" in ax.get_ylabel()
+    assert ("median over seeds of the variant's run minus the full design's run of the same "
+            "seed") in ax.get_title()
+    assert [t.get_text() for t in fig.legends[0].get_texts()][-1] == \
+        "95% bootstrap band (resampling seeds)"
+    # the same function still draws the unpaired statistic when asked, and says so
+    unpaired = plots.effect_timeline(timeline, metrics=["progress"]).axes[0]
+    assert np.asarray(unpaired.get_lines()[-1].get_ydata()) == pytest.approx(
+        timeline["median_difference"])
+    assert unpaired.get_ylabel().startswith("change in median\n(")
+    assert "median without the ingredient minus median of" in unpaired.get_title()
+
+
 def test_the_set_up_weeks_come_from_the_runs_or_else_their_scenario():
     tidy = synthetic()
     assert ablation.setup_weeks(tidy, "full design") == resolve(
@@ -221,18 +285,18 @@ def test_the_figure_has_a_panel_per_metric_and_a_line_per_variant(tmp_path):
     tidy = pd.concat([tidy, tidy[tidy["variant"] == "no orchestration"].assign(
         variant="no curation", run=lambda t: t["run"] + "-c")])
     timeline = pd.concat([stats.effects_over_time(tidy, "full design", m, by="variant",
-                                                  n_resamples=200)
+                                                  n_resamples=200, pair_by="seed")
                           for m in ("progress", "systems_change")])
     fig = plots.effect_timeline(timeline, metrics=["progress", "systems_change"],
-                                setup_weeks=2)
+                                setup_weeks=2, paired=True)
     assert isinstance(fig, Figure)
     panels = [ax for ax in fig.axes if ax.get_visible()]
     assert [ax.get_title().split(" (")[0] for ax in panels] == ["Problem progress",
                                                               "Systems change"]
     assert len(panels[0].get_lines()) == 1 + 2  # the zero line and two variants
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert legend == ["no orchestration", "no curation", "95% bootstrap band",
-                      "set-up (weeks 1-2)"]
+    assert legend == ["no orchestration", "no curation",
+                      "95% bootstrap band (resampling seeds)", "set-up (weeks 1-2)"]
     paths = plots.save(fig, tmp_path, "timeline")
     assert paths["png"].stat().st_size > 0 and paths["svg"].stat().st_size > 0
 
@@ -263,16 +327,21 @@ def test_ablation_quick_writes_the_timeline_and_its_section(tmp_path, capsys):
                      "paired_ci_high"]].isna().all().all()
     assert (timeline["pairs"] == 3).all()
     assert "> **Quick run** (`--quick`, 3 runs per variant)" in text.split("## Reading")[0]
-    assert "not told; no variant has the 6 runs a 95% band needs" in text
+    assert "not told; no variant has the 6 seed pairs a 95% band needs" in text
 
-    # every point recomputes from the tidy table; the last week is the forest plot's
+    # every point recomputes from the tidy table, paired (median over seeds of the
+    # differences) and unpaired (difference of medians); the last week is the forest plot's
     tidy = pd.read_parquet(tmp_path / "tidy.parquet")
     medians = tidy.groupby(["variant", "week"])["progress"].median()
+    by_seed = tidy.set_index(["variant", "seed", "week"])["progress"]
     for variant in ("no orchestration", "no curation"):
-        line = timeline[(timeline["variant"] == variant) & (timeline["metric"] == "progress")]
+        line = timeline[(timeline["variant"] == variant)
+                        & (timeline["metric"] == "progress")].sort_values("week")
         expected = (medians[variant] - medians["full design"]).to_numpy()
-        assert line.sort_values("week")["median_difference"].to_numpy() == pytest.approx(
-            expected)
+        assert line["median_difference"].to_numpy() == pytest.approx(expected)
+        differences = (by_seed[variant] - by_seed["full design"]).unstack("seed")
+        assert line["paired_difference"].to_numpy() == pytest.approx(
+            differences.median(axis=1).to_numpy())
     effects = pd.read_csv(tmp_path / "effects.csv").set_index(["variant", "metric"])
     last = timeline[timeline["week"] == 30].set_index(["variant", "metric"])
     for key, row in last.iterrows():
@@ -285,10 +354,13 @@ def test_ablation_quick_writes_the_timeline_and_its_section(tmp_path, capsys):
     paired = (finals["no orchestration"] - finals["full design"]).median()
     assert effects.loc[("no orchestration", "progress"), "paired_difference"] == \
         pytest.approx(paired)
-    # the table's cell is timeline.csv's week 13, formatted as the effects table's
+    # the table's cell is timeline.csv's paired week 13, formatted as the effects table's
     week13 = timeline[(timeline["week"] == 13) & (timeline["variant"] == "no orchestration")
                       & (timeline["metric"] == "progress")].iloc[0]
-    assert f"| no orchestration | {week13['median_difference']:.3f} [n/a] |" in text
+    assert f"| no orchestration | {week13['paired_difference']:.3f} [n/a] |" in text
+    section = text.split("## When each ingredient matters")[1].split("## Files")[0]
+    assert "median over seeds of the variant's run minus the full design's run" in section
+    assert "for now" not in section and "`median_difference`" in section
 
 
 @pytest.mark.parametrize("setting, value, allowed", [
