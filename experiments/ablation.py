@@ -232,7 +232,25 @@ def _reading(effects: pd.DataFrame, summary: pd.DataFrame, settings: dict[str, A
                 r.variant + ("" if r.pairs else " (no seed pairs)") for r in rest.itertuples()
             ) + "."
         lines.append(text)
+    floor = wilcoxon_floor(effects)
+    if floor is not None and floor[2] >= alpha:
+        pairs, smallest, adjusted = floor
+        lines.append(f"With {pairs} seed pairs the smallest two-sided Wilcoxon p there is, "
+                     f"{smallest:.3g} (every pair on one side), becomes {adjusted:.2g} after "
+                     f"Holm's correction over the {len(effects)} tests: no removal can pass "
+                     f"p < {alpha} with so few seeds, whatever its size; run more seeds.")
     return lines
+
+
+def wilcoxon_floor(effects: pd.DataFrame) -> tuple[int, float, float] | None:
+    """(most seed pairs of any row, the smallest two-sided exact Wilcoxon p they allow,
+    2 / 2**pairs, and that p after Holm's correction over the table's tests); None without
+    pairs. Below some number of seeds no effect can be detected at all: the report says so."""
+    most = int(effects["pairs"].max()) if len(effects) else 0
+    if most == 0:
+        return None
+    smallest = 2 / 2**most
+    return most, smallest, min(1.0, smallest * effects["p_wilcoxon"].notna().sum())
 
 
 def _timeline_reading(timeline: pd.DataFrame, settings: dict[str, Any],

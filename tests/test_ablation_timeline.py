@@ -170,6 +170,29 @@ def test_the_reading_orients_removals_by_the_paired_test_and_the_metrics_directi
     assert list(better["variant"]) == ["b"]
 
 
+def test_too_few_seed_pairs_for_any_wilcoxon_test_to_pass_is_said():
+    """With n pairs the exact two-sided Wilcoxon p is at least 2 / 2**n (every pair on one
+    side), which Holm's correction multiplies by the number of tests: below some n nothing can
+    be detected, however large, and the reading says so rather than "no detectable effect"."""
+    for n in (6, 30):
+        shift = -np.arange(1.0, n + 1)  # every pair on the same side: the smallest p there is
+        assert stats.wilcoxon(shift) == pytest.approx(2 / 2**n)
+    effects = pd.DataFrame({"variant": ["a", "b"] * 5, "metric": ["progress"] * 10,
+                            "better": ["higher"] * 10, "pairs": 6,
+                            "paired_difference": -0.1, "paired_mean": -0.1,
+                            "p_wilcoxon": 2 / 2**6, "p_wilcoxon_holm": 0.3125})
+    assert ablation.wilcoxon_floor(effects) == (6, 2 / 2**6, pytest.approx(10 * 2 / 2**6))
+    summary = pd.DataFrame({"variant": ["full"], "metric": ["progress"], "median": [0.5],
+                            "ci_low": [0.4], "ci_high": [0.6]})
+    settings = {"alpha": 0.05, "metrics": ["progress"], "reference": "full"}
+    lines = ablation._reading(effects, summary, settings)
+    assert lines[-1].startswith("With 6 seed pairs the smallest two-sided Wilcoxon p there is, "
+                                "0.0312") and "no removal can pass p < 0.05" in lines[-1]
+    many = effects.assign(pairs=30, p_wilcoxon=2 / 2**30, p_wilcoxon_holm=2e-8)
+    assert not any("seed pairs the smallest" in line
+                   for line in ablation._reading(many, summary, settings))
+
+
 def test_the_reference_must_have_runs():
     with pytest.raises(ValueError, match="no runs of the reference 'nobody'"):
         stats.effects_over_time(synthetic(), "nobody", "progress", by="variant")
