@@ -39,6 +39,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim import output, points
 from sim.cli_checks import CONFIG_DIR, CONFIG_FILE, EXPERIMENT_BLOCKS, UsageError, check_argv
+from sim.diagnosis import CAUSE_LABELS, REMEDY_BY_NAME, STALL_WINDOW
 from sim.params import ParameterError, Params, check_seed
 from sim.run import config_dict, config_hash, run_one
 from sim.scenarios import resolve
@@ -110,6 +111,27 @@ def main(cfg: DictConfig) -> None:
         print(f"Run written to {folder}:")
         for path in paths.values():
             print(f"  {path}")
+        print(verdict(result.summary))
+
+
+def verdict(summary: dict[str, Any]) -> str:
+    """One line on how the run went, from its summary: final progress and systems change, and
+    the stall panel's finding (sim.diagnosis) as the workshop app words it; summary.json has
+    the rest, `python -m sim_app` the evidence and every remedy's effect."""
+    final = summary.get("final", {})
+    line = (f"Final progress {final.get('progress', float('nan')):.2f}, systems change "
+            f"{final.get('systems_change', float('nan')):.2f} after {summary.get('weeks')} weeks.")
+    if "stalled" not in summary:
+        return line
+    if not summary["stalled"]:
+        weeks = summary.get("weeks") or 0
+        if weeks < STALL_WINDOW:
+            return f"{line} Too short to judge a stall (that takes {STALL_WINDOW} weeks)."
+        return f"{line} Never stalled in {weeks} weeks."
+    cause = CAUSE_LABELS.get(summary.get("stall_cause"), str(summary.get("stall_cause")))
+    line += f" Stalled in week {summary.get('stall_week')}: {cause.lower()}"
+    remedy = REMEDY_BY_NAME.get(summary.get("best_remedy"))
+    return line + (f"; what would restart it: {remedy.label.lower()}." if remedy else ".")
 
 
 def params_of(cfg: DictConfig) -> tuple[Params, int]:

@@ -13,7 +13,7 @@ import yaml
 from hydra import compose, initialize_config_dir
 from omegaconf import open_dict
 
-from sim.__main__ import flat_run_folder, params_of
+from sim.__main__ import flat_run_folder, params_of, verdict
 from sim.cli_checks import (
     CONFIG_DIR,
     CONFIG_FILE,
@@ -25,6 +25,7 @@ from sim.cli_checks import (
     generated_block_of,
     parameter_block,
 )
+from sim.diagnosis import CAUSE_LABELS, REMEDY_BY_NAME
 from sim.output import atomic_path
 from sim.params import ParameterError, Params
 from sim.run import ROOT, run_one
@@ -135,6 +136,27 @@ def test_one_run_writes_timeseries_summary_and_plot(tmp_path):
     # The CLI is a thin wrapper: the same numbers as run_one with the same parameters and seed.
     direct = run_one(resolve("business_led", transparency=0.9, steps=12), 3).timeseries
     pd.testing.assert_frame_equal(timeseries, direct, check_dtype=False, check_names=False)
+
+
+def test_one_run_ends_with_the_stall_panels_verdict(tmp_path):
+    """A single run's last line says how it went, from its summary.json, in the app's words:
+    the talking-shop preset on seed 0 stalls (the workshop guide's exercise 1)."""
+    folder = tmp_path / "run"
+    done = run_cli("scenario=workshop/talking_shop", "seed=0", "quicklook=false",
+                   f"hydra.run.dir={folder}")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["stalled"] is True
+    last = done.stdout.strip().splitlines()[-1]
+    assert last == verdict(summary)
+    assert last.startswith(f"Final progress {summary['final']['progress']:.2f}, systems change ")
+    assert f"Stalled in week {summary['stall_week']}: " in last
+    assert CAUSE_LABELS[summary["stall_cause"]].lower() in last
+    assert REMEDY_BY_NAME[summary["best_remedy"]].label.lower() in last
+    calm = {"final": {"progress": 0.5, "systems_change": 0.25}, "weeks": 156, "stalled": False}
+    assert verdict(calm) == ("Final progress 0.50, systems change 0.25 after 156 weeks. "
+                             "Never stalled in 156 weeks.")
+    assert "Too short to judge a stall" in verdict({**calm, "weeks": 20})
 
 
 @pytest.mark.parametrize(("args", "words"), [
