@@ -217,6 +217,13 @@ def _wide(table: pd.DataFrame, metrics: Sequence[str], designs: Sequence[str],
     return wide
 
 
+def _sizes(tidy: pd.DataFrame, designs: Sequence[str]) -> str:
+    """Each design's members at the start (week 0, the median over its runs), e.g.
+    'Impact Partnership 13, NGO-business pair 2'."""
+    start = tidy[tidy["week"] == 0].groupby("design")["members"].median()
+    return ", ".join(f"{plots.label_of(d)} {start[d]:g}" for d in designs if d in start.index)
+
+
 def write_report(folder: Path, tidy: pd.DataFrame, tables: dict[str, pd.DataFrame],
                  settings: dict[str, Any], *, seconds: float, title: str,
                  runs: sweep.Sweep | None = None, changed: Sequence[str] = (),
@@ -264,7 +271,9 @@ def write_report(folder: Path, tidy: pd.DataFrame, tables: dict[str, pd.DataFram
         f"for a 95% interval (at best the range of {stats.MIN_RUNS - 1} runs holds the median "
         f"{1 - 2 * 0.5 ** (stats.MIN_RUNS - 1):.0%} of the time); n/a alone: no runs. Counts "
         "(such as dropouts) are shown without decimals, as the bare number when every run gave "
-        "it. Every metric, with units, is in `table.csv`. Units: " + "; ".join(
+        "it; a count is not scaled by the design's size (its members at the start: "
+        + _sizes(tidy, designs) + "), so compare it within a design, or read a share. "
+        "Every metric, with units, is in `table.csv`. Units: " + "; ".join(
             metric_title(m) for m in settings["headline_metrics"]) + ".")
     report.heading(f"Each baseline against the {plots.label_of(settings['reference'])}")
     eff = tables["effects"]

@@ -389,6 +389,10 @@ def test_a_failed_run_is_recorded_and_listed_and_a_rerun_resumes(demo_folder):
     assert record["completed"] is False and "injected" in record["error"]
     text = (first / "report.md").read_text()
     assert "## Failed runs" in text and FAILED_RUN in text
+    # business engagement as a share, counts read with each design's size beside them
+    assert "| Business members still engaged |" in text and "| Engaged business members |" \
+        not in text
+    assert "its members at the start: Impact Partnership 13, " in text
     provenance = json.loads((first / "provenance.json").read_text())
     assert [r["run"] for r in provenance["failed_runs"]] == [FAILED_RUN]
     assert provenance["runs"] == len(designs()) * 3
