@@ -122,6 +122,24 @@ def _conditions(reference: str, weeks: int, changed: Sequence[str] = ()) -> str:
     return text
 
 
+SPLIT = (0.2, 0.8)  # a design whose share of stalled runs is within this splits its runs
+
+
+def _split_runs(finals: pd.DataFrame) -> str:
+    """The designs whose runs split between stalling and not (a share of stalled runs within
+    SPLIT), for the reading: a median hides such a split, the distribution figure shows it."""
+    if "stalled" not in finals:
+        return ""
+    share = finals.groupby("design", sort=False)["stalled"].mean()
+    split = share[(share >= SPLIT[0]) & (share <= SPLIT[1])]
+    if split.empty:
+        return (f"; no design's runs split between stalling and not (each stalls in under "
+                f"{SPLIT[0]:.0%} or over {SPLIT[1]:.0%} of its runs)")
+    return ("; runs split between stalling and not in " + ", ".join(
+        f"{plots.label_of(d)} ({v:.0%} stalled)" for d, v in split.items())
+        + ", where a median hides the split: the distribution figure shows where each run ends")
+
+
 def _reading(tables: dict[str, pd.DataFrame], settings: dict[str, Any],
              n_seeds: int | str) -> list[str]:
     """A short reading generated from the numbers, so it stays true when the model changes."""
@@ -163,9 +181,8 @@ def _reading(tables: dict[str, pd.DataFrame], settings: dict[str, Any],
         widest = spread.sort_values("width", kind="stable").iloc[-1]
         lines.append(
             f"The widest 95% interval of median final progress is "
-            f"{plots.label_of(widest.design)}'s ({widest.ci_low:.2f} to {widest.ci_high:.2f}); "
-            "see the distribution figure for designs whose runs split between taking off and "
-            "stalling.")
+            f"{plots.label_of(widest.design)}'s ({widest.ci_low:.2f} to {widest.ci_high:.2f})"
+            + _split_runs(tables["finals"]) + ".")
     else:
         lines.append(f"No design has the {stats.MIN_RUNS} runs a 95% interval of its median "
                      "needs; see the distribution figure for every run.")

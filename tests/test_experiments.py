@@ -531,6 +531,17 @@ def test_the_heatmap_report_says_whether_the_design_is_a_cell():
         off, settings, "impact_partnership")
 
 
+def test_the_reading_names_designs_whose_runs_split_between_stalling_and_not():
+    finals = pd.DataFrame({"design": ["a"] * 10 + ["b"] * 10 + ["c"] * 10,
+                           "stalled": [True] * 5 + [False] * 5 + [True] * 10
+                           + [True] * 1 + [False] * 9})
+    text = compare._split_runs(finals)
+    assert "in A (50% stalled)" in text or "in a (50% stalled)" in text
+    assert "(100% stalled)" not in text and "(10% stalled)" not in text
+    none = compare._split_runs(finals[finals["design"] != "a"])
+    assert none.startswith("; no design's runs split between stalling and not")
+
+
 def test_demo_help_names_the_file_it_runs(capsys):
     with pytest.raises(SystemExit):
         demo.main(["--help"])
