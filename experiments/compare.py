@@ -125,10 +125,10 @@ def _conditions(reference: str, weeks: int, changed: Sequence[str] = ()) -> str:
 SPLIT = (0.2, 0.8)  # a design whose share of stalled runs is within this splits its runs
 
 
-def _split_runs(finals: pd.DataFrame) -> str:
+def _split_runs(finals: pd.DataFrame | None) -> str:
     """The designs whose runs split between stalling and not (a share of stalled runs within
     SPLIT), for the reading: a median hides such a split, the distribution figure shows it."""
-    if "stalled" not in finals:
+    if finals is None or "stalled" not in finals:
         return ""
     share = finals.groupby("design", sort=False)["stalled"].mean()
     split = share[(share >= SPLIT[0]) & (share <= SPLIT[1])]
@@ -182,7 +182,7 @@ def _reading(tables: dict[str, pd.DataFrame], settings: dict[str, Any],
         lines.append(
             f"The widest 95% interval of median final progress is "
             f"{plots.label_of(widest.design)}'s ({widest.ci_low:.2f} to {widest.ci_high:.2f})"
-            + _split_runs(tables["finals"]) + ".")
+            + _split_runs(tables.get("finals")) + ".")
     else:
         lines.append(f"No design has the {stats.MIN_RUNS} runs a 95% interval of its median "
                      "needs; see the distribution figure for every run.")
