@@ -27,6 +27,7 @@ import sys
 import time
 import traceback
 import warnings
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -242,29 +243,45 @@ def compose_first_job_only() -> None:
     Sweeper.validate_batch_is_legal = check_first  # type: ignore[method-assign]
 
 
-def flat_run_folder(argv: list[str]) -> list[str]:
-    """`argv` with a flat folder for a single run of a scenario named by a path.
+def run_folder(argv: list[str]) -> list[str]:
+    """`argv` with its single run's folder chosen and claimed now: a flat name, and one of its
+    own even when another run of the same scenario and seed starts in the same second.
 
-    A single run's folder is named after its scenario (`hydra.run.dir` in configs/config.yaml),
-    so `scenario=workshop/<preset>` or `scenario=/some/where/design.yaml` would write it into
-    folders of folders (`outputs/runs/<time>_workshop/<preset>_seed0`). This adds a
-    `hydra.run.dir` of the same pattern with a flat name instead (`workshop-<preset>`,
-    `design`). Left as it is: a sweep (its runs are named by their overrides), an experiment
-    file, a command that chooses its own folder, and a scenario named plainly.
+    A single run's folder is named by configs/config.yaml's `hydra.run.dir` pattern: the time
+    to the second, the scenario and the seed. Two runs of one scenario and seed started in the
+    same second (different knobs, from a script) would share it, the second overwriting the
+    first's files; so the folder is made here (`os.mkdir` is atomic) and, when the name is
+    taken, `-2`, `-3` ... is added. A scenario named by a path gets a flat name
+    (`scenario=workshop/<preset>` gives `workshop-<preset>`, a .yaml path its file name) rather
+    than folders of folders. Left as it is: a sweep (its runs are named by their overrides), an
+    experiment file, a command that chooses its own folder, one with a flag (`--cfg`,
+    `--help`: nothing runs), and a pattern with other interpolations.
     """
-    if any(a in ("-m", "--multirun") or "experiment=" in a or a.startswith("hydra.run.dir=")
+    if any(a.startswith("-") or "experiment=" in a or a.startswith("hydra.run.dir=")
            for a in argv):
         return argv
-    name = parsed_overrides([a for a in argv if a.startswith("scenario=")]).get("scenario")
-    if not isinstance(name, str) or ("/" not in name and not name.endswith((".yaml", ".yml"))):
+    config = OmegaConf.load(CONFIG_FILE)
+    pattern = OmegaConf.to_container(config.hydra.run, resolve=False)["dir"]
+    given = parsed_overrides([a for a in argv if a.startswith(("scenario=", "seed="))])
+    name = str(given.get("scenario", config.scenario))
+    if "/" in name or name.endswith((".yaml", ".yml")):
+        name = Path(name).stem if name.endswith((".yaml", ".yml")) else name.replace("/", "-")
+        name = re.sub(r"[^\w.-]+", "-", name).strip(".-") or "scenario"
+    now = datetime.now()
+    folder = re.sub(r"\$\{now:([^}]*)\}", lambda m: now.strftime(m.group(1)), pattern)
+    folder = folder.replace("${scenario}", name).replace("${seed}",
+                                                         str(given.get("seed", config.seed)))
+    if "${" in folder:
         return argv
-    name = Path(name).stem if name.endswith((".yaml", ".yml")) else name.replace("/", "-")
-    name = re.sub(r"[^\w.-]+", "-", name).strip(".-") or "scenario"
-    run = OmegaConf.load(CONFIG_FILE).hydra.run
-    pattern = OmegaConf.to_container(run, resolve=False)["dir"]
-    if "${scenario}" not in pattern:
-        return argv
-    return [*argv, "hydra.run.dir=" + pattern.replace("${scenario}", name)]
+    claimed, k = Path(folder), 1
+    while True:
+        try:
+            claimed.mkdir(parents=True)
+            break
+        except FileExistsError:
+            k += 1
+            claimed = Path(f"{folder}-{k}")
+    return [*argv, f"hydra.run.dir={claimed}"]
 
 
 def cli() -> None:
@@ -275,7 +292,7 @@ def cli() -> None:
     except (UsageError, ParameterError) as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)
-    sys.argv[1:] = flat_run_folder(sys.argv[1:])
+    sys.argv[1:] = run_folder(sys.argv[1:])
     local_ray_on_loopback(sys.argv[1:])
     compose_first_job_only()
     main()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -13,7 +15,7 @@ import yaml
 from hydra import compose, initialize_config_dir
 from omegaconf import open_dict
 
-from sim.__main__ import flat_run_folder, params_of, verdict
+from sim.__main__ import params_of, run_folder, verdict
 from sim.cli_checks import (
     CONFIG_DIR,
     CONFIG_FILE,
@@ -319,25 +321,42 @@ def test_a_bad_points_table_stops_the_command_before_any_run(tmp_path):
     assert not folder.exists()
 
 
-def test_a_scenario_named_by_a_path_gets_a_flat_run_folder(tmp_path):
-    """`scenario=workshop/<name>` (or a .yaml path) names a single run's folder without
-    folders of folders; sweeps, experiment files and a chosen folder are left alone."""
-    added = flat_run_folder(["scenario=workshop/talking_shop", "seed=2"])[-1]
-    assert added == ("hydra.run.dir=outputs/runs/${now:%Y-%m-%d_%H-%M-%S}"
-                     "_workshop-talking_shop_seed${seed}")
-    assert flat_run_folder(["scenario=/x y/my design.yaml"])[-1].endswith("_my-design_seed${seed}")
-    for argv in (["scenario=business_led"], ["-m", "scenario=workshop/talking_shop"],
+def test_a_single_run_claims_a_flat_folder_of_its_own(tmp_path, monkeypatch):
+    """A single run's folder is made before Hydra starts: `scenario=workshop/<name>` (or a
+    .yaml path) gets a flat name, and a second run of the same scenario and seed in the same
+    second gets `-2` rather than overwriting the first; sweeps, experiment files, a chosen
+    folder and flags are left alone."""
+    monkeypatch.chdir(tmp_path)
+    pattern = re.compile(r"hydra\.run\.dir=outputs/runs/\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d"
+                         r"_workshop-talking_shop_seed2")
+    added = run_folder(["scenario=workshop/talking_shop", "seed=2"])[-1]
+    assert pattern.fullmatch(added), added
+    assert (tmp_path / added.split("=", 1)[1]).is_dir()
+    assert run_folder(["scenario=/x y/my design.yaml"])[-1].endswith("_my-design_seed0")
+    first = run_folder(["transparency=0.1"])[-1].split("=", 1)[1]
+    second = run_folder(["transparency=0.9"])[-1].split("=", 1)[1]
+    assert first.endswith("_impact_partnership_seed0")
+    if Path(second).name.startswith(Path(first).name):  # the same second
+        assert second == f"{first}-2"
+    for argv in (["-m", "scenario=workshop/talking_shop"],
                  ["+experiment=smoke", "scenario=workshop/talking_shop"],
-                 ["scenario=workshop/talking_shop", "hydra.run.dir=here"]):
-        assert flat_run_folder(argv) == argv
+                 ["scenario=workshop/talking_shop", "hydra.run.dir=here"], ["--cfg", "job"]):
+        assert run_folder(argv) == argv
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("SIM_INJECT_FAILURE", None)
-    done = subprocess.run([sys.executable, "-m", "sim", "scenario=workshop/talking_shop",
-                           "steps=2", "quicklook=false"], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=120, env=env)
-    assert done.returncode == 0, done.stderr
-    (folder,) = (tmp_path / "outputs" / "runs").iterdir()
-    assert folder.name.endswith("_workshop-talking_shop_seed0")
-    summary = json.loads((folder / "summary.json").read_text())
-    assert summary["scenario"] == "workshop/talking_shop" and summary["completed"] is True
-    assert not any("hydra.run.dir" in o for o in summary["overrides"])
+    (tmp_path / "started").mkdir()
+    runs = [subprocess.Popen([sys.executable, "-m", "sim", "scenario=workshop/talking_shop",
+                              "steps=2", "quicklook=false", f"transparency={t}"],
+                             cwd=tmp_path / "started", stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env=env)
+            for t in (0.1, 0.9)]
+    for run in runs:
+        _, err = run.communicate(timeout=120)
+        assert run.returncode == 0, err
+    folders = sorted((tmp_path / "started" / "outputs" / "runs").iterdir())
+    assert len(folders) == 2  # never one folder for both, even when they start together
+    assert all("_workshop-talking_shop_seed0" in f.name for f in folders)
+    summaries = [json.loads((f / "summary.json").read_text()) for f in folders]
+    assert {s["parameters"]["transparency"] for s in summaries} == {0.1, 0.9}
+    assert all(s["scenario"] == "workshop/talking_shop" and s["completed"] for s in summaries)
+    assert not any("hydra.run.dir" in o for s in summaries for o in s["overrides"])
