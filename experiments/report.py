@@ -12,7 +12,6 @@ import json
 import platform
 import shlex
 import subprocess
-import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -239,27 +238,6 @@ def git_state() -> dict[str, Any]:
     return {"git_commit": git_commit(), "git_dirty": bool(changes), "git_changes": changes}
 
 
-def _interpreter_argv(module: str) -> list[str] | None:
-    """The arguments after `python -m <module>` when the interpreter was started so (for an
-    experiment that does not pass its argv on); None when called from Python, as the tests
-    do."""
-    orig = list(getattr(sys, "orig_argv", []))
-    at = orig.index("-m") if "-m" in orig else -1
-    if at < 0 or at + 1 >= len(orig) or orig[at + 1] != module:
-        return None
-    return orig[at + 2:]
-
-
-def _is_quick(argv: Sequence[str] | None) -> bool | None:
-    """Whether `argv` asks for the experiment file's quick version: `--quick` or an
-    abbreviation argparse takes for it (`--q`, no other option starts so); None when the
-    command line is unknown. Not the experiment's parser: an experiment's own flags
-    (sensitivity's) would stop it."""
-    if argv is None:
-        return None
-    return any(a.startswith("--q") and "--quick".startswith(a) for a in argv)
-
-
 def _file_seeds(experiment: Any) -> int | None:
     """How many seeds the experiment file itself sweeps (its `hydra.sweeper.params.seed`):
     the count the project recommends for it."""
@@ -324,23 +302,23 @@ def provenance(experiment: Any, sweeps: Any, *, seconds: float,
                git: Mapping[str, Any] | None = None,
                extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """What was run, with which code and packages, when, and how long: the command line (from
-    `argv`, else the interpreter's when it ran `module`), whether it was --quick, the seeds
-    run, the experiment file, the git commit and whether the working tree had uncommitted
-    changes (`git`: `git_state()`, taken now unless given).
+    `argv`; None when called from Python), whether it was --quick (`experiment.quick`), the
+    seeds run, the experiment file, the git commit and whether the working tree had
+    uncommitted changes (`git`: `git_state()`, taken now unless given).
 
     `experiment` is an `experiments.sweep.Experiment`, `sweeps` one `experiments.sweep.Sweep`
     or several (every run has its own record, with its provenance, in its sweep folder).
     """
     sweeps = list(sweeps) if isinstance(sweeps, Sequence) else [sweeps]
     module = module or f"experiments.{experiment.name}"
-    argv = _interpreter_argv(module) if argv is None else list(argv)
+    argv = None if argv is None else list(argv)
     seeds = sorted({int(s) for sw in sweeps for s in sw.summary.get("seed", pd.Series())
                     if pd.notna(s)})
     record = {
         "experiment": experiment.name,
         "command": None if argv is None else shlex.join(["python", "-m", module, *argv]),
         "argv": argv,
-        "quick": _is_quick(argv),
+        "quick": bool(getattr(experiment, "quick", False)),
         "file": experiment.where,
         "points_file": getattr(experiment, "points", None),
         "seeds": seeds,

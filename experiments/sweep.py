@@ -122,6 +122,7 @@ class Experiment:
     launcher: str  # the launcher's class name, e.g. JoblibLauncher
     exclude_keys: list[str] = field(default_factory=list)  # not part of a run's folder name
     points: str | None = None  # the points table the runs read rows of, if any
+    quick: bool = False  # --quick: the file's quick version (its quick block applied)
 
     def labels(self) -> dict[int, str]:
         """{row: label} of the points-table rows the sweep runs ({} without a table)."""
@@ -213,7 +214,8 @@ def prepare(name: str, args: argparse.Namespace, *, required: Iterable[str] = ()
     _check_analysis(analysis, required, name)
     params = OmegaConf.to_container(cfg.hydra.sweeper.get("params") or {})
     exclude = list(cfg.hydra.job.config.override_dirname.exclude_keys)
-    return Experiment(name, analysis, overrides, params, launcher, exclude, cfg.get("points"))
+    return Experiment(name, analysis, overrides, params, launcher, exclude, cfg.get("points"),
+                      quick=bool(args.quick))
 
 
 def _set(analysis: dict[str, Any], arg: str, override: Any, required: Iterable[str],
