@@ -3,8 +3,9 @@
     python -m experiments.business_bounds [--seeds N] [--jobs J] [--out DIR] [--quick] [--doc PATH | --no-doc]
 
 Pattern 2 (government-led and public-funder designs keep the fewest business members engaged)
-is half reproduced: its public-funder case is not (docs/odd.md 1.3). Business's sector data
-(`sim.sectors.PROFILES`) are assumptions, so before blaming a mechanism this asks whether any values of the four that decide
+was half reproduced until session 11, when the crime reduction partnership's firms became the
+problem's owners (docs/odd.md 1.3). Business's sector data (`sim.sectors.PROFILES`) are
+assumptions, so this asks how far the values of the four that decide
 whether a firm stays would do: its `meeting_cost`, the weight it puts on `reputation` (the other
 benefit weights scaled so they still sum to 1), its `exit_threshold`, and how far its aims
 overlap government's (`AGENDA_FIT`, the government-led designs' agenda). Every combination of

@@ -39,8 +39,7 @@ recomputed):
   `python -m experiments.timing`.
 - **Where the Impact Partnership does not win** (a one-sector problem, a short horizon, no
   leadership backing): `python -m experiments.boundaries`.
-- **How far business's sector data can move pattern 2** (whose public-funder case is not
-  reproduced):
+- **How far business's sector data can move pattern 2** (and what that costs pattern 4):
   `python -m experiments.business_bounds`.
 
 `make calibrate` runs them all, one after another (about 50 minutes on 2 cores).

@@ -136,10 +136,12 @@ def summarise(runs: Sequence[dict[str, object]], window: tuple[int, int]) -> pd.
     return pd.DataFrame(rows)
 
 
-def wanted(sector: str) -> list[str]:
-    """The benefits a sector puts weight on (the others are 0 for all its members)."""
+def wanted(sector: str, rows: pd.DataFrame | None = None) -> list[str]:
+    """The gains a sector's members weigh: the benefits its sector puts weight on (the others
+    are 0 for all its members), and relief where a design in `rows` names it problem owner."""
     weights = sectors.PROFILES[sectors.SECTORS.index(sector)].benefit_weights
-    return [b for b in BENEFIT_PARTS if weights.get(b, 0.0) > 0]
+    owned = rows is not None and bool((rows["relief"].fillna(0.0) > 0).any())
+    return [b for b in BENEFIT_PARTS if weights.get(b, 0.0) > 0 or (b == "relief" and owned)]
 
 
 def plot(table: pd.DataFrame, path: Path, window: tuple[int, int], n_seeds: int) -> Path:
@@ -153,7 +155,7 @@ def plot(table: pd.DataFrame, path: Path, window: tuple[int, int], n_seeds: int)
             rows = rows.set_index("design").loc[order]
             y = np.arange(len(order))
             left = np.zeros(len(order))
-            for part in wanted(sector):
+            for part in wanted(sector, rows):
                 ax.barh(y, rows[part], left=left, color=plots.LEDGER_COLOURS[part], height=0.7)
                 left += rows[part].to_numpy()
             left = np.zeros(len(order))
@@ -233,7 +235,7 @@ def markdown(table: pd.DataFrame, window: tuple[int, int], seeds: Sequence[int],
         rows = table[table["sector"] == sector]
         if rows.empty:
             continue
-        parts = wanted(sector)
+        parts = wanted(sector, rows)
         lines += ["", f"### {sector.replace('_', ' ')}", "",
                   "| design | " + " | ".join(parts) + " | benefit | talk | frustration | net | "
                   f"net, runs {SPREAD[0]}–{SPREAD[1]}% | exit line | members 0 → {last} | "

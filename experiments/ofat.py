@@ -6,8 +6,8 @@ Every constant of `sim.params` whose source starts with "assumption" (group 'con
 one at a time and all others at their defaults, to its default x (1 - F) and x (1 + F)
 (F = 0.5: x0.5 and x1.5), clipped into its allowed range (a share whose x1.5 exceeds 1 takes the
 range edge) and rounded for whole-number constants. At each value every pattern verdict of
-`experiments.patterns` (`PATTERNS`: patterns 1-11, 11a's strong form, and 11c and 11d; 2's
-public-funder case and 11a-strong are known not reproduced and are included all the same) is
+`experiments.patterns` (`PATTERNS`: patterns 1-11, 11a's strong form, and 11c and 11d;
+11a-strong is known not reproduced and is included all the same) is
 computed over N seeds (default 10, seeds 5000 and up, which the pattern tests (1000-1019) and
 calibration (0-19) never used). Runs are made once per (kind, resolved parameters, seed) and
 cached on disk under the model's source fingerprint, so a rerun (with a larger budget, say) only
@@ -291,9 +291,8 @@ def _markdown(results, rows, names, full_names, n_seeds, args, screen, store, el
         f"low value, the default and the high value ({YES} holds, {NO} does not), by the "
         "small-sample rules in the docstring of `experiments/patterns.py` (medians and majority "
         "counts on the same statistics as `tests/patterns`). **Bold**: the verdict changes "
-        "along the row. Pattern 2's public-funder case and 11a-strong are known not to be "
-        "reproduced (strict expected failures in the tests); pattern 2 is shown whole (both "
-        "cases), as is 11a-strong.", ""]
+        "along the row. 11a-strong is known not to be reproduced (a strict expected failure "
+        "in the tests); pattern 2 is shown whole (both cases).", ""]
     if screen is not None:
         skipped = [n for n in names if n not in full_names]
         lines += [

@@ -76,11 +76,12 @@ DESIGN_LINES = {
 FALLBACK_LINE = {"ls": (0, (4, 2)), "marker": "o"}
 MARKS_PER_LINE = 6
 # The terms of a member's engagement ledger (sim.mechanisms.engagement.LEDGER): benefits in
-# colour, the two costs in vermillion and grey.
+# colour (relief, a problem owner's, in brown), the two costs in vermillion and grey.
 LEDGER_COLOURS = {
     "results": OKABE_ITO["bluish_green"], "wins": OKABE_ITO["yellow"],
     "policy": OKABE_ITO["blue"], "legitimacy": OKABE_ITO["sky_blue"],
     "reputation": OKABE_ITO["orange"], "voice": OKABE_ITO["reddish_purple"],
+    "relief": "#8C5A2B",  # brown: outside Okabe-Ito's eight, whose black marks the net
     "talk": OKABE_ITO["vermillion"], "frustration": FALLBACK_COLOUR,
 }
 HIGHLIGHT = OKABE_ITO["vermillion"]

@@ -30,7 +30,7 @@ import numpy as np
 
 from . import sectors
 from .mechanisms import recruitment
-from .mechanisms.engagement import BENEFITS, LEDGER
+from .mechanisms.engagement import GAINS, LEDGER
 from .model import PartnershipModel
 from .params import Params
 from .partnership import POOL
@@ -140,7 +140,7 @@ def least_reason_to_stay(weeks: list[Week]) -> dict[str, Any] | None:
     present = ~np.isnan(mean).any(axis=1)
     if not present.any():
         return None
-    n = len(BENEFITS)
+    n = len(GAINS)
     benefit, cost = mean[:, :n].sum(axis=1), mean[:, n:].sum(axis=1)
     net = np.where(present, benefit - cost, np.inf)
     s = int(np.argmin(net))

@@ -71,6 +71,9 @@ class PartnershipModel(mesa.Model):
         self.problem = Problem(p)
         self.convener = sectors.SECTORS.index(p.convener)
         self._weights = sectors.benefit_matrix()
+        self._stake = np.zeros(len(sectors.SECTORS))  # relief's weight, by sector (7.6)
+        if p.problem_owners != "none":
+            self._stake[sectors.SECTORS.index(p.problem_owners)] = p.stake_weight
         self._meeting_cost = sectors.profile_array("meeting_cost")
         self._rate = sectors.profile_array("engagement_rate")
         self._claim = sectors.profile_array("claim_propensity")
@@ -295,11 +298,13 @@ class PartnershipModel(mesa.Model):
         }
         weights = engagement.agenda_weights(orgs.weighted_counts(active), self.convener, p)
         fit = engagement.agenda_fit(sector, weights, self._orchestration, p)
-        benefit = orgs.motivation[active] * engagement.benefit(signals, sector, fit, self._weights)
+        relief = engagement.relief(signals["results"], self._stake[sector])
+        benefit = orgs.motivation[active] * (
+            engagement.benefit(signals, sector, fit, self._weights) + relief)
         talk_cost, frustration = engagement.cost_parts(self.talk, self._meeting_cost[sector],
                                                        group_trust, p, orgs.involvement[active])
         cost = talk_cost + frustration
-        self._ledger_inputs = (self.steps, active, signals, fit, talk_cost, frustration)
+        self._ledger_inputs = (self.steps, active, signals, fit, relief, talk_cost, frustration)
         orgs.appraisal[active] = engagement.appraise(orgs.appraisal[active], benefit, cost, p)
         orgs.engagement[active] = engagement.update(
             orgs.engagement[active], engagement.target(orgs.appraisal[active], p),
@@ -318,10 +323,10 @@ class PartnershipModel(mesa.Model):
         n_sectors = len(sectors.SECTORS)
         if self._ledger_inputs is None or self._ledger_inputs[0] != self.steps:
             return np.full((n_sectors, len(engagement.LEDGER)), np.nan)
-        _, active, signals, fit, talk_cost, frustration = self._ledger_inputs
+        _, active, signals, fit, relief, talk_cost, frustration = self._ledger_inputs
         sector = self.orgs.sector[active]
         rows = engagement.ledger(signals, sector, fit, self._weights, self.orgs.motivation[active],
-                                 talk_cost, frustration)
+                                 relief, talk_cost, frustration)
         members = sector[None, :] == np.arange(n_sectors)[:, None]  # sectors x members
         counts = members.sum(axis=1)[:, None]
         with np.errstate(invalid="ignore", divide="ignore"):

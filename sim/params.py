@@ -79,6 +79,10 @@ class Params:
     signatories: str = _p("none", group="size", choices=("none", *SECTORS),
         help="sector whose members join as signatories: they sign the partnership's asks and "
         "give it only signatory_time of a working member's time (none: everyone works)")
+    problem_owners: str = _p("none", group="size", choices=("none", *SECTORS),
+        help="sector whose members the problem harms directly (town-centre firms and the crime "
+        "on their street): relief from it is a benefit of their own, stake_weight times the "
+        "results, whoever writes the agenda (none: nobody has more at stake than its sector)")
     members_government: int = _p(0, 0, MAX_MEMBERS, group="size", unit="organisations",
         help="government members at the start")
     members_business: int = _p(0, 0, MAX_MEMBERS, group="size", unit="organisations",
@@ -196,6 +200,12 @@ class Params:
     initial_engagement: float = _p(0.8, 0, 1, unit="share",
         source="Chinman et al.: members differ only 8-10 months in",
         help="engagement of a member when it joins")
+    stake_weight: float = _p(0.5, 0, 5, unit="ratio",
+        source="assumption: a member the problem harms values relief from it as a citizen "
+        "group does (citizens' results weight, 0.5); a stake in the problem is what brings "
+        "stakeholders to the table and keeps them there (Ansell & Gash 2008)",
+        help="weight a member of the problem_owners sector puts on relief from the problem "
+        "(the results signal), on top of its sector's benefits and not scaled by the agenda")
     convener_say: float = _p(0.4, 0, 1, unit="share",
         help="share of the agenda the convener's sector writes; members share the rest")
     common_agenda: float = _p(0.3, 0, 1, unit="share",

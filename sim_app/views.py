@@ -20,7 +20,7 @@ from PIL import Image
 
 from experiments.plots import LEDGER_COLOURS, OKABE_ITO
 from sim.diagnosis import CAUSE_LABELS, STALL_GAIN, STALL_WINDOW, StallObserver
-from sim.mechanisms.engagement import BENEFITS, LEDGER
+from sim.mechanisms.engagement import GAINS, LEDGER
 from sim.metrics import BY_NAME
 from sim.partnership import MEMBER
 from sim.sectors import PROFILES, SECTORS
@@ -311,7 +311,7 @@ def ledger_panel(ax, run: DesignRun) -> None:
     drawing redraws them with the data."""
     ledger = run.recent_ledger()
     baseline = run.model.params.engagement_baseline
-    n_benefits = len(BENEFITS)
+    n_benefits = len(GAINS)
     widest = LEDGER_LIMIT
     for row in range(len(SECTORS)):
         y = len(SECTORS) - 1 - row  # government on top
@@ -320,7 +320,7 @@ def ledger_panel(ax, run: DesignRun) -> None:
             ax.text(0.02, y, "no members", va="center", ha="left", color=LEFT_COLOUR)
             continue
         right = 0.0
-        for name, value in zip(BENEFITS, parts[:n_benefits], strict=True):
+        for name, value in zip(GAINS, parts[:n_benefits], strict=True):
             if value > 0:
                 ax.broken_barh([(right, value)], (y - BAR / 2, BAR),
                                facecolors=LEDGER_COLOURS[name])

@@ -13,7 +13,7 @@ import pytest
 from experiments import ledger as study
 from sim import sectors
 from sim.mechanisms import engagement
-from sim.mechanisms.engagement import BENEFITS, LEDGER
+from sim.mechanisms.engagement import BENEFITS, GAINS, LEDGER
 from sim.model import PartnershipModel
 from sim.partnership import MEMBER, expectation
 from sim.scenarios import resolve
@@ -28,15 +28,22 @@ def test_the_ledger_adds_up_to_the_benefit_and_the_cost_the_model_appraises():
     weights = sectors.benefit_matrix()
     meeting = sectors.profile_array("meeting_cost")[sector]
     talk_cost, frustration = engagement.cost_parts(0.45, meeting, trust, params)
-    rows = engagement.ledger(signals, sector, fit, weights, motivation, talk_cost, frustration)
+    stake = np.where(sector == sectors.BUS, 0.5, 0.0)  # business owns the problem
+    relief = engagement.relief(signals["results"], stake)
+    rows = engagement.ledger(signals, sector, fit, weights, motivation, relief, talk_cost,
+                             frustration)
     assert rows.shape == (40, len(LEDGER))
-    gains = rows[:, :len(BENEFITS)].sum(axis=1)
-    np.testing.assert_allclose(gains, motivation * engagement.benefit(signals, sector, fit,
-                                                                      weights))
+    gains = rows[:, :len(GAINS)].sum(axis=1)
+    np.testing.assert_allclose(gains, motivation * (engagement.benefit(signals, sector, fit,
+                                                                       weights) + relief))
+    # relief is the problem owners' alone, and not scaled by the agenda's fit
+    business = sector == sectors.BUS
+    np.testing.assert_allclose(rows[business, GAINS.index("relief")],
+                               motivation[business] * 0.5 * signals["results"][business])
+    assert np.all(rows[~business, GAINS.index("relief")] == 0)
     np.testing.assert_array_equal(rows[:, -2] + rows[:, -1],
                                   engagement.cost(0.45, meeting, trust, params))
     # a sector gets nothing from a benefit it puts no weight on (business and policy)
-    business = sector == sectors.BUS
     assert np.all(rows[business, BENEFITS.index("policy")] == 0)
     # frustration only where trust is below the frustration level
     assert np.all((rows[:, -1] > 0) == (trust < params.frustration_trust))
@@ -46,6 +53,7 @@ def test_the_ledger_adds_up_to_the_benefit_and_the_cost_the_model_appraises():
     ("government_led", {}, True),
     ("advocacy_coalition", {"signatories": "none"}, True),  # its firms meet, and leave
     ("advocacy_coalition", {}, False),  # its firms sign: a signatory's talk cost
+    ("crime_reduction_partnership", {}, False),  # its firms own the problem: relief
 ])
 def test_the_sector_ledger_is_what_moved_each_members_appraisal(design, overrides, turnover):
     """Week by week over a year (with joiners and leavers where `turnover`): appraise sets
@@ -71,7 +79,7 @@ def test_the_sector_ledger_is_what_moved_each_members_appraisal(design, override
         sector = orgs.sector[active]
         for s in range(len(sectors.SECTORS)):
             mine = sector == s
-            got = book[s, :len(BENEFITS)].sum() - book[s, len(BENEFITS):].sum()
+            got = book[s, :len(GAINS)].sum() - book[s, len(GAINS):].sum()
             if mine.any():
                 assert got == pytest.approx(net[mine].mean(), abs=1e-9)
             else:
@@ -113,13 +121,13 @@ def test_summary_averages_the_window_and_counts_only_weeks_with_members():
     assert set(table.index) == {"business", "civil_society"}
     civ = table.loc["civil_society"]
     assert civ["results"] == pytest.approx(0.2) and civ["runs"] == 2
-    assert civ["benefit"] == pytest.approx(0.2 * len(BENEFITS))
+    assert civ["benefit"] == pytest.approx(0.2 * len(GAINS))
     assert civ["cost"] == pytest.approx(0.4) and civ["net"] == pytest.approx(civ["benefit"] - 0.4)
     assert civ["exit_line"] == -0.3 and civ["members_end"] == 2
     assert civ["sponsor_changes"] == 6  # weeks 3..8 of a counter rising one a week
-    # the runs' own nets: 6 x 0.1 - 2 x 0.1 = 0.4 and 6 x 0.3 - 2 x 0.3 = 1.2; their 5th and
-    # 95th percentiles (linear between the two) are 0.44 and 1.16
-    assert civ["net_low"] == pytest.approx(0.44) and civ["net_high"] == pytest.approx(1.16)
+    # the runs' own nets: 7 x 0.1 - 2 x 0.1 = 0.5 and 7 x 0.3 - 2 x 0.3 = 1.5 (seven gains,
+    # two costs); their 5th and 95th percentiles (linear between the two) are 0.55 and 1.45
+    assert civ["net_low"] == pytest.approx(0.55) and civ["net_high"] == pytest.approx(1.45)
     bus = table.loc["business"]
     assert bus["runs"] == 1 and bus["of_runs"] == 2  # only weeks 3-5 of the first run count
     assert bus["results"] == 1.0

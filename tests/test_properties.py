@@ -35,7 +35,7 @@ COUNTS = ["members", *(f"members_{s}" for s in SECTORS), "engaged_business", "dr
 CUMULATIVE = ["dropouts", "wins", "sponsor_changes"]
 SIZES = {"members_government", "members_business", "members_civil_society", "members_citizens",
          "pool_per_sector", "target_members", "public_size", "steps", "partnership_weeks",
-         "working_group_size", "convener", "signatories", "facets"}
+         "working_group_size", "convener", "signatories", "problem_owners", "facets"}
 FAST = settings(max_examples=40, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
@@ -59,6 +59,7 @@ def settings_(draw) -> dict:
     for sector in SECTORS:
         values[f"members_{sector}"] = draw(st.integers(1 if sector == convener else 0, 12))
     values["signatories"] = draw(st.sampled_from(["none", *(s for s in SECTORS if s != convener)]))
+    values["problem_owners"] = draw(st.sampled_from(["none", *SECTORS]))
     values.update(convener=convener, pool_per_sector=draw(st.integers(0, 6)),
                   public_size=draw(st.integers(1, 300)), steps=draw(st.integers(1, 25)),
                   public_scrutiny=draw(st.floats(0, 1)),

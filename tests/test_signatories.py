@@ -66,7 +66,7 @@ def test_signatories_sign_an_agenda_others_write():
     fit = {}
     for name, model in (("working", working), ("signing", signing)):
         model.step()
-        _, active, _, member_fit, _, _ = model._ledger_inputs  # what the update weighed
+        _, active, _, member_fit, *_ = model._ledger_inputs  # what the update weighed
         fit[name] = member_fit[model.orgs.sector[active] == BUS].mean()
     assert fit["signing"] < fit["working"]
 

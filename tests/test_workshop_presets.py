@@ -61,7 +61,7 @@ from sim.diagnosis import (
     TRUST_LOW,
     StallObserver,
 )
-from sim.mechanisms.engagement import BENEFITS, LEDGER
+from sim.mechanisms.engagement import GAINS, LEDGER
 from sim.params import Params
 from sim.scenarios import SCENARIO_DIR, designs, load, resolve
 from sim.sectors import BUS, CIV, PROFILES
@@ -263,9 +263,9 @@ def _app_ledger(scenario: str, seed: int, week: int) -> np.ndarray:
 def ledger_nets(scenario: str, sector: int, week: int) -> tuple[list, list, list]:
     """Benefit, talk and net of `sector` in the app's ledger at `week`, one per seed."""
     books = [_app_ledger(f"workshop/{scenario}", seed, week)[sector] for seed in SEEDS]
-    benefit = [float(b[:len(BENEFITS)].sum()) for b in books]
+    benefit = [float(b[:len(GAINS)].sum()) for b in books]
     talk = [float(b[LEDGER.index("talk")]) for b in books]
-    net = [float(b[:len(BENEFITS)].sum() - b[len(BENEFITS):].sum()) for b in books]
+    net = [float(b[:len(GAINS)].sum() - b[len(GAINS):].sum()) for b in books]
     return benefit, talk, net
 
 

@@ -57,6 +57,14 @@ def benefit(signals: dict[str, np.ndarray | float], sector: np.ndarray, fit: np.
     return fit * np.sum(weights[sector] * _signal_columns(signals, sector), axis=1)
 
 
+def relief(results: float, stake: np.ndarray) -> np.ndarray:
+    """What a member the problem harms gets from the partnership's results on it
+    (`engagement.relief`): its stake (`stake_weight` for the design's `problem_owners`, else 0)
+    times the results signal. Not scaled by the agenda's fit: crime falling on a firm's own
+    street relieves it whoever wrote the partnership's goals."""
+    return stake * results
+
+
 def cost_parts(talk: float, meeting_cost: np.ndarray, group_trust: np.ndarray, params: Params,
                involvement: np.ndarray | float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """What staying costs, by cause: the weight of talk-heavy weeks, and frustration with low
@@ -72,18 +80,20 @@ def cost(talk: float, meeting_cost: np.ndarray, group_trust: np.ndarray, params:
     return talk_cost + frustration
 
 
-# Columns of `ledger`: what each benefit brings a member, then what each cost takes.
-LEDGER: tuple[str, ...] = (*BENEFITS, "talk", "frustration")
+# What a member gains: its sector's benefits, then relief from the problem (a problem owner's).
+GAINS: tuple[str, ...] = (*BENEFITS, "relief")
+# Columns of `ledger`: what each gain brings a member, then what each cost takes.
+LEDGER: tuple[str, ...] = (*GAINS, "talk", "frustration")
 
 
 def ledger(signals: dict[str, np.ndarray | float], sector: np.ndarray, fit: np.ndarray,
-           weights: np.ndarray, motivation: np.ndarray, talk_cost: np.ndarray,
-           frustration: np.ndarray) -> np.ndarray:
-    """Each member's engagement ledger, members x LEDGER (`engagement.ledger`): the benefit
-    columns sum to the `motivation x benefit` the member appraises, the cost columns to its
-    `cost`. An observer's breakdown: the model sums `benefit` and `cost` directly."""
+           weights: np.ndarray, motivation: np.ndarray, relief_value: np.ndarray,
+           talk_cost: np.ndarray, frustration: np.ndarray) -> np.ndarray:
+    """Each member's engagement ledger, members x LEDGER (`engagement.ledger`): the GAINS
+    columns sum to the `motivation x (benefit + relief)` the member appraises, the cost columns
+    to its `cost`. An observer's breakdown: the model sums them directly."""
     gains = (motivation * fit)[:, None] * weights[sector] * _signal_columns(signals, sector)
-    return np.column_stack([gains, talk_cost, frustration])
+    return np.column_stack([gains, motivation * relief_value, talk_cost, frustration])
 
 
 def appraise(appraisal: np.ndarray, benefit_value: np.ndarray, cost_value: np.ndarray,

@@ -29,19 +29,7 @@ def test_1_impact_partnership_beats_every_baseline(metric, baseline):
     assert greater(final(REFERENCE, metric), final(baseline, metric)) < 0.01
 
 
-PUBLIC_FUNDER_NOT_YET = pytest.mark.xfail(strict=True, reason=(
-    "not reproduced yet: the crime reduction partnership (median share 0.24 on seeds 1000-1019) "
-    "keeps fewer firms engaged than the public funder (0.34): in all three government-convened "
-    "designs a firm disengages about as fast, but the public funder's curator replaces its firm "
-    "and the crime reduction partnership never takes on another; keeping firms in a "
-    "business-and-police partnership needs a stake in the problem that differs by design, which "
-    "the brief's shared problem does not give; see docs/odd.md, 'Patterns not yet reproduced'"))
-
-
-@pytest.mark.parametrize("design", [
-    "government_led",
-    pytest.param("public_funder_partnership", marks=PUBLIC_FUNDER_NOT_YET),
-])
+@pytest.mark.parametrize("design", ["government_led", "public_funder_partnership"])
 def test_2_government_designs_keep_fewest_business_engaged(design):
     """Pattern 2. Share of business members engaged (engagement >= 0.5), averaged over the
     run: the government-led and public-funder medians are below the median of every other
