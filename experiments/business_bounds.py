@@ -235,17 +235,20 @@ def markdown(table: pd.DataFrame, grid: Mapping[str, Sequence[float]], seeds: Se
     lines.append(f"| patterns 2 and 4 together | {int(both.sum())} of {n} |")
     lines.append("")
     for design in PATTERN_2_DESIGNS:
-        best = table.loc[table[f"margin_{design}"].idxmax()]
-        point = ", ".join(f"`{k}` {best[k]:g}" for k in grid)
-        lines.append(
-            f"- Closest the {names[design]} design comes to the lowest share: at {point} its "
-            f"median share is {best[f'share_{design}']:.2f} against "
-            f"{best[f'lowest_other_{design}'].replace('_', ' ')}'s "
-            f"{best[f'share_{design}'] + best[f'margin_{design}']:.2f} (margin "
-            f"{best[f'margin_{design}']:+.2f}; positive means lowest); pattern 4 "
-            f"{'holds' if best['pattern_4'] else 'fails'} there (business-led claims gap "
-            f"{best['gap_business_led']:.3f}, advocacy coalition's "
-            f"{best['gap_advocacy_coalition']:.3f}).")
+        margin = table[f"margin_{design}"]
+        for label, at in (("widest", margin.idxmax()), ("narrowest", margin.idxmin())):
+            row = table.loc[at]
+            point = ", ".join(f"`{k}` {row[k]:g}" for k in grid)
+            lines.append(
+                f"- The {names[design]} design's margin at its {label}: at {point} its median "
+                f"share is {row[f'share_{design}']:.2f} against "
+                f"{row[f'lowest_other_{design}'].replace('_', ' ')}'s "
+                f"{row[f'share_{design}'] + row[f'margin_{design}']:.2f} (margin "
+                f"{row[f'margin_{design}']:+.2f}; positive means lowest; its clause "
+                f"{'holds' if row[f'p2_{design}'] else 'fails'}); pattern 4 "
+                f"{'holds' if row['pattern_4'] else 'fails'} there (business-led claims gap "
+                f"{row['gap_business_led']:.3f}, advocacy coalition's "
+                f"{row['gap_advocacy_coalition']:.3f}).")
     lines += ["", f"{n_runs} runs in {seconds / 60:.1f} minutes. Every point: `points.csv` in "
               "the output folder."]
     if quick:
