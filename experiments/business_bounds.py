@@ -203,9 +203,9 @@ def plot(table: pd.DataFrame, path: Path, n_seeds: int) -> Path:
         passing = int(sum((i & table[f"p2_{d}"] & table["pattern_4"]).sum()
                           for i, d in zip(inside, PATTERN_2_DESIGNS, strict=True)))
         fig.suptitle(f"Patterns 2 and 4 over {len(table)} values of business's data (medians of "
-                     f"{n_seeds} seeds each, one dot per value in each panel)\nboth would "
-                     f"need the shaded quarter: {both} of {2 * len(table)} dots there, "
-                     f"{passing} passing both tests")
+                     f"{n_seeds} seeds each)\nboth would need the shaded quarter: {both} of "
+                     f"{2 * len(table)} dots ({len(table)} per panel) there, {passing} passing "
+                     "both tests")
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=120)
     return path
