@@ -38,7 +38,7 @@ from tqdm import tqdm
 
 from sim import sectors
 from sim.diagnosis import mean_ledger
-from sim.mechanisms.engagement import LEDGER
+from sim.mechanisms.engagement import GAINS, LEDGER
 from sim.model import PartnershipModel
 from sim.params import ParameterError, Params
 from sim.scenarios import designs, resolve
@@ -52,8 +52,8 @@ SEEDS = 20
 WINDOW = (1, 52)  # weeks: the first year, while appraisals form (Chinman et al.: 8-10 months)
 SPREAD = (5, 95)  # percentiles of the runs' own nets shown beside the mean
 FIGURE = "ledger.png"
-BENEFIT_PARTS = LEDGER[:-2]
-COST_PARTS = LEDGER[-2:]
+BENEFIT_PARTS = GAINS
+COST_PARTS = LEDGER[len(GAINS):]
 
 
 def run_ledger(design: str, seed: int, overrides: dict[str, object] | None = None
