@@ -74,6 +74,7 @@ def medians(measure: Callable[[int], dict[str, float]], repeats: int) -> dict[st
 
 # --- the default run ---------------------------------------------------------------------
 
+
 def default_run(repeats: int) -> dict[str, float]:
     params = resolve(DESIGN)
 
@@ -85,14 +86,17 @@ def default_run(repeats: int) -> dict[str, float]:
         stepping = time.perf_counter() - started
         started = time.perf_counter()
         run_one(params, seed, design=DESIGN)
-        return {"weeks_per_second": params.steps / stepping,
-                "run_seconds": time.perf_counter() - started}
+        return {
+            "weeks_per_second": params.steps / stepping,
+            "run_seconds": time.perf_counter() - started,
+        }
 
     result = medians(measure, repeats)
     return {"weeks": params.steps, **result, "runs_per_second": 1.0 / result["run_seconds"]}
 
 
 # --- weekly cost at scale, and Mesa's Boltzmann example beside it -----------------------
+
 
 def our_weeks(members: int, public_size: int) -> Callable[[int], dict[str, float]]:
     """A measurement of the scaled Impact Partnership: a model built (untimed), one week of
@@ -108,8 +112,11 @@ def our_weeks(members: int, public_size: int) -> Callable[[int], dict[str, float
             model.step()
             counted += model.members
         seconds = time.perf_counter() - started
-        return {"mean_members": counted / TIMED_WEEKS, "seconds_per_week": seconds / TIMED_WEEKS,
-                "agent_weeks_per_second": counted / seconds}
+        return {
+            "mean_members": counted / TIMED_WEEKS,
+            "seconds_per_week": seconds / TIMED_WEEKS,
+            "agent_weeks_per_second": counted / seconds,
+        }
 
     return measure
 
@@ -126,8 +133,7 @@ def boltzmann_steps(agents: int) -> Callable[[int], dict[str, float]]:
     def measure(seed: int) -> dict[str, float]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the example uses Mesa's experimental recorder
-            model = BoltzmannWealth(BoltzmannScenario(n=agents, width=side, height=side,
-                                                      rng=seed))
+            model = BoltzmannWealth(BoltzmannScenario(n=agents, width=side, height=side, rng=seed))
             model.step()
             started = time.perf_counter()
             for _ in range(steps):
@@ -139,8 +145,11 @@ def boltzmann_steps(agents: int) -> Callable[[int], dict[str, float]]:
 
 def week_cost(members: int, public_size: int, repeats: int) -> dict[str, float]:
     """Seconds per week and agent-weeks per second of the scaled Impact Partnership."""
-    return {"members": members, "public_size": public_size,
-            **medians(our_weeks(members, public_size), repeats)}
+    return {
+        "members": members,
+        "public_size": public_size,
+        **medians(our_weeks(members, public_size), repeats),
+    }
 
 
 def against_boltzmann(members: int, repeats: int) -> dict[str, float]:
@@ -189,8 +198,13 @@ json.dump({"build_seconds": built - started, "run_seconds": time.perf_counter() 
 def in_subprocess(members: int, public_size: int, steps: int) -> dict[str, float]:
     """A run in a fresh Python: wall time from launch to exit, and its peak memory (RSS)."""
     started = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", CHILD, str(members), str(public_size),
-                          str(steps)], cwd=ROOT, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(members), str(public_size), str(steps)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     result = json.loads(out.stdout)
     result["wall_seconds"] = time.perf_counter() - started
     return result
@@ -205,9 +219,21 @@ def compare_experiment() -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         for jobs in (1, 2):
             started = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "experiments.compare", "--jobs", str(jobs),
-                            "--out", str(Path(tmp) / f"jobs{jobs}")], cwd=ROOT, check=True,
-                           capture_output=True, text=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "experiments.compare",
+                    "--jobs",
+                    str(jobs),
+                    "--out",
+                    str(Path(tmp) / f"jobs{jobs}"),
+                ],
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
             result[f"wall_seconds_{jobs}"] = time.perf_counter() - started
     result["wall_speedup"] = result["wall_seconds_1"] / result["wall_seconds_2"]
 
@@ -247,33 +273,40 @@ def measure_all(repeats: int, quick: bool, only: set[str]) -> dict[str, Any]:
         results["default_run"] = default_run(repeats)
     if "members" in only:
         print("weekly cost against members, and Boltzmann ...", file=sys.stderr)
-        rows = [against_boltzmann(m, repeats) if m in COMPARED else week_cost(m, 10_000, repeats)
-                for m in MEMBERS if not quick or m <= 1_000]
+        rows = [
+            against_boltzmann(m, repeats) if m in COMPARED else week_cost(m, 10_000, repeats)
+            for m in MEMBERS
+            if not quick or m <= 1_000
+        ]
         upper = [r for r in rows if r["members"] >= 1_000]
         results["members"] = rows
-        results["slope_members"] = slope([r["mean_members"] for r in rows],
-                                         [r["seconds_per_week"] for r in rows])
-        results["slope_members_upper_decade"] = slope([r["mean_members"] for r in upper],
-                                                      [r["seconds_per_week"] for r in upper])
+        results["slope_members"] = slope(
+            [r["mean_members"] for r in rows], [r["seconds_per_week"] for r in rows]
+        )
+        results["slope_members_upper_decade"] = slope(
+            [r["mean_members"] for r in upper], [r["seconds_per_week"] for r in upper]
+        )
     if "public" in only:
         print("weekly cost against the public ...", file=sys.stderr)
         rows = [week_cost(base, n, repeats) for n in PUBLIC if not quick or n <= 100_000]
         upper = [r for r in rows if r["public_size"] >= 100_000]
         results["public"] = rows
-        results["slope_public"] = slope([r["public_size"] for r in rows],
-                                        [r["seconds_per_week"] for r in rows])
-        results["slope_public_upper_decade"] = slope([r["public_size"] for r in upper],
-                                                     [r["seconds_per_week"] for r in upper])
+        results["slope_public"] = slope(
+            [r["public_size"] for r in rows], [r["seconds_per_week"] for r in rows]
+        )
+        results["slope_public_upper_decade"] = slope(
+            [r["public_size"] for r in upper], [r["seconds_per_week"] for r in upper]
+        )
     if "memory" in only:
         print("peak memory at the largest sizes ...", file=sys.stderr)
         results["peak_largest_members"] = in_subprocess(MEMBERS[-1], 10_000, TIMED_WEEKS)
         results["peak_largest_public"] = in_subprocess(base, PUBLIC[-1], TIMED_WEEKS)
     if "city" in only:
         print("city-scale run ...", file=sys.stderr)
-        runs = [in_subprocess(CITY["members"], CITY["public_size"], CITY["steps"])
-                for _ in range(3)]
-        results["city"] = {**CITY, **{k: statistics.median(r[k] for r in runs)
-                                      for k in runs[0]}}
+        runs = [
+            in_subprocess(CITY["members"], CITY["public_size"], CITY["steps"]) for _ in range(3)
+        ]
+        results["city"] = {**CITY, **{k: statistics.median(r[k] for r in runs) for k in runs[0]}}
     if "compare" in only:
         print("compare experiment and sweep with 1 and 2 workers ...", file=sys.stderr)
         results["compare"] = compare_experiment()
@@ -297,18 +330,30 @@ def check_targets(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
     for name, rule in TARGETS.items():
         value = values[name]
         op, bound = rule.split()
-        met = None if value is None else {">=": value >= float(bound),
-                                          "<=": value <= float(bound),
-                                          "<": value < float(bound)}[op]
+        met = (
+            None
+            if value is None
+            else {
+                ">=": value >= float(bound),
+                "<=": value <= float(bound),
+                "<": value < float(bound),
+            }[op]
+        )
         out[name] = {"value": value, "target": rule, "met": met}
     return out
 
 
 def environment() -> dict[str, Any]:
-    return {"date": datetime.now(UTC).isoformat(timespec="seconds"),
-            "python": platform.python_version(), "numpy": np.__version__,
-            "mesa": mesa.__version__, "cpus": os.cpu_count(), "machine": platform.machine(),
-            "git_commit": git_commit(), "load_average_before": os.getloadavg()}
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "mesa": mesa.__version__,
+        "cpus": os.cpu_count(),
+        "machine": platform.machine(),
+        "git_commit": git_commit(),
+        "load_average_before": os.getloadavg(),
+    }
 
 
 def table(results: dict[str, Any]) -> str:
@@ -316,56 +361,79 @@ def table(results: dict[str, Any]) -> str:
     lines = ["| measure | value |", "|---|---|"]
     if "default_run" in results:
         d = results["default_run"]
-        lines.append(f"| default run ({DESIGN}, {d['weeks']} weeks) | "
-                     f"{d['weeks_per_second']:,.0f} weeks/s; {d['run_seconds']:.3f} s per run "
-                     f"({d['runs_per_second']:.1f} runs/s) |")
+        lines.append(
+            f"| default run ({DESIGN}, {d['weeks']} weeks) | "
+            f"{d['weeks_per_second']:,.0f} weeks/s; {d['run_seconds']:.3f} s per run "
+            f"({d['runs_per_second']:.1f} runs/s) |"
+        )
     for r in results.get("members", []):
-        line = (f"| {r['members']:,} members (public 10,000) | {r['seconds_per_week'] * 1e3:.2f}"
-                f" ms/week; {r['agent_weeks_per_second']:,.0f} agent-weeks/s")
+        line = (
+            f"| {r['members']:,} members (public 10,000) | {r['seconds_per_week'] * 1e3:.2f}"
+            f" ms/week; {r['agent_weeks_per_second']:,.0f} agent-weeks/s"
+        )
         if "ratio" in r:
-            line += (f"; Boltzmann at {r['members']:,} agents "
-                     f"{r['agent_steps_per_second']:,.0f} agent-steps/s; ratio {r['ratio']:.1f}x")
+            line += (
+                f"; Boltzmann at {r['members']:,} agents "
+                f"{r['agent_steps_per_second']:,.0f} agent-steps/s; ratio {r['ratio']:.1f}x"
+            )
         lines.append(line + " |")
     for r in results.get("public", []):
-        lines.append(f"| public {r['public_size']:,} ({r['members']} members) | "
-                     f"{r['seconds_per_week'] * 1e3:.2f} ms/week |")
+        lines.append(
+            f"| public {r['public_size']:,} ({r['members']} members) | "
+            f"{r['seconds_per_week'] * 1e3:.2f} ms/week |"
+        )
     if "members" in results:
-        lines.append(f"| log-log slope, week cost vs members (100 -> 10,000) | "
-                     f"{_num(results['slope_members'])} (1,000 -> 10,000: "
-                     f"{_num(results['slope_members_upper_decade'])}) |")
+        lines.append(
+            f"| log-log slope, week cost vs members (100 -> 10,000) | "
+            f"{_num(results['slope_members'])} (1,000 -> 10,000: "
+            f"{_num(results['slope_members_upper_decade'])}) |"
+        )
     if "public" in results:
-        lines.append(f"| log-log slope, week cost vs public (10^3 -> 10^6) | "
-                     f"{_num(results['slope_public'])} (10^5 -> 10^6: "
-                     f"{_num(results['slope_public_upper_decade'])}) |")
-    for key, label in (("peak_largest_members", f"{MEMBERS[-1]:,} members, public 10,000"),
-                       ("peak_largest_public", f"public {PUBLIC[-1]:,}")):
+        lines.append(
+            f"| log-log slope, week cost vs public (10^3 -> 10^6) | "
+            f"{_num(results['slope_public'])} (10^5 -> 10^6: "
+            f"{_num(results['slope_public_upper_decade'])}) |"
+        )
+    for key, label in (
+        ("peak_largest_members", f"{MEMBERS[-1]:,} members, public 10,000"),
+        ("peak_largest_public", f"public {PUBLIC[-1]:,}"),
+    ):
         if key in results:
             lines.append(f"| peak memory, {label} | {results[key]['peak_mib']:.0f} MiB |")
     if "city" in results:
         c = results["city"]
-        lines.append(f"| city scale ({c['members']:,} members, {c['public_size']:,} public, "
-                     f"{c['steps']} weeks) | {c['wall_seconds']:.1f} s wall (model "
-                     f"{c['build_seconds'] + c['run_seconds']:.1f} s), peak "
-                     f"{c['peak_mib']:.0f} MiB |")
+        lines.append(
+            f"| city scale ({c['members']:,} members, {c['public_size']:,} public, "
+            f"{c['steps']} weeks) | {c['wall_seconds']:.1f} s wall (model "
+            f"{c['build_seconds'] + c['run_seconds']:.1f} s), peak "
+            f"{c['peak_mib']:.0f} MiB |"
+        )
     c = results.get("compare")
     if c and "skipped" in c:
         lines.append(f"| compare experiment | skipped: {c['skipped']} |")
     elif c:
-        lines.append(f"| compare experiment ({c['runs']} runs + analysis), wall | 1 worker "
-                     f"{c['wall_seconds_1']:.1f} s; 2 workers {c['wall_seconds_2']:.1f} s; "
-                     f"{c['wall_speedup']:.2f}x |")
-        lines.append(f"| the same {c['runs']} runs through run_many | 1 worker "
-                     f"{c['runs_per_second_1']:.1f} runs/s; 2 workers "
-                     f"{c['runs_per_second_2']:.1f} runs/s; {c['sweep_speedup']:.2f}x |")
+        lines.append(
+            f"| compare experiment ({c['runs']} runs + analysis), wall | 1 worker "
+            f"{c['wall_seconds_1']:.1f} s; 2 workers {c['wall_seconds_2']:.1f} s; "
+            f"{c['wall_speedup']:.2f}x |"
+        )
+        lines.append(
+            f"| the same {c['runs']} runs through run_many | 1 worker "
+            f"{c['runs_per_second_1']:.1f} runs/s; 2 workers "
+            f"{c['runs_per_second_2']:.1f} runs/s; {c['sweep_speedup']:.2f}x |"
+        )
     lines += ["", "| target (issue 6) | measured | met |", "|---|---|---|"]
     for name, t in results["targets"].items():
         value = "not measured" if t["value"] is None else f"{t['value']:.3g}"
         met = {True: "yes", False: "NO", None: "-"}[t["met"]]
         lines.append(f"| {name} {t['target']} | {value} | {met} |")
     env = results["environment"]
-    lines += ["", f"Python {env['python']}, numpy {env['numpy']}, Mesa {env['mesa']}, "
-              f"{env['cpus']} CPUs; load average before {env['load_average_before'][0]:.1f}, "
-              f"after {env['load_average_after'][0]:.1f}; {env['date']}."]
+    lines += [
+        "",
+        f"Python {env['python']}, numpy {env['numpy']}, Mesa {env['mesa']}, "
+        f"{env['cpus']} CPUs; load average before {env['load_average_before'][0]:.1f}, "
+        f"after {env['load_average_after'][0]:.1f}; {env['date']}.",
+    ]
     return "\n".join(lines)
 
 
@@ -376,10 +444,18 @@ def _num(value: float | None) -> str:
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
     parser.add_argument("--repeats", type=int, default=5, help="timed repeats per figure")
-    parser.add_argument("--quick", action="store_true",
-                        help="small sizes only, no subprocesses: a check that it runs")
-    parser.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS),
-                        help="measure only these sections (default: all)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="small sizes only, no subprocesses: a check that it runs",
+    )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=SECTIONS,
+        default=list(SECTIONS),
+        help="measure only these sections (default: all)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     results = measure_all(args.repeats, args.quick, set(args.only))

@@ -23,5 +23,6 @@ def scaled(members: int, public_size: int | None = None, **overrides) -> Params:
     sizes = {f"members_{s}": int(n) for s, n in zip(SECTORS, whole, strict=True)}
     if public_size is not None:
         overrides["public_size"] = public_size
-    return base.with_(pool_per_sector=max(1, round(base.pool_per_sector * factor)),
-                      **sizes, **overrides)
+    return base.with_(
+        pool_per_sector=max(1, round(base.pool_per_sector * factor)), **sizes, **overrides
+    )

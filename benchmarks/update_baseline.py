@@ -18,8 +18,17 @@ from sim.scenarios import resolve
 BASELINE = Path(__file__).resolve().parent.parent / "tests" / "baselines" / "regression.json"
 DESIGNS = ("impact_partnership", "business_led", "advocacy_coalition")
 SEEDS = (0, 1, 2)
-FINAL = ("progress", "systems_change", "trust", "cross_sector_trust", "cross_sector_ties",
-         "engagement", "legitimacy", "members", "dropouts")
+FINAL = (
+    "progress",
+    "systems_change",
+    "trust",
+    "cross_sector_trust",
+    "cross_sector_ties",
+    "engagement",
+    "legitimacy",
+    "members",
+    "dropouts",
+)
 
 
 def summary(design: str, seed: int) -> dict[str, float]:

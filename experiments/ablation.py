@@ -57,18 +57,25 @@ SETTINGS = {
     "bootstrap_seed": sweep.SEED,
     "timeline_weeks": sweep.Rule(
         "a list of whole weeks, each at least 1, such as [13, 26, 52, 104] (the last week is "
-        "always added)", lambda v: isinstance(v, list) and all(
-            sweep.whole(1).ok(w) for w in v)),
+        "always added)",
+        lambda v: isinstance(v, list) and all(sweep.whole(1).ok(w) for w in v),
+    ),
     "timeline_min_effect": sweep.number(
-        0, 1, high_open=True, meaning="the smallest paired difference (median over seeds of "
-        "variant - full design), in the metric's units, that counts as a cost, such as 0.01"),
+        0,
+        1,
+        high_open=True,
+        meaning="the smallest paired difference (median over seeds of "
+        "variant - full design), in the metric's units, that counts as a cost, such as 0.01",
+    ),
 }
 # The paired statistic of stats.effects_over_time(..., pair_by="seed"), which the week-by-week
 # part reads: median over seeds of (variant - full design) and its band resampling seeds.
 PAIRED = ("paired_difference", "paired_ci_low", "paired_ci_high")
-INTERACTIONS = ("A removal without a detectable effect on its own may still matter together "
-                "with another: this design removes one ingredient at a time, so it cannot see "
-                "interactions (the sensitivity experiment can).")
+INTERACTIONS = (
+    "A removal without a detectable effect on its own may still matter together "
+    "with another: this design removes one ingredient at a time, so it cannot see "
+    "interactions (the sensitivity experiment can)."
+)
 
 
 def check_settings(experiment: sweep.Experiment) -> None:
@@ -80,14 +87,17 @@ def check_settings(experiment: sweep.Experiment) -> None:
         raise sweep.UsageError(
             f"analysis.metrics={shown(plotted)} ({experiment.where} or the command line) names "
             f"{', '.join(extra)}, which analysis.effect_metrics={shown(measured)} does not: "
-            "each metric plotted must be one whose effects are measured")
+            "each metric plotted must be one whose effects are measured"
+        )
 
 
 def variants(tidy: pd.DataFrame) -> pd.DataFrame:
     """The tidy table with each run's variant: its points row's label (`variant`)."""
     if "label" not in tidy:
-        raise sweep.UsageError("the ablation's runs carry no label: its points table "
-                               "(configs/experiment/ablation.csv) needs a label column")
+        raise sweep.UsageError(
+            "the ablation's runs carry no label: its points table "
+            "(configs/experiment/ablation.csv) needs a label column"
+        )
     return tidy.rename(columns={"label": "variant"})
 
 
@@ -100,15 +110,21 @@ def changes(finals: pd.DataFrame, reference: str) -> dict[str, str]:
     found = {}
     for variant, runs in finals.groupby("variant", sort=False):
         row = runs.iloc[0]
-        diff = [f"{c.removeprefix('param_')} {ref[c]:g} -> {row[c]:g}" for c in columns
-                if _number(row[c]) and _number(ref[c]) and row[c] != ref[c]]
+        diff = [
+            f"{c.removeprefix('param_')} {ref[c]:g} -> {row[c]:g}"
+            for c in columns
+            if _number(row[c]) and _number(ref[c]) and row[c] != ref[c]
+        ]
         found[variant] = ", ".join(diff) or "nothing"
     return found
 
 
 def _number(value: Any) -> bool:
-    return (isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
-            and not pd.isna(value))
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, (bool, np.bool_))
+        and not pd.isna(value)
+    )
 
 
 def setup_weeks(tidy: pd.DataFrame, reference: str) -> int:
@@ -121,22 +137,42 @@ def setup_weeks(tidy: pd.DataFrame, reference: str) -> int:
     return resolve(runs["design"].iloc[0]).design_phase_weeks
 
 
-def analyse(tidy: pd.DataFrame, settings: dict[str, Any],
-            variants: Sequence[str] | None = None) -> dict[str, pd.DataFrame]:
+def analyse(
+    tidy: pd.DataFrame, settings: dict[str, Any], variants: Sequence[str] | None = None
+) -> dict[str, pd.DataFrame]:
     """The ablation's tables: each variant against the reference, paired by seed and unpaired,
     at the last week (`effects`) and week by week (`timeline`). `variants`: those the sweep
     ran, so one whose every run failed still has its rows (n 0)."""
     finals = stats.final_week(tidy)
     seed, few = settings["bootstrap_seed"], stats.MIN_RUNS
-    effects = stats.effects_against(finals, settings["reference"], settings["effect_metrics"],
-                                    by="variant", seed=seed, min_runs=few, groups=variants,
-                                    pair_by="seed")
-    summary = stats.summary_table(finals, settings["effect_metrics"], by="variant", seed=seed,
-                                  min_runs=few, groups=variants)
-    timeline = pd.concat([stats.effects_over_time(tidy, settings["reference"], metric,
-                                                  by="variant", seed=seed, min_runs=few,
-                                                  pair_by="seed")
-                          for metric in settings["metrics"]], ignore_index=True)
+    effects = stats.effects_against(
+        finals,
+        settings["reference"],
+        settings["effect_metrics"],
+        by="variant",
+        seed=seed,
+        min_runs=few,
+        groups=variants,
+        pair_by="seed",
+    )
+    summary = stats.summary_table(
+        finals, settings["effect_metrics"], by="variant", seed=seed, min_runs=few, groups=variants
+    )
+    timeline = pd.concat(
+        [
+            stats.effects_over_time(
+                tidy,
+                settings["reference"],
+                metric,
+                by="variant",
+                seed=seed,
+                min_runs=few,
+                pair_by="seed",
+            )
+            for metric in settings["metrics"]
+        ],
+        ignore_index=True,
+    )
     return {"finals": finals, "effects": effects, "summary": summary, "timeline": timeline}
 
 
@@ -146,8 +182,7 @@ def detectable(effects: pd.DataFrame, alpha: float) -> tuple[pd.DataFrame, pd.Da
     per-seed differences (oriented by the metric's direction; its mean where the median is 0,
     as it can be when most seeds are unchanged)."""
     found = effects[effects["p_wilcoxon_holm"] < alpha]
-    shift = found["paired_difference"].where(found["paired_difference"] != 0,
-                                             found["paired_mean"])
+    shift = found["paired_difference"].where(found["paired_difference"] != 0, found["paired_mean"])
     shift = shift * np.where(found["better"] == "lower", -1.0, 1.0)
     return found[shift < 0], found[shift > 0]
 
@@ -166,17 +201,24 @@ def lasting(timeline: pd.DataFrame, metric: str, min_effect: float = 0.0) -> pd.
         below, above = (line[high] < 0) & size, (line[low] > 0) & size
         costs, helps = (above, below) if stats.better_of(metric) == "lower" else (below, above)
         hit = line.loc[costs, "week"]
-        rows.append({"variant": variant, "metric": metric,
-                     "costs_from": stats.holds_from(line["week"], costs),
-                     "helps_from": stats.holds_from(line["week"], helps),
-                     "costs_first": hit.min() if len(hit) else None,
-                     "costs_last": hit.max() if len(hit) else None})
-    return pd.DataFrame(rows).astype({c: "Float64" for c in ("costs_from", "helps_from",
-                                                             "costs_first", "costs_last")})
+        rows.append(
+            {
+                "variant": variant,
+                "metric": metric,
+                "costs_from": stats.holds_from(line["week"], costs),
+                "helps_from": stats.holds_from(line["week"], helps),
+                "costs_first": hit.min() if len(hit) else None,
+                "costs_last": hit.max() if len(hit) else None,
+            }
+        )
+    return pd.DataFrame(rows).astype(
+        {c: "Float64" for c in ("costs_from", "helps_from", "costs_first", "costs_last")}
+    )
 
 
-def timeline_table(timeline: pd.DataFrame, metric: str, weeks: Sequence[int],
-                   min_effect: float = 0.0) -> pd.DataFrame:
+def timeline_table(
+    timeline: pd.DataFrame, metric: str, weeks: Sequence[int], min_effect: float = 0.0
+) -> pd.DataFrame:
     """The report's table: per variant, the paired effect on `metric` (`PAIRED`) at `weeks`
     (those the runs reached) and the last week, and the first week from which it costs or helps
     to the end."""
@@ -193,8 +235,10 @@ def timeline_table(timeline: pd.DataFrame, metric: str, weeks: Sequence[int],
         for week in columns:
             r = line.loc[week]
             row[f"week {week}"] = fmt_ci(*(r[c] for c in PAIRED))
-        for column, key in ((f"first week it costs {label}", "costs_from"),
-                            (f"first week it helps {label}", "helps_from")):
+        for column, key in (
+            (f"first week it costs {label}", "costs_from"),
+            (f"first week it helps {label}", "helps_from"),
+        ):
             week = onsets.loc[variant, key]
             row[column] = "never" if pd.isna(week) else str(int(week))
         rows.append(row)
@@ -207,38 +251,52 @@ def _reading(effects: pd.DataFrame, summary: pd.DataFrame, settings: dict[str, A
     alpha, lines = settings["alpha"], []
     for metric in settings["metrics"]:
         label = BY_NAME[metric].label.lower()
-        full = summary[(summary["variant"] == settings["reference"])
-                       & (summary["metric"] == metric)].iloc[0]
+        full = summary[
+            (summary["variant"] == settings["reference"]) & (summary["metric"] == metric)
+        ].iloc[0]
         eff = effects[effects["metric"] == metric].sort_values("paired_difference")
         worse, better = detectable(eff, alpha)
         lower = worse if stats.better_of(metric) != "lower" else better
         higher = better if stats.better_of(metric) != "lower" else worse
-        text = (f"Full design: median final {label} "
-                f"{fmt_ci(full['median'], full['ci_low'], full['ci_high'], 2)}. ")
+        text = (
+            f"Full design: median final {label} "
+            f"{fmt_ci(full['median'], full['ci_low'], full['ci_high'], 2)}. "
+        )
         test = f"Wilcoxon signed-rank on seed pairs, Holm-adjusted p < {alpha}"
         if len(lower):
-            drops = ", ".join(f"{r.variant} ({r.paired_difference:+.2f})"
-                              for r in lower.itertuples())
+            drops = ", ".join(
+                f"{r.variant} ({r.paired_difference:+.2f})" for r in lower.itertuples()
+            )
             text += f"Removing these lowers it ({test}), largest drop first: {drops}."
         else:
             text += f"No single removal lowers it detectably ({test})."
         if len(higher):
-            text += " Removing these raises it: " + ", ".join(
-                f"{r.variant} ({r.paired_difference:+.2f})"
-                for r in higher[::-1].itertuples()) + "."
+            text += (
+                " Removing these raises it: "
+                + ", ".join(
+                    f"{r.variant} ({r.paired_difference:+.2f})" for r in higher[::-1].itertuples()
+                )
+                + "."
+            )
         rest = eff[~(eff["p_wilcoxon_holm"] < alpha)]
         if len(rest):
-            text += " No detectable effect: " + ", ".join(
-                r.variant + ("" if r.pairs else " (no seed pairs)") for r in rest.itertuples()
-            ) + "."
+            text += (
+                " No detectable effect: "
+                + ", ".join(
+                    r.variant + ("" if r.pairs else " (no seed pairs)") for r in rest.itertuples()
+                )
+                + "."
+            )
         lines.append(text)
     floor = wilcoxon_floor(effects)
     if floor is not None and floor[2] >= alpha:
         pairs, smallest, adjusted = floor
-        lines.append(f"With {pairs} seed pairs the smallest two-sided Wilcoxon p there is, "
-                     f"{smallest:.3g} (every pair on one side), becomes {adjusted:.2g} after "
-                     f"Holm's correction over the {len(effects)} tests: no removal can pass "
-                     f"p < {alpha} with so few seeds, whatever its size; run more seeds.")
+        lines.append(
+            f"With {pairs} seed pairs the smallest two-sided Wilcoxon p there is, "
+            f"{smallest:.3g} (every pair on one side), becomes {adjusted:.2g} after "
+            f"Holm's correction over the {len(effects)} tests: no removal can pass "
+            f"p < {alpha} with so few seeds, whatever its size; run more seeds."
+        )
     return lines
 
 
@@ -253,8 +311,7 @@ def wilcoxon_floor(effects: pd.DataFrame) -> tuple[int, float, float] | None:
     return most, smallest, min(1.0, smallest * effects["p_wilcoxon"].notna().sum())
 
 
-def _timeline_reading(timeline: pd.DataFrame, settings: dict[str, Any],
-                      setup: int) -> list[str]:
+def _timeline_reading(timeline: pd.DataFrame, settings: dict[str, Any], setup: int) -> list[str]:
     """When each removal starts to cost, from the week-by-week paired bands (`lasting`): in the
     set-up, after it, only in the second half of the run, for a while only, or never."""
     lines = []
@@ -262,49 +319,79 @@ def _timeline_reading(timeline: pd.DataFrame, settings: dict[str, Any],
     for metric in settings["metrics"]:
         label = BY_NAME[metric].label.lower()
         onsets = lasting(timeline, metric, settings["timeline_min_effect"]).sort_values(
-            "costs_from", kind="stable")
+            "costs_from", kind="stable"
+        )
         start = onsets["costs_from"]
-        rule = (f"paired 95% band on the worse side of 0, median over seeds of the difference "
-                f"at least {settings['timeline_min_effect']:g}")
+        rule = (
+            f"paired 95% band on the worse side of 0, median over seeds of the difference "
+            f"at least {settings['timeline_min_effect']:g}"
+        )
         part = timeline[timeline["metric"] == metric]
         if part["paired_ci_low"].isna().all():
-            lines.append(f"When it matters for {label}: not told; no variant has the "
-                         f"{stats.MIN_RUNS} seed pairs a 95% band needs.")
+            lines.append(
+                f"When it matters for {label}: not told; no variant has the "
+                f"{stats.MIN_RUNS} seed pairs a 95% band needs."
+            )
             continue
         if start.notna().any():
-            text = (f"When it matters for {label}: removing the ingredient costs it from the "
-                    f"week given to the end of the run ({rule}).")
+            text = (
+                f"When it matters for {label}: removing the ingredient costs it from the "
+                f"week given to the end of the run ({rule})."
+            )
         else:
-            text = (f"When it matters for {label}: no removal costs it to the end of the run "
-                    f"({rule}).")
-        for name, chosen in ((f"Already in the set-up (weeks 1-{setup})", start <= setup),
-                             ("After the set-up", (start > setup) & (start <= last / 2)),
-                             (f"Only late, in the second half of the {last} weeks",
-                              start > last / 2)):
+            text = (
+                f"When it matters for {label}: no removal costs it to the end of the run ({rule})."
+            )
+        for name, chosen in (
+            (f"Already in the set-up (weeks 1-{setup})", start <= setup),
+            ("After the set-up", (start > setup) & (start <= last / 2)),
+            (f"Only late, in the second half of the {last} weeks", start > last / 2),
+        ):
             chosen = chosen.fillna(False).astype(bool)
             if chosen.any():
-                text += f" {name}: " + ", ".join(
-                    f"{r.variant} (week {int(r.costs_from)})"
-                    for r in onsets[chosen].itertuples()) + "."
+                text += (
+                    f" {name}: "
+                    + ", ".join(
+                        f"{r.variant} (week {int(r.costs_from)})"
+                        for r in onsets[chosen].itertuples()
+                    )
+                    + "."
+                )
         passing = onsets[onsets["costs_first"].notna() & start.isna()]
         if len(passing):
-            text += " For a while only: " + ", ".join(
-                f"{r.variant} (at times in weeks {int(r.costs_first)}-{int(r.costs_last)})"
-                for r in passing.itertuples()) + "."
+            text += (
+                " For a while only: "
+                + ", ".join(
+                    f"{r.variant} (at times in weeks {int(r.costs_first)}-{int(r.costs_last)})"
+                    for r in passing.itertuples()
+                )
+                + "."
+            )
         never = onsets[onsets["costs_first"].isna()]
         if len(never) and start.notna().any():
             text += " Never: " + ", ".join(never["variant"]) + "."
         helps = onsets.dropna(subset=["helps_from"]).sort_values("helps_from", kind="stable")
         if len(helps):
-            text += " Removing these raises it from the week given to the end: " + ", ".join(
-                f"{r.variant} (week {int(r.helps_from)})" for r in helps.itertuples()) + "."
+            text += (
+                " Removing these raises it from the week given to the end: "
+                + ", ".join(f"{r.variant} (week {int(r.helps_from)})" for r in helps.itertuples())
+                + "."
+            )
         lines.append(text)
     return lines
 
 
-def write_report(folder: Path, tidy: pd.DataFrame, tables: dict[str, pd.DataFrame],
-                 settings: dict[str, Any], *, seconds: float, runs: sweep.Sweep,
-                 changed: Sequence[str] = (), provenance: dict[str, Any] | None = None) -> Path:
+def write_report(
+    folder: Path,
+    tidy: pd.DataFrame,
+    tables: dict[str, pd.DataFrame],
+    settings: dict[str, Any],
+    *,
+    seconds: float,
+    runs: sweep.Sweep,
+    changed: Sequence[str] = (),
+    provenance: dict[str, Any] | None = None,
+) -> Path:
     """report.md. `provenance`: the `Provenance` record (provenance.json's), for the notice
     under the title and "How to reproduce"; `seconds` is its `seconds` when given."""
     effects, summary = tables["effects"], tables["summary"]
@@ -314,57 +401,88 @@ def write_report(folder: Path, tidy: pd.DataFrame, tables: dict[str, pd.DataFram
     designs = ", ".join(f"`{d}`" for d in sorted(finals["design"].unique()))
     record = provenance or {}
     seconds = record.get("seconds", seconds)
-    notice = sample_notice(runs_per_variant, quick=bool(record.get("quick")),
-                           recommended=record.get("seeds_in_file"), unit="variant")
-    report = Report(folder, "Ablation: the Impact Partnership with one ingredient removed",
-                    changed, notice)
+    notice = sample_notice(
+        runs_per_variant,
+        quick=bool(record.get("quick")),
+        recommended=record.get("seeds_in_file"),
+        unit="variant",
+    )
+    report = Report(
+        folder, "Ablation: the Impact Partnership with one ingredient removed", changed, notice
+    )
     changed = changes(finals, settings["reference"])
     pairs = effects.groupby("variant", sort=False)["pairs"].max().agg(["min", "max"])
     seeds = f"{n_seeds}" if n_seeds == most else f"{n_seeds} to {most}"
-    paired = (f"{pairs['min']:.0f}" if pairs["min"] == pairs["max"]
-              else f"{pairs['min']:.0f} to {pairs['max']:.0f}")
+    paired = (
+        f"{pairs['min']:.0f}"
+        if pairs["min"] == pairs["max"]
+        else f"{pairs['min']:.0f} to {pairs['max']:.0f}"
+    )
     report.text(
         f"Design {designs}, against its variants (the rows of the points table): "
         + "; ".join(f"*{v}*: {c}" for v, c in changed.items() if v != settings["reference"])
         + f". {len(runs_per_variant)} variants x {seeds} seeds, {int(tidy['week'].max())} "
         f"weeks ({len(finals)} runs, {seconds:.0f} s). All variants run the same seeds, so "
         f"each run of a variant is paired with the full design's run of its seed: {paired} "
-        "pairs per variant (a seed that failed on either side has no pair).")
+        "pairs per variant (a seed that failed on either side has no pair)."
+    )
     timeline = tables["timeline"]
     setup = setup_weeks(tidy, settings["reference"])
     report.heading("Reading")
-    report.bullets([*_reading(effects, summary, settings),
-                    *_timeline_reading(timeline, settings, setup), INTERACTIONS])
+    report.bullets(
+        [
+            *_reading(effects, summary, settings),
+            *_timeline_reading(timeline, settings, setup),
+            INTERACTIONS,
+        ]
+    )
     report.text(MODEL_CAVEAT)
     report.heading("Forest plot")
     forest = effects[effects["metric"].isin(settings["metrics"])]
-    report.figure(plots.forest(forest, label="variant", metrics=settings["metrics"],
-                               estimate="paired_difference", low="paired_ci_low",
-                               high="paired_ci_high",
-                               xlabel="median over seeds of (variant - full design)"),
-                  "forest", "Effect of each removal on final values: median over seeds of the "
-                  "variant's run minus the full design's run of the same seed, 95% bootstrap "
-                  "interval resampling seeds (none from fewer than "
-                  f"{stats.MIN_RUNS} pairs)")
+    report.figure(
+        plots.forest(
+            forest,
+            label="variant",
+            metrics=settings["metrics"],
+            estimate="paired_difference",
+            low="paired_ci_low",
+            high="paired_ci_high",
+            xlabel="median over seeds of (variant - full design)",
+        ),
+        "forest",
+        "Effect of each removal on final values: median over seeds of the "
+        "variant's run minus the full design's run of the same seed, 95% bootstrap "
+        "interval resampling seeds (none from fewer than "
+        f"{stats.MIN_RUNS} pairs)",
+    )
     report.heading("Effects")
     count = {m: is_count(finals[m]) for m in effects["metric"].unique()}
 
     def cell(estimate: float, low: float, high: float, metric: str) -> str:
         return fmt_ci(estimate, low, high, count=count[metric])
 
-    report.table(pd.DataFrame({
-        "variant": effects["variant"],
-        "metric": effects["metric"].map(lambda m: BY_NAME[m].label),
-        "pairs": effects["pairs"],
-        "paired difference [95% CI]": [
-            cell(r.paired_difference, r.paired_ci_low, r.paired_ci_high, r.metric)
-            for r in effects.itertuples()],
-        "p Wilcoxon (Holm)": effects["p_wilcoxon_holm"].map(lambda p: fmt_p(p, "n/a")),
-        "difference of medians [95% CI]": [
-            cell(r.median_difference, r.diff_ci_low, r.diff_ci_high, r.metric)
-            for r in effects.itertuples()],
-        "A": effects["A"].map(fmt_na), "size": effects["magnitude"],
-        "p Mann-Whitney (Holm)": effects["p_holm"].map(lambda p: fmt_p(p, "n/a"))}), digits=2)
+    report.table(
+        pd.DataFrame(
+            {
+                "variant": effects["variant"],
+                "metric": effects["metric"].map(lambda m: BY_NAME[m].label),
+                "pairs": effects["pairs"],
+                "paired difference [95% CI]": [
+                    cell(r.paired_difference, r.paired_ci_low, r.paired_ci_high, r.metric)
+                    for r in effects.itertuples()
+                ],
+                "p Wilcoxon (Holm)": effects["p_wilcoxon_holm"].map(lambda p: fmt_p(p, "n/a")),
+                "difference of medians [95% CI]": [
+                    cell(r.median_difference, r.diff_ci_low, r.diff_ci_high, r.metric)
+                    for r in effects.itertuples()
+                ],
+                "A": effects["A"].map(fmt_na),
+                "size": effects["magnitude"],
+                "p Mann-Whitney (Holm)": effects["p_holm"].map(lambda p: fmt_p(p, "n/a")),
+            }
+        ),
+        digits=2,
+    )
     report.text(
         "Paired (the design's analysis: the variants share seeds). pairs: seeds run by both the "
         "variant and the full design. Paired difference: the median over those seeds of the "
@@ -380,14 +498,19 @@ def write_report(folder: Path, tidy: pd.DataFrame, tables: dict[str, pd.DataFram
         "Delaney); p Mann-Whitney, two-sided, Holm-corrected over the same tests. Intervals: "
         f"{stats.N_RESAMPLES} resamples, seeded; [n/a]: fewer than {stats.MIN_RUNS} runs "
         "(or pairs), too few for a 95% interval; n/a alone: no runs. `effects.csv` has every "
-        "column, with `note` and `paired_note` saying why a number is missing.")
+        "column, with `note` and `paired_note` saying why a number is missing."
+    )
     report.heading("When each ingredient matters")
-    report.figure(plots.effect_timeline(timeline, label="variant", metrics=settings["metrics"],
-                                        setup_weeks=setup, paired=True),
-                  "timeline", "Effect of each removal week by week: median over seeds of the "
-                  "variant's run minus the full design's run of the same seed, 95% bootstrap "
-                  f"band resampling seeds (none from fewer than {stats.MIN_RUNS} pairs); "
-                  f"shaded: the full design's set-up weeks (1-{setup})")
+    report.figure(
+        plots.effect_timeline(
+            timeline, label="variant", metrics=settings["metrics"], setup_weeks=setup, paired=True
+        ),
+        "timeline",
+        "Effect of each removal week by week: median over seeds of the "
+        "variant's run minus the full design's run of the same seed, 95% bootstrap "
+        f"band resampling seeds (none from fewer than {stats.MIN_RUNS} pairs); "
+        f"shaded: the full design's set-up weeks (1-{setup})",
+    )
     report.text(
         "The paired difference of the effects table, at every week: the median over seeds of "
         "the variant's value minus the full design's value for the same seed, with a "
@@ -402,27 +525,39 @@ def write_report(folder: Path, tidy: pd.DataFrame, tables: dict[str, pd.DataFram
         "has both statistics per variant, metric and week: the paired one drawn here "
         "(`pairs`, `paired_difference`, `paired_ci_low`, `paired_ci_high`) and the unpaired "
         "difference of medians (`n`, `n_reference`, `median_difference`, `diff_ci_low`, "
-        "`diff_ci_high`).")
+        "`diff_ci_high`)."
+    )
     for metric in settings["metrics"]:
-        report.table(timeline_table(timeline, metric, settings["timeline_weeks"],
-                                    settings["timeline_min_effect"]),
-                     caption=f"{BY_NAME[metric].label}: paired difference against the full "
-                             "design (median over seeds of variant - full design) [95% CI] at "
-                             "the week given")
+        report.table(
+            timeline_table(
+                timeline, metric, settings["timeline_weeks"], settings["timeline_min_effect"]
+            ),
+            caption=f"{BY_NAME[metric].label}: paired difference against the full "
+            "design (median over seeds of variant - full design) [95% CI] at "
+            "the week given",
+        )
     report.heading("Files")
-    report.bullets(["`effects.csv`, `summary.csv` (median and interval per variant)",
-                    "`timeline.csv` (per variant, metric and week: the paired difference and "
-                    "its 95% band, and the unpaired difference of medians and its band)",
-                    "`tidy.parquet`, `runs.csv`, `provenance.json`, `figures/`",
-                    "`runs/`: every run's own record (`python -m sim`'s sweep folder)"])
+    report.bullets(
+        [
+            "`effects.csv`, `summary.csv` (median and interval per variant)",
+            "`timeline.csv` (per variant, metric and week: the paired difference and "
+            "its 95% band, and the unpaired difference of medians and its band)",
+            "`tidy.parquet`, `runs.csv`, `provenance.json`, `figures/`",
+            "`runs/`: every run's own record (`python -m sim`'s sweep folder)",
+        ]
+    )
     if provenance is not None:
         report.reproduce(provenance)
     sweep.report_failures(report, runs)
     return report.write()
 
 
-def run(experiment: sweep.Experiment, out: Path | str | None = None, *,
-        argv: Sequence[str] | None = None) -> Path:
+def run(
+    experiment: sweep.Experiment,
+    out: Path | str | None = None,
+    *,
+    argv: Sequence[str] | None = None,
+) -> Path:
     """Run the ablation's sweep into `out`/runs (default results/ablation-<time>),
     analyse it, write the folder; returns the path of report.md. `argv`: the command line's
     arguments, stated in the report and provenance.json."""
@@ -433,7 +568,8 @@ def run(experiment: sweep.Experiment, out: Path | str | None = None, *,
         raise sweep.UsageError(
             f"analysis.reference={settings['reference']!r} ({experiment.where} or the command "
             f"line) is not the label of a row the sweep runs; they are "
-            f"{', '.join(map(repr, labels.values())) or 'none (no points table)'}")
+            f"{', '.join(map(repr, labels.values())) or 'none (no points table)'}"
+        )
     check_settings(experiment)
     folder = sweep.output_folder("ablation", out)
     runs = sweep.execute(experiment, folder / "runs")
@@ -442,15 +578,24 @@ def run(experiment: sweep.Experiment, out: Path | str | None = None, *,
         raise sweep.UsageError(
             f"analysis.reference={settings['reference']!r} ({experiment.where}) is not the "
             f"label of a completed variant; the variants run are "
-            f"{', '.join(map(repr, tidy['variant'].unique()))}")
+            f"{', '.join(map(repr, tidy['variant'].unique()))}"
+        )
     save_tables(folder, tidy)
     tables = analyse(tidy, settings, list(dict.fromkeys(labels.values())))
     tables["effects"].to_csv(folder / "effects.csv", index=False)
     tables["summary"].to_csv(folder / "summary.csv", index=False)
     tables["timeline"].to_csv(folder / "timeline.csv", index=False)
     record = provenance.finish(runs)
-    path = write_report(folder, tidy, tables, settings, seconds=record["seconds"], runs=runs,
-                        changed=experiment.changed(), provenance=record)
+    path = write_report(
+        folder,
+        tidy,
+        tables,
+        settings,
+        seconds=record["seconds"],
+        runs=runs,
+        changed=experiment.changed(),
+        provenance=record,
+    )
     provenance.write(folder)
     return path
 

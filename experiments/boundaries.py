@@ -67,11 +67,22 @@ def jobs(seeds: Sequence[int], **overrides: Any) -> list[Job]:
     variant. Baselines carry the variant label "as designed"."""
     out = []
     for problem, problem_overrides in PROBLEMS.items():
-        out += jobs_for(baselines(), seeds, labels={"problem": problem, "variant": "as designed"},
-                        **problem_overrides, **overrides)
+        out += jobs_for(
+            baselines(),
+            seeds,
+            labels={"problem": problem, "variant": "as designed"},
+            **problem_overrides,
+            **overrides,
+        )
         for variant, variant_overrides in VARIANTS.items():
-            out += jobs_for([REFERENCE], seeds, labels={"problem": problem, "variant": variant},
-                            **problem_overrides, **variant_overrides, **overrides)
+            out += jobs_for(
+                [REFERENCE],
+                seeds,
+                labels={"problem": problem, "variant": variant},
+                **problem_overrides,
+                **variant_overrides,
+                **overrides,
+            )
     return out
 
 
@@ -81,8 +92,9 @@ def progress_array(table: pd.DataFrame, problem: str, variant: str) -> np.ndarra
     here = table[table["problem"] == problem]
     parts = [here[(here["design"] == REFERENCE) & (here["variant"] == variant)]]
     parts += [here[here["design"] == b] for b in baselines()]
-    return np.stack([p.pivot(index="seed", columns="week", values="progress").to_numpy()
-                     for p in parts])
+    return np.stack(
+        [p.pivot(index="seed", columns="week", values="progress").to_numpy() for p in parts]
+    )
 
 
 def lead(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -92,8 +104,9 @@ def lead(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return medians[0] - medians[1:].max(axis=0), medians[1:].argmax(axis=0)
 
 
-def band(values: np.ndarray, resamples: int = RESAMPLES,
-         seed: int = BOOTSTRAP_SEED) -> tuple[np.ndarray, np.ndarray]:
+def band(
+    values: np.ndarray, resamples: int = RESAMPLES, seed: int = BOOTSTRAP_SEED
+) -> tuple[np.ndarray, np.ndarray]:
     """Percentile-bootstrap band (`BAND`) of `lead` per week, each design's seeds resampled on
     their own (runs of different designs are not paired)."""
     rng = np.random.default_rng(seed)
@@ -107,7 +120,7 @@ def band(values: np.ndarray, resamples: int = RESAMPLES,
 
 
 def verdicts(low: np.ndarray, high: np.ndarray) -> np.ndarray:
-    """"loses" where the whole band is below 0, "wins" where it is above, else no clear winner."""
+    """ "loses" where the whole band is below 0, "wins" where it is above, else no clear winner."""
     return np.where(np.asarray(high) < 0, LOSES, np.where(np.asarray(low) > 0, WINS, UNCLEAR))
 
 
@@ -134,10 +147,20 @@ def leads(table: pd.DataFrame, resamples: int = RESAMPLES) -> pd.DataFrame:
             values = progress_array(table, problem, variant)[:, :, 1:]  # week 0: all start at 0
             point, best = lead(values)
             low, high = band(values, resamples)
-            rows.append(pd.DataFrame({
-                "problem": problem, "variant": variant, "week": np.arange(1, values.shape[2] + 1),
-                "lead": point, "low": low, "high": high,
-                "best_baseline": [names[i] for i in best], "verdict": verdicts(low, high)}))
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "problem": problem,
+                        "variant": variant,
+                        "week": np.arange(1, values.shape[2] + 1),
+                        "lead": point,
+                        "low": low,
+                        "high": high,
+                        "best_baseline": [names[i] for i in best],
+                        "verdict": verdicts(low, high),
+                    }
+                )
+            )
     return pd.concat(rows, ignore_index=True)
 
 
@@ -156,16 +179,25 @@ def _problem_text() -> str:
     return "; ".join(f"`{name}`, needing {' + '.join(assets)}" for name, assets in facets)
 
 
-def markdown(table: pd.DataFrame, seeds: Sequence[int], note: str, elapsed: float, n_runs: int,
-             quick: bool = False) -> str:
+def markdown(
+    table: pd.DataFrame,
+    seeds: Sequence[int],
+    note: str,
+    elapsed: float,
+    n_runs: int,
+    quick: bool = False,
+) -> str:
     steps = int(table["week"].max())
     weeks = [w for w in TABLE_WEEKS if w <= steps]
     setup, _ = reference_weeks()
     key = ", ".join(f"{short_name(b)} = {b}" for b in baselines())
     lines = ["## Where the Impact Partnership does not win", "", note, ""]
     if quick:
-        lines += [f"*Smoke test (`--quick`): {len(seeds)} seeds, {steps} weeks; says nothing "
-                  "about the model.*", ""]
+        lines += [
+            f"*Smoke test (`--quick`): {len(seeds)} seeds, {steps} weeks; says nothing "
+            "about the model.*",
+            "",
+        ]
     lines += [
         f"`python -m experiments.boundaries`: the Impact Partnership as designed and with no "
         f"leadership backing ({_overrides(NO_BACKING)}), and each of the {len(baselines())} "
@@ -184,22 +216,27 @@ def markdown(table: pd.DataFrame, seeds: Sequence[int], note: str, elapsed: floa
         "",
         f"![The Impact Partnership's lead over the best other design, by week](figures/{FIGURE})",
         "",
-        "| problem | Impact Partnership | " + " | ".join(f"week {w}" for w in weeks)
+        "| problem | Impact Partnership | "
+        + " | ".join(f"week {w}" for w in weeks)
         + " | weeks it loses |",
         "|---|---|" + "---|" * len(weeks) + "---|",
     ]
     for (problem, variant), rows in table.groupby(["problem", "variant"], sort=False):
         by_week = rows.set_index("week")
-        cells = [f"{_signed(r.lead)} ({_signed(r.low)}, {_signed(r.high)}) "
-                 f"{short_name(r.best_baseline)}" for r in by_week.loc[weeks].itertuples()]
+        cells = [
+            f"{_signed(r.lead)} ({_signed(r.low)}, {_signed(r.high)}) {short_name(r.best_baseline)}"
+            for r in by_week.loc[weeks].itertuples()
+        ]
         losing = week_ranges(rows.loc[rows["verdict"] == LOSES, "week"])
         lines.append(f"| {problem} | {variant} | " + " | ".join(cells) + f" | {losing} |")
     lines += ["", f"{n_runs} runs in {elapsed / 60:.1f} minutes."]
     return "\n".join(lines) + "\n"
 
 
-PROBLEM_TITLES = {"default": "Default problem",
-                  "one-sector": "A problem one sector can solve alone"}
+PROBLEM_TITLES = {
+    "default": "Default problem",
+    "one-sector": "A problem one sector can solve alone",
+}
 VARIANT_COLOURS = {"as designed": plots.colour_of(REFERENCE), "no backing": plots.HIGHLIGHT}
 
 
@@ -212,35 +249,57 @@ def plot(table: pd.DataFrame, path: Path, n_seeds: int) -> Path:
         fig, axes = plots.figure(1, len(PROBLEMS), sharey=True)
         for ax, problem in zip(np.atleast_1d(axes), PROBLEMS, strict=True):
             if setup:
-                ax.axvspan(0.5, setup + 0.5, color="grey", alpha=0.15, lw=0,
-                           label=f"set-up (weeks 1–{setup})")
+                ax.axvspan(
+                    0.5,
+                    setup + 0.5,
+                    color="grey",
+                    alpha=0.15,
+                    lw=0,
+                    label=f"set-up (weeks 1–{setup})",
+                )
             if sprint_end <= steps:
-                ax.axvline(sprint_end, color="black", ls=":", lw=1.5,
-                           label=f"end of the first sprint (week {sprint_end})")
+                ax.axvline(
+                    sprint_end,
+                    color="black",
+                    ls=":",
+                    lw=1.5,
+                    label=f"end of the first sprint (week {sprint_end})",
+                )
             ax.axhline(0, color="grey", lw=1.2)
             for variant in VARIANTS:
                 rows = table[(table["problem"] == problem) & (table["variant"] == variant)]
                 colour = VARIANT_COLOURS.get(variant, plots.FALLBACK_COLOUR)
-                ax.fill_between(rows["week"], rows["low"], rows["high"], color=colour,
-                                alpha=0.2, lw=0)
-                ax.plot(rows["week"], rows["lead"], color=colour,
-                        label=f"Impact Partnership, {variant} (95% band shaded)")
+                ax.fill_between(
+                    rows["week"], rows["low"], rows["high"], color=colour, alpha=0.2, lw=0
+                )
+                ax.plot(
+                    rows["week"],
+                    rows["lead"],
+                    color=colour,
+                    label=f"Impact Partnership, {variant} (95% band shaded)",
+                )
             ax.set_title(PROBLEM_TITLES.get(problem, problem))
             ax.set_xlabel("weeks the partnership runs")
             ax.set_xlim(0.5, steps)
         axes[0].set_ylabel("lead in progress\n(Impact Partnership − best other design)")
         axes[0].legend(loc="best", frameon=False)
-        fig.suptitle(f"Does the Impact Partnership win? Its lead over the best other design, "
-                     f"median of {n_seeds} seeds")
+        fig.suptitle(
+            f"Does the Impact Partnership win? Its lead over the best other design, "
+            f"median of {n_seeds} seeds"
+        )
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=120)
     return path
 
 
 def main(argv: Sequence[str] | None = None) -> Path:
-    parser = calibration.study_parser("boundaries", __doc__.split("\n\n")[0], seeds=SEEDS,
-                                      per="design and condition",
-                                      quick="2 seeds, 30 weeks, one process, no document")
+    parser = calibration.study_parser(
+        "boundaries",
+        __doc__.split("\n\n")[0],
+        seeds=SEEDS,
+        per="design and condition",
+        quick="2 seeds, 30 weeks, one process, no document",
+    )
     args = parser.parse_args(argv)
     seeds = calibration.study_seeds(parser, args, FIRST_SEED, SEEDS)
     n_seeds = len(seeds)
@@ -248,16 +307,20 @@ def main(argv: Sequence[str] | None = None) -> Path:
     folder = output_folder("boundaries", args.out)
     state, print_start = calibration.code_state(), fingerprint()
     overrides = {"steps": 30} if args.quick else {}
-    runs = run_many(jobs(seeds, **overrides), n_jobs=args.jobs or (1 if args.quick else 2),
-                    description="boundaries")
+    runs = run_many(
+        jobs(seeds, **overrides),
+        n_jobs=args.jobs or (1 if args.quick else 2),
+        description="boundaries",
+    )
     table = leads(runs)
     table.to_csv(folder / "boundaries.csv", index=False)
     figure = plot(table, folder / FIGURE, n_seeds)
     doc = calibration.target_doc(args.quick, args.doc, args.no_doc)
     calibration.place_figure(figure, doc)
     note = calibration.state_note(state, print_start, fingerprint())
-    text = markdown(table, seeds, note, time.perf_counter() - started,
-                    int(runs["run"].nunique()), args.quick)
+    text = markdown(
+        table, seeds, note, time.perf_counter() - started, int(runs["run"].nunique()), args.quick
+    )
     calibration.publish("boundaries", text, folder, doc, {FIGURE: figure.name})
     print(f"Wrote {folder}", file=sys.stderr)
     return folder

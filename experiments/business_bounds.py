@@ -58,8 +58,12 @@ GRID: dict[str, tuple[float, ...]] = {
     "exit_threshold": (0.2, 0.35, 0.5),  # model 0.35
     "government_fit": (0.1, 0.25, 0.4),  # AGENDA_FIT government-business; model 0.25
 }
-QUICK_GRID: dict[str, tuple[float, ...]] = {"meeting_cost": (0.3, 0.8), "reputation": (0.4,),
-                                            "exit_threshold": (0.35,), "government_fit": (0.25,)}
+QUICK_GRID: dict[str, tuple[float, ...]] = {
+    "meeting_cost": (0.3, 0.8),
+    "reputation": (0.4,),
+    "exit_threshold": (0.35,),
+    "government_fit": (0.25,),
+}
 PATTERN_2_DESIGNS = ("government_led", "public_funder_partnership")
 REFERENCE = "impact_partnership"
 P2_LEVEL, LEVEL, MOST = 0.05, 0.01, 0.9  # the pattern tests' levels and "9 in 10"
@@ -69,15 +73,18 @@ OUTPUTS = ("engaged_business_share", "action_share", "claims_gap")  # averaged o
 def model_point() -> dict[str, float]:
     """Business's four data as the model has them."""
     business = sectors.PROFILES[sectors.BUS]
-    return {"meeting_cost": business.meeting_cost,
-            "reputation": business.benefit_weights["reputation"],
-            "exit_threshold": business.exit_threshold,
-            "government_fit": float(sectors.AGENDA_FIT[sectors.GOV, sectors.BUS])}
+    return {
+        "meeting_cost": business.meeting_cost,
+        "reputation": business.benefit_weights["reputation"],
+        "exit_threshold": business.exit_threshold,
+        "government_fit": float(sectors.AGENDA_FIT[sectors.GOV, sectors.BUS]),
+    }
 
 
 @contextmanager
-def business_data(meeting_cost: float, reputation: float, exit_threshold: float,
-                  government_fit: float) -> Iterator[None]:
+def business_data(
+    meeting_cost: float, reputation: float, exit_threshold: float, government_fit: float
+) -> Iterator[None]:
     """Business's sector data changed while the block runs, restored after it, even on error.
 
     The reputation weight replaces business's; its other benefit weights are scaled so the
@@ -88,10 +95,11 @@ def business_data(meeting_cost: float, reputation: float, exit_threshold: float,
     others = {k: v for k, v in business.benefit_weights.items() if k != "reputation"}
     scale = (1.0 - reputation) / sum(others.values())
     weights = {k: v * scale for k, v in others.items()} | {"reputation": reputation}
-    changed = dataclasses.replace(business, meeting_cost=meeting_cost,
-                                  exit_threshold=exit_threshold, benefit_weights=weights)
+    changed = dataclasses.replace(
+        business, meeting_cost=meeting_cost, exit_threshold=exit_threshold, benefit_weights=weights
+    )
     try:
-        sectors.PROFILES = profiles[:sectors.BUS] + (changed,) + profiles[sectors.BUS + 1:]
+        sectors.PROFILES = profiles[: sectors.BUS] + (changed,) + profiles[sectors.BUS + 1 :]
         sectors.AGENDA_FIT[sectors.GOV, sectors.BUS] = government_fit
         sectors.AGENDA_FIT[sectors.BUS, sectors.GOV] = government_fit
         yield
@@ -100,22 +108,30 @@ def business_data(meeting_cost: float, reputation: float, exit_threshold: float,
         sectors.AGENDA_FIT[:] = fit
 
 
-def run_point(point: Mapping[str, float], design: str, seed: int,
-              steps: int | None = None) -> dict[str, float | str | int]:
+def run_point(
+    point: Mapping[str, float], design: str, seed: int, steps: int | None = None
+) -> dict[str, float | str | int]:
     """One run of `design` with business's data at `point`: the outputs the patterns read."""
     with business_data(**point):
-        model = PartnershipModel(scenario=design, rng=seed, collect_agents=False,
-                                 **({"steps": steps} if steps else {}))
+        model = PartnershipModel(
+            scenario=design, rng=seed, collect_agents=False, **({"steps": steps} if steps else {})
+        )
         first_legitimacy = model.legitimacy
         series: dict[str, list[float]] = {name: [] for name in OUTPUTS}
         while model.running:
             model.step()
             for name in OUTPUTS:
                 series[name].append(float(getattr(model, name)))
-    return {**point, "design": design, "seed": seed,
-            **{name: float(np.mean(values)) for name, values in series.items()},
-            "first_legitimacy": first_legitimacy, "legitimacy": model.legitimacy,
-            "progress": model.progress, "systems_change": model.systems_change}
+    return {
+        **point,
+        "design": design,
+        "seed": seed,
+        **{name: float(np.mean(values)) for name, values in series.items()},
+        "first_legitimacy": first_legitimacy,
+        "legitimacy": model.legitimacy,
+        "progress": model.progress,
+        "systems_change": model.systems_change,
+    }
 
 
 def points(grid: Mapping[str, Sequence[float]]) -> list[dict[str, float]]:
@@ -136,23 +152,38 @@ def verdicts(runs: pd.DataFrame) -> dict[str, float | bool | str]:
     for design in PATTERN_2_DESIGNS:
         mine = share[design]
         lowest = min(others, key=lambda d: np.median(share[d]))
-        out[f"p2_{design}"] = all(np.median(mine) < np.median(share[o])
-                                  and _greater_p(share[o], mine) < P2_LEVEL for o in others)
+        out[f"p2_{design}"] = all(
+            np.median(mine) < np.median(share[o]) and _greater_p(share[o], mine) < P2_LEVEL
+            for o in others
+        )
         out[f"margin_{design}"] = float(np.median(share[lowest]) - np.median(mine))
         out[f"lowest_other_{design}"] = lowest
     out["pattern_2"] = all(out[f"p2_{d}"] for d in PATTERN_2_DESIGNS)
     action = by["advocacy_coalition"]["action_share"].to_numpy()
-    out["pattern_3"] = all(_greater_p(by[d]["action_share"].to_numpy(), action) < LEVEL
-                           for d in by if d != "advocacy_coalition")
+    out["pattern_3"] = all(
+        _greater_p(by[d]["action_share"].to_numpy(), action) < LEVEL
+        for d in by
+        if d != "advocacy_coalition"
+    )
     led = by["business_led"]
     gap = led["claims_gap"].to_numpy()
     falls = float(np.mean(led["legitimacy"].to_numpy() < led["first_legitimacy"].to_numpy()))
     out["gap_business_led"] = float(np.median(gap))
     out["gap_advocacy_coalition"] = float(np.median(by["advocacy_coalition"]["claims_gap"]))
-    out["pattern_4"] = bool(falls >= MOST and all(
-        _greater_p(gap, by[d]["claims_gap"].to_numpy()) < LEVEL for d in by if d != "business_led"))
-    out["pattern_1"] = all(_greater_p(by[REFERENCE][m].to_numpy(), by[d][m].to_numpy()) < LEVEL
-                           for m in ("progress", "systems_change") for d in by if d != REFERENCE)
+    out["pattern_4"] = bool(
+        falls >= MOST
+        and all(
+            _greater_p(gap, by[d]["claims_gap"].to_numpy()) < LEVEL
+            for d in by
+            if d != "business_led"
+        )
+    )
+    out["pattern_1"] = all(
+        _greater_p(by[REFERENCE][m].to_numpy(), by[d][m].to_numpy()) < LEVEL
+        for m in ("progress", "systems_change")
+        for d in by
+        if d != REFERENCE
+    )
     for design in by:
         out[f"share_{design}"] = float(np.median(share[design]))
     return out
@@ -161,8 +192,10 @@ def verdicts(runs: pd.DataFrame) -> dict[str, float | bool | str]:
 def summarise(runs: pd.DataFrame, grid: Mapping[str, Sequence[float]]) -> pd.DataFrame:
     """One row per point: its four values and `verdicts`."""
     keys = list(grid)
-    rows = [{**dict(zip(keys, values, strict=True)), **verdicts(group)}
-            for values, group in runs.groupby(keys, sort=True)]
+    rows = [
+        {**dict(zip(keys, values, strict=True)), **verdicts(group)}
+        for values, group in runs.groupby(keys, sort=True)
+    ]
     return pd.DataFrame(rows)
 
 
@@ -183,55 +216,90 @@ def plot(table: pd.DataFrame, path: Path, n_seeds: int) -> Path:
             margin = table[f"margin_{design}"]
             low_x, high_x = min(margin.min(), -0.05), max(margin.max(), 0.05)
             high_y = max(gap.max(), 0.05)
-            ax.add_patch(Rectangle((0, 0), high_x * 1.1, high_y * 1.1, color="green",
-                                   alpha=0.08, lw=0))
+            ax.add_patch(
+                Rectangle((0, 0), high_x * 1.1, high_y * 1.1, color="green", alpha=0.08, lw=0)
+            )
             ax.axvline(0, color="grey", lw=1.2)
             ax.axhline(0, color="grey", lw=1.2)
             for cost, colour in zip(costs, colours, strict=True):
                 rows = table["meeting_cost"] == cost
-                ax.scatter(margin[rows], gap[rows], color=colour, s=28, alpha=0.85,
-                           label=f"business meeting cost {cost:g}")
+                ax.scatter(
+                    margin[rows],
+                    gap[rows],
+                    color=colour,
+                    s=28,
+                    alpha=0.85,
+                    label=f"business meeting cost {cost:g}",
+                )
             ax.set_xlim(low_x * 1.1, high_x * 1.1)
             ax.set_title(design.replace("_", " "))
-            ax.set_xlabel("lowest other design's share − this design's\n"
-                          "(> 0: this design keeps the fewest firms engaged)")
-        axes[0].set_ylabel("business-led claims gap − advocacy coalition's\n"
-                           "(> 0: business-led's is the wider)")
+            ax.set_xlabel(
+                "lowest other design's share − this design's\n"
+                "(> 0: this design keeps the fewest firms engaged)"
+            )
+        axes[0].set_ylabel(
+            "business-led claims gap − advocacy coalition's\n(> 0: business-led's is the wider)"
+        )
         axes[0].legend(loc="best", frameon=False)
         inside = [(table[f"margin_{d}"] > 0) & (gap > 0) for d in PATTERN_2_DESIGNS]
         both = int(sum(i.sum() for i in inside))
-        passing = int(sum((i & table[f"p2_{d}"] & table["pattern_4"]).sum()
-                          for i, d in zip(inside, PATTERN_2_DESIGNS, strict=True)))
-        fig.suptitle(f"Patterns 2 and 4 over {len(table)} values of business's data (medians of "
-                     f"{n_seeds} seeds each)\nboth would need the shaded quarter: {both} of "
-                     f"{2 * len(table)} dots ({len(table)} per panel) there, {passing} passing "
-                     "both tests")
+        passing = int(
+            sum(
+                (i & table[f"p2_{d}"] & table["pattern_4"]).sum()
+                for i, d in zip(inside, PATTERN_2_DESIGNS, strict=True)
+            )
+        )
+        fig.suptitle(
+            f"Patterns 2 and 4 over {len(table)} values of business's data (medians of "
+            f"{n_seeds} seeds each)\nboth would need the shaded quarter: {both} of "
+            f"{2 * len(table)} dots ({len(table)} per panel) there, {passing} passing "
+            "both tests"
+        )
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=120)
     return path
 
 
-def markdown(table: pd.DataFrame, grid: Mapping[str, Sequence[float]], seeds: Sequence[int],
-             note: str, seconds: float, n_runs: int, quick: bool) -> str:
+def markdown(
+    table: pd.DataFrame,
+    grid: Mapping[str, Sequence[float]],
+    seeds: Sequence[int],
+    note: str,
+    seconds: float,
+    n_runs: int,
+    quick: bool,
+) -> str:
     model = model_point()
     n = len(table)
     both = table["pattern_2"] & table["pattern_4"]
     names = {"government_led": "government-led", "public_funder_partnership": "public funder"}
-    lines = ["## How far business's sector data can move pattern 2", "",
-             note, "",
-             f"`python -m experiments.business_bounds`: {n} combinations of business's sector data "
-             f"(every value of each: " + "; ".join(
-                 f"`{k}` " + ", ".join(f"{v:g}" for v in vs) for k, vs in grid.items())
-             + "; the model's: " + ", ".join(f"{v:g}" for v in model.values())
-             + f"), the seven designs at their defaults, seeds {seeds[0]}–{seeds[-1]} "
-             f"({len(seeds)} per design and point), with the pattern tests' statistics "
-             "(module docstring).", "",
-             f"![Patterns 2 and 4 over business's data](figures/{FIGURE})", "",
-             "| verdict | points where it holds |", "|---|---|"]
-    for column, label in [("p2_government_led", "pattern 2, government-led clause"),
-                          ("p2_public_funder_partnership", "pattern 2, public-funder clause"),
-                          ("pattern_2", "pattern 2"), ("pattern_3", "pattern 3"),
-                          ("pattern_4", "pattern 4"), ("pattern_1", "pattern 1")]:
+    lines = [
+        "## How far business's sector data can move pattern 2",
+        "",
+        note,
+        "",
+        f"`python -m experiments.business_bounds`: {n} combinations of business's sector data "
+        f"(every value of each: "
+        + "; ".join(f"`{k}` " + ", ".join(f"{v:g}" for v in vs) for k, vs in grid.items())
+        + "; the model's: "
+        + ", ".join(f"{v:g}" for v in model.values())
+        + f"), the seven designs at their defaults, seeds {seeds[0]}–{seeds[-1]} "
+        f"({len(seeds)} per design and point), with the pattern tests' statistics "
+        "(module docstring).",
+        "",
+        f"![Patterns 2 and 4 over business's data](figures/{FIGURE})",
+        "",
+        "| verdict | points where it holds |",
+        "|---|---|",
+    ]
+    for column, label in [
+        ("p2_government_led", "pattern 2, government-led clause"),
+        ("p2_public_funder_partnership", "pattern 2, public-funder clause"),
+        ("pattern_2", "pattern 2"),
+        ("pattern_3", "pattern 3"),
+        ("pattern_4", "pattern 4"),
+        ("pattern_1", "pattern 1"),
+    ]:
         lines.append(f"| {label} | {int(table[column].sum())} of {n} |")
     lines.append(f"| patterns 2 and 4 together | {int(both.sum())} of {n} |")
     lines.append("")
@@ -249,19 +317,26 @@ def markdown(table: pd.DataFrame, grid: Mapping[str, Sequence[float]], seeds: Se
                 f"{'holds' if row[f'p2_{design}'] else 'fails'}); pattern 4 "
                 f"{'holds' if row['pattern_4'] else 'fails'} there (business-led claims gap "
                 f"{row['gap_business_led']:.3f}, advocacy coalition's "
-                f"{row['gap_advocacy_coalition']:.3f}).")
-    lines += ["", f"{n_runs} runs in {seconds / 60:.1f} minutes. Every point: `points.csv` in "
-              "the output folder."]
+                f"{row['gap_advocacy_coalition']:.3f})."
+            )
+    lines += [
+        "",
+        f"{n_runs} runs in {seconds / 60:.1f} minutes. Every point: `points.csv` in "
+        "the output folder.",
+    ]
     if quick:
         lines += ["", "(--quick: a smoke test, not a result.)"]
     return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> Path:
-    parser = calibration.study_parser("business_bounds", __doc__.split("\n\n")[0], seeds=SEEDS,
-                                      per="design and point",
-                                      quick="2 points, 2 seeds, 30 weeks, one process, "
-                                            "no document")
+    parser = calibration.study_parser(
+        "business_bounds",
+        __doc__.split("\n\n")[0],
+        seeds=SEEDS,
+        per="design and point",
+        quick="2 points, 2 seeds, 30 weeks, one process, no document",
+    )
     args = parser.parse_args(argv)
     seeds = calibration.study_seeds(parser, args, FIRST_SEED, SEEDS)
     grid = QUICK_GRID if args.quick else GRID
@@ -270,11 +345,16 @@ def main(argv: Sequence[str] | None = None) -> Path:
     state, print_start = calibration.code_state(), fingerprint()
     steps = 30 if args.quick else None
     tasks = [(p, d, s) for p in points(grid) for d in designs() for s in seeds]
-    pool = Parallel(n_jobs=args.jobs or (1 if args.quick else 2),
-                    return_as="generator_unordered")
-    rows = list(tqdm(pool(delayed(run_point)(p, d, s, steps) for p, d, s in tasks),
-                     total=len(tasks), desc="business bounds", mininterval=0.5,
-                     file=sys.stderr))
+    pool = Parallel(n_jobs=args.jobs or (1 if args.quick else 2), return_as="generator_unordered")
+    rows = list(
+        tqdm(
+            pool(delayed(run_point)(p, d, s, steps) for p, d, s in tasks),
+            total=len(tasks),
+            desc="business bounds",
+            mininterval=0.5,
+            file=sys.stderr,
+        )
+    )
     runs = pd.DataFrame(rows).sort_values([*grid, "design", "seed"]).reset_index(drop=True)
     runs.to_csv(folder / "business_bounds.csv", index=False)
     table = summarise(runs, grid)
@@ -283,8 +363,7 @@ def main(argv: Sequence[str] | None = None) -> Path:
     doc = calibration.target_doc(args.quick, args.doc, args.no_doc)
     calibration.place_figure(figure, doc)
     note = calibration.state_note(state, print_start, fingerprint())
-    text = markdown(table, grid, seeds, note, time.perf_counter() - started, len(runs),
-                    args.quick)
+    text = markdown(table, grid, seeds, note, time.perf_counter() - started, len(runs), args.quick)
     calibration.publish("business_bounds", text, folder, doc, {FIGURE: figure.name})
     print(f"Wrote {folder}", file=sys.stderr)
     return folder

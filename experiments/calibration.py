@@ -19,8 +19,16 @@ from sim.run import ROOT
 
 DOC = ROOT / "docs" / "calibration.md"
 FIGURES = ROOT / "docs" / "figures"
-SECTIONS = ("replications", "crosscheck", "ofat", "readings", "timing", "boundaries",
-            "business_bounds", "ledger")  # their order in the document
+SECTIONS = (
+    "replications",
+    "crosscheck",
+    "ofat",
+    "readings",
+    "timing",
+    "boundaries",
+    "business_bounds",
+    "ledger",
+)  # their order in the document
 
 HEADER = """# Calibration: how many seeds, and do the patterns hinge on assumed constants?
 
@@ -52,8 +60,9 @@ The pattern statistics are recomputed on seeds 5000 and up, which neither the pa
 
 def _git(*args: str) -> str:
     try:
-        out = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True,
-                             timeout=10, check=True)
+        out = subprocess.run(
+            ["git", "-C", str(ROOT), *args], capture_output=True, text=True, timeout=10, check=True
+        )
         return out.stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -61,9 +70,11 @@ def _git(*args: str) -> str:
 
 def code_state() -> dict[str, str]:
     """Commit, uncommitted changes under sim/ and scenarios/, and the time."""
-    return {"commit": _git("rev-parse", "--short", "HEAD"),
-            "sim_status": _git("status", "--short", "sim", "scenarios"),
-            "time": datetime.now().isoformat(timespec="minutes")}
+    return {
+        "commit": _git("rev-parse", "--short", "HEAD"),
+        "sim_status": _git("status", "--short", "sim", "scenarios"),
+        "time": datetime.now().isoformat(timespec="minutes"),
+    }
 
 
 def state_note(state: dict[str, str], fingerprint_start: str, fingerprint_end: str) -> str:
@@ -71,15 +82,21 @@ def state_note(state: dict[str, str], fingerprint_start: str, fingerprint_end: s
     changes = state["sim_status"]
     if changes and changes != "unknown":
         listing = ", ".join(f"`{line.strip()}`" for line in changes.splitlines())
-        dirty = (f"**the working tree had uncommitted changes** under `sim/` or `scenarios/` "
-                 f"(`git status --short sim scenarios`: {listing})")
+        dirty = (
+            f"**the working tree had uncommitted changes** under `sim/` or `scenarios/` "
+            f"(`git status --short sim scenarios`: {listing})"
+        )
     else:
         dirty = "no uncommitted changes under `sim/` or `scenarios/`"
-    text = (f"Computed {state['time']} at commit `{state['commit']}` with {dirty}; the numbers "
-            f"are valid for that state (model source fingerprint `{fingerprint_start}`).")
+    text = (
+        f"Computed {state['time']} at commit `{state['commit']}` with {dirty}; the numbers "
+        f"are valid for that state (model source fingerprint `{fingerprint_start}`)."
+    )
     if fingerprint_end != fingerprint_start:
-        text += (f" **Warning: the model source changed while the runs were made** (fingerprint "
-                 f"`{fingerprint_end}` at the end); rerun before relying on these numbers.")
+        text += (
+            f" **Warning: the model source changed while the runs were made** (fingerprint "
+            f"`{fingerprint_end}` at the end); rerun before relying on these numbers."
+        )
     return text
 
 
@@ -95,7 +112,7 @@ def write_section(name: str, body: str, path: Path | str = DOC) -> Path:
         text = head + block + tail
     else:
         # keep SECTIONS' order: insert before the first later section that exists
-        later = [s for s in SECTIONS[SECTIONS.index(name) + 1:] if f"<!-- BEGIN {s} -->" in text]
+        later = [s for s in SECTIONS[SECTIONS.index(name) + 1 :] if f"<!-- BEGIN {s} -->" in text]
         if name in SECTIONS and later:
             marker = f"<!-- BEGIN {later[0]} -->"
             head, tail = text.split(marker, 1)
@@ -125,8 +142,9 @@ def place_figure(figure: Path, doc: Path | None) -> None:
     shutil.copyfile(figure, beside)
 
 
-def publish(name: str, text: str, folder: Path, doc: Path | None,
-            figures: dict[str, str] | None = None) -> None:
+def publish(
+    name: str, text: str, folder: Path, doc: Path | None, figures: dict[str, str] | None = None
+) -> None:
     """Write a study's section to `folder/<name>.md` and, if `doc` is given, into `doc`.
 
     The section links its figures as the document sees them, `figures/<name>`; `figures`
@@ -144,30 +162,39 @@ def publish(name: str, text: str, folder: Path, doc: Path | None,
 QUICK_SEEDS = 2  # a study's --quick smoke test
 
 
-def study_parser(name: str, description: str, *, seeds: int, per: str,
-                 quick: str) -> argparse.ArgumentParser:
+def study_parser(
+    name: str, description: str, *, seeds: int, per: str, quick: str
+) -> argparse.ArgumentParser:
     """The command line every study that writes a section shares: `--seeds` (`seeds` per
     `per`), `--jobs`, `--out`, `--quick` (what `quick` says it does), `--doc`, `--no-doc`."""
-    parser = argparse.ArgumentParser(prog=f"python -m experiments.{name}",
-                                     description=description)
-    parser.add_argument("--seeds", type=int, default=None,
-                        help=f"seeds per {per} (default {seeds}; --quick: {QUICK_SEEDS})")
+    parser = argparse.ArgumentParser(prog=f"python -m experiments.{name}", description=description)
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        default=None,
+        help=f"seeds per {per} (default {seeds}; --quick: {QUICK_SEEDS})",
+    )
     parser.add_argument("--jobs", type=int, default=None, help="workers (default 2)")
-    parser.add_argument("--out", type=Path, default=None,
-                        help=f"output folder (default results/{name}-<time>)")
+    parser.add_argument(
+        "--out", type=Path, default=None, help=f"output folder (default results/{name}-<time>)"
+    )
     parser.add_argument("--quick", action="store_true", help=f"smoke test: {quick}")
-    parser.add_argument("--doc", type=Path, default=None,
-                        help="document to write the section into (default docs/calibration.md)")
+    parser.add_argument(
+        "--doc",
+        type=Path,
+        default=None,
+        help="document to write the section into (default docs/calibration.md)",
+    )
     parser.add_argument("--no-doc", action="store_true")
     return parser
 
 
-def study_seeds(parser: argparse.ArgumentParser, args: argparse.Namespace, first: int,
-                default: int) -> list[int]:
+def study_seeds(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, first: int, default: int
+) -> list[int]:
     """The seeds a study runs: `--seeds` of them from `first` (`default`; a few with --quick).
     Fewer than one is refused with a message naming the value."""
     if args.seeds is not None and args.seeds < 1:
         parser.error(f"--seeds {args.seeds}: give at least 1")
     count = args.seeds or (QUICK_SEEDS if args.quick else default)
     return list(range(first, first + count))
-

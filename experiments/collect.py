@@ -64,8 +64,9 @@ def column_name(parameter: str) -> str:
     return f"param_{parameter}" if parameter in BY_NAME else parameter
 
 
-def collect(folder: str | Path, *, keep: Callable[[dict[str, Any]], bool] | None = None
-            ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def collect(
+    folder: str | Path, *, keep: Callable[[dict[str, Any]], bool] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Tidy table (one row per run and week) and summary table (one row per run) of a sweep.
 
     `keep(record)` chooses which run records to gather (default: all under `folder`), as an
@@ -74,8 +75,9 @@ def collect(folder: str | Path, *, keep: Callable[[dict[str, Any]], bool] | None
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder} is not a folder")
-    runs = [(run_id, record) for run_id, record in find_runs(folder)
-            if keep is None or keep(record)]
+    runs = [
+        (run_id, record) for run_id, record in find_runs(folder) if keep is None or keep(record)
+    ]
     if not runs:
         raise FileNotFoundError(f"no run records ({SUMMARY}) under {folder}")
     swept = swept_parameters([record for _, record in runs])
@@ -89,22 +91,28 @@ def collect(folder: str | Path, *, keep: Callable[[dict[str, Any]], bool] | None
             completed = False
             record = {**record, "error": f"{TIMESERIES} is missing or unreadable"}
         if completed:
-            part = pd.concat([pd.DataFrame({**ids, "completed": completed}, index=series.index),
-                              series], axis=1)
+            part = pd.concat(
+                [pd.DataFrame({**ids, "completed": completed}, index=series.index), series], axis=1
+            )
         else:
             part = pd.DataFrame([{**ids, "completed": completed, "week": pd.NA}])
         tidy_parts.append(part)
         final = record.get("final") or {}
         provenance = record.get("provenance") or {}
-        summary_rows.append({
-            **ids, "completed": completed, "error": record.get("error"),
-            "time_to_half_progress": record.get("time_to_half_progress"),
-            **{name: record.get(name) for name in STALL_FIELDS if name in record},
-            **{name: final.get(name) for name in metric_names},
-            **{k: v for k, v in final.items() if k not in metric_names},
-            "weeks": record.get("weeks"), "config_hash": provenance.get("config_hash"),
-            "seconds": provenance.get("seconds"),
-        })
+        summary_rows.append(
+            {
+                **ids,
+                "completed": completed,
+                "error": record.get("error"),
+                "time_to_half_progress": record.get("time_to_half_progress"),
+                **{name: record.get(name) for name in STALL_FIELDS if name in record},
+                **{name: final.get(name) for name in metric_names},
+                **{k: v for k, v in final.items() if k not in metric_names},
+                "weeks": record.get("weeks"),
+                "config_hash": provenance.get("config_hash"),
+                "seconds": provenance.get("seconds"),
+            }
+        )
     tidy = pd.concat(tidy_parts, ignore_index=True)
     tidy["week"] = tidy["week"].astype("Int64")
     summary = pd.DataFrame(summary_rows)
@@ -141,8 +149,9 @@ def _identity(run_id: str, record: dict[str, Any], swept: list[str]) -> dict[str
     return ids
 
 
-def save(folder: str | Path, tidy: pd.DataFrame, summary: pd.DataFrame,
-         out: str | Path | None = None) -> list[Path]:
+def save(
+    folder: str | Path, tidy: pd.DataFrame, summary: pd.DataFrame, out: str | Path | None = None
+) -> list[Path]:
     """Write the tables as Parquet and CSV (atomically) into `out` (default: `folder`)."""
     out = Path(out or folder)
     paths = [out / name for name in OUTPUTS]
@@ -156,8 +165,9 @@ def save(folder: str | Path, tidy: pd.DataFrame, summary: pd.DataFrame,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m experiments.collect",
-                                     description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m experiments.collect", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("folder", help="a sweep folder (hydra.sweep.dir) or any folder of runs")
     parser.add_argument("--out", help="where to write the tables (default: the folder itself)")
     args = parser.parse_args(argv)
@@ -169,8 +179,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         paths = save(args.folder, tidy, summary, args.out)
     except OSError as err:  # a full disk: each table is whole or absent, never half-written
-        print(f"error: cannot write the tables to {args.out or args.folder}: "
-              f"{err.strerror or err}", file=sys.stderr)
+        print(
+            f"error: cannot write the tables to {args.out or args.folder}: {err.strerror or err}",
+            file=sys.stderr,
+        )
         return 1
     failed = int((~summary["completed"]).sum())
     print(f"{len(summary)} runs ({failed} failed), {len(tidy)} rows; written:")

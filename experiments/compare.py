@@ -45,39 +45,62 @@ from .report import (
 SETTINGS = {
     "reference": sweep.TEXT,  # and a design the sweep runs (checked in run)
     "headline_metrics": sweep.METRICS,
-    "band": sweep.number(0, 1, low_open=True, meaning="the share of runs shaded around the "
-                         "median, such as 0.9"),
-    "cv_tolerance": sweep.number(0, low_open=True, meaning="the change in the coefficient of "
-                                 "variation per added run, such as 0.01"),
+    "band": sweep.number(
+        0, 1, low_open=True, meaning="the share of runs shaded around the median, such as 0.9"
+    ),
+    "cv_tolerance": sweep.number(
+        0,
+        low_open=True,
+        meaning="the change in the coefficient of variation per added run, such as 0.01",
+    ),
     "alpha": sweep.ALPHA,
     "bootstrap_seed": sweep.SEED,
 }
 
 
-def analyse(tidy: pd.DataFrame, settings: dict[str, Any],
-            designs: Sequence[str] | None = None) -> dict[str, pd.DataFrame]:
+def analyse(
+    tidy: pd.DataFrame, settings: dict[str, Any], designs: Sequence[str] | None = None
+) -> dict[str, pd.DataFrame]:
     """The comparison's tables from a tidy table (one row per run and week). `designs`: those
     the sweep ran, so one whose every run failed still has its rows (n 0)."""
     finals = stats.final_week(tidy)
     metrics = [m.name for m in METRICS if m.name in finals]
     seed = settings["bootstrap_seed"]
-    table = stats.summary_table(finals, metrics, seed=seed, min_runs=stats.MIN_RUNS,
-                                groups=designs)
+    table = stats.summary_table(finals, metrics, seed=seed, min_runs=stats.MIN_RUNS, groups=designs)
     table.insert(2, "label", table["metric"].map(lambda m: BY_NAME[m].label))
     table.insert(3, "unit", table["metric"].map(lambda m: BY_NAME[m].unit))
     directional = [m for m in settings["headline_metrics"] if BY_NAME[m].better]
-    effects = stats.effects_against(finals, settings["reference"], directional, seed=seed,
-                                    min_runs=stats.MIN_RUNS, groups=designs)
-    replications = pd.DataFrame([
-        {"design": design, "metric": metric,
-         "replications_needed": stats.replications_needed(
-             runs.sort_values("seed")[metric], tolerance=settings["cv_tolerance"]),
-         "cv_at_all_runs": stats.cv_curve(runs.sort_values("seed")[metric]).iloc[-1]
-         if len(runs) > 1 else float("nan")}
-        for design, runs in finals.groupby("design", sort=False)
-        for metric in ("progress", "systems_change")])
-    return {"finals": finals, "table": table, "effects": effects, "replications": replications,
-            "stall_causes": plots.stall_cause_shares(tidy)}
+    effects = stats.effects_against(
+        finals,
+        settings["reference"],
+        directional,
+        seed=seed,
+        min_runs=stats.MIN_RUNS,
+        groups=designs,
+    )
+    replications = pd.DataFrame(
+        [
+            {
+                "design": design,
+                "metric": metric,
+                "replications_needed": stats.replications_needed(
+                    runs.sort_values("seed")[metric], tolerance=settings["cv_tolerance"]
+                ),
+                "cv_at_all_runs": stats.cv_curve(runs.sort_values("seed")[metric]).iloc[-1]
+                if len(runs) > 1
+                else float("nan"),
+            }
+            for design, runs in finals.groupby("design", sort=False)
+            for metric in ("progress", "systems_change")
+        ]
+    )
+    return {
+        "finals": finals,
+        "table": table,
+        "effects": effects,
+        "replications": replications,
+        "stall_causes": plots.stall_cause_shares(tidy),
+    }
 
 
 def closest_baseline(effects: pd.DataFrame) -> pd.Series:
@@ -97,28 +120,40 @@ def _stall_reading(shares: pd.DataFrame) -> str:
         if stalled == 0:
             parts.append(f"{plots.label_of(design)} never stalled")
         else:
-            parts.append(f"{plots.label_of(design)} {stalled:.0%} stalled, most often "
-                         f"{plots.cause_label(causes.idxmax()).lower()} ({causes.max():.0%})")
-    return "Stalls (the first week progress stopped, diagnosed by sim.diagnosis): " + \
-        "; ".join(parts) + "."
+            parts.append(
+                f"{plots.label_of(design)} {stalled:.0%} stalled, most often "
+                f"{plots.cause_label(causes.idxmax()).lower()} ({causes.max():.0%})"
+            )
+    return (
+        "Stalls (the first week progress stopped, diagnosed by sim.diagnosis): "
+        + "; ".join(parts)
+        + "."
+    )
 
 
 def _conditions(reference: str, weeks: int, changed: Sequence[str] = ()) -> str:
     """What a ranking holds for, and where to look next."""
-    setting = ("with the settings given above on top of their scenario files" if changed else
-               "as their scenario files set them, on the default problem")
-    text = (f"This compares the designs {setting}, over {weeks} weeks; a ranking holds for "
-            f"those conditions only. Each "
-            f"scenario file is one reading of a short description: "
-            f"`python -m experiments.readings` recomputes the patterns with every knob of every "
-            f"design read differently, and `python -m experiments.ledger` shows what members "
-            f"of each sector weigh in each design (why the engagement figure looks as it does).")
+    setting = (
+        "with the settings given above on top of their scenario files"
+        if changed
+        else "as their scenario files set them, on the default problem"
+    )
+    text = (
+        f"This compares the designs {setting}, over {weeks} weeks; a ranking holds for "
+        f"those conditions only. Each "
+        f"scenario file is one reading of a short description: "
+        f"`python -m experiments.readings` recomputes the patterns with every knob of every "
+        f"design read differently, and `python -m experiments.ledger` shows what members "
+        f"of each sector weigh in each design (why the engagement figure looks as it does)."
+    )
     if reference == REFERENCE:  # the design experiments.boundaries measures
-        text += (" The Impact Partnership's lead shrinks on a problem one sector can solve "
-                 "alone, over a short horizon and without leadership backing, and where two "
-                 "of these meet it loses (`python -m experiments.boundaries`, "
-                 "docs/calibration.md); `python -m experiments.ablation` shows which of its "
-                 "ingredients matters, and from which week.")
+        text += (
+            " The Impact Partnership's lead shrinks on a problem one sector can solve "
+            "alone, over a short horizon and without leadership backing, and where two "
+            "of these meet it loses (`python -m experiments.boundaries`, "
+            "docs/calibration.md); `python -m experiments.ablation` shows which of its "
+            "ingredients matters, and from which week."
+        )
     return text
 
 
@@ -133,15 +168,20 @@ def _split_runs(finals: pd.DataFrame | None) -> str:
     share = finals.groupby("design", sort=False)["stalled"].mean()
     split = share[(share >= SPLIT[0]) & (share <= SPLIT[1])]
     if split.empty:
-        return (f"; no design's runs split between stalling and not (each stalls in under "
-                f"{SPLIT[0]:.0%} or over {SPLIT[1]:.0%} of its runs)")
-    return ("; runs split between stalling and not in " + ", ".join(
-        f"{plots.label_of(d)} ({v:.0%} stalled)" for d, v in split.items())
-        + ", where a median hides the split: the distribution figure shows where each run ends")
+        return (
+            f"; no design's runs split between stalling and not (each stalls in under "
+            f"{SPLIT[0]:.0%} or over {SPLIT[1]:.0%} of its runs)"
+        )
+    return (
+        "; runs split between stalling and not in "
+        + ", ".join(f"{plots.label_of(d)} ({v:.0%} stalled)" for d, v in split.items())
+        + ", where a median hides the split: the distribution figure shows where each run ends"
+    )
 
 
-def _reading(tables: dict[str, pd.DataFrame], settings: dict[str, Any],
-             n_seeds: int | str) -> list[str]:
+def _reading(
+    tables: dict[str, pd.DataFrame], settings: dict[str, Any], n_seeds: int | str
+) -> list[str]:
     """A short reading generated from the numbers, so it stays true when the model changes."""
     table, effects = tables["table"], tables["effects"]
     reference, alpha = settings["reference"], settings["alpha"]
@@ -149,8 +189,9 @@ def _reading(tables: dict[str, pd.DataFrame], settings: dict[str, Any],
     for metric in ("progress", "systems_change"):
         part = table[table["metric"] == metric].sort_values("median", ascending=False)
         ranked = part[part["n"] > 0]
-        ranking = ", ".join(f"{plots.label_of(r.design)} {r.median:.2f}"
-                            for r in ranked.itertuples())
+        ranking = ", ".join(
+            f"{plots.label_of(r.design)} {r.median:.2f}" for r in ranked.itertuples()
+        )
         missing = part[part["n"] == 0]
         if len(missing):
             ranking += "; no completed runs: " + ", ".join(map(plots.label_of, missing.design))
@@ -159,21 +200,26 @@ def _reading(tables: dict[str, pd.DataFrame], settings: dict[str, Any],
         worse = eff[(eff["p_holm"] < alpha) & (eff["A"] < 0.5)]
         better = eff[(eff["p_holm"] < alpha) & (eff["A"] > 0.5)]
         unclear = eff[~(eff["p_holm"] < alpha) & (eff["n"] > 0)]
-        text = (f"{len(worse)} of {len(eff)} baselines end lower than the "
-                f"{plots.label_of(reference)} on {BY_NAME[metric].label.lower()} "
-                f"(Holm-adjusted p < {alpha})")
+        text = (
+            f"{len(worse)} of {len(eff)} baselines end lower than the "
+            f"{plots.label_of(reference)} on {BY_NAME[metric].label.lower()} "
+            f"(Holm-adjusted p < {alpha})"
+        )
         if len(worse):
             closest = closest_baseline(worse)
-            text += (f"; the closest (highest A; of equal A, the smallest difference of "
-                     f"medians), {plots.label_of(closest.design)}, has A = "
-                     f"{closest.A:.2f} ({closest.magnitude})")
+            text += (
+                f"; the closest (highest A; of equal A, the smallest difference of "
+                f"medians), {plots.label_of(closest.design)}, has A = "
+                f"{closest.A:.2f} ({closest.magnitude})"
+            )
             if closest.A == 0:
                 text += ": not one run of any of them beat a run of the reference"
         if len(better):
             text += "; higher: " + ", ".join(plots.label_of(d) for d in better.design)
         if len(unclear):
-            text += ("; not distinguishable at this number of runs: "
-                     + ", ".join(plots.label_of(d) for d in unclear.design))
+            text += "; not distinguishable at this number of runs: " + ", ".join(
+                plots.label_of(d) for d in unclear.design
+            )
         lines.append(text + ".")
     spread = table[table["metric"] == "progress"].assign(width=lambda t: t.ci_high - t.ci_low)
     spread = spread[spread["width"].notna()]
@@ -182,50 +228,69 @@ def _reading(tables: dict[str, pd.DataFrame], settings: dict[str, Any],
         lines.append(
             f"The widest 95% interval of median final progress is "
             f"{plots.label_of(widest.design)}'s ({widest.ci_low:.2f} to {widest.ci_high:.2f})"
-            + _split_runs(tables.get("finals")) + ".")
+            + _split_runs(tables.get("finals"))
+            + "."
+        )
     else:
-        lines.append(f"No design has the {stats.MIN_RUNS} runs a 95% interval of its median "
-                     "needs; see the distribution figure for every run.")
+        lines.append(
+            f"No design has the {stats.MIN_RUNS} runs a 95% interval of its median "
+            "needs; see the distribution figure for every run."
+        )
     rep = tables["replications"]
     runs_of = table.groupby("design")["n"].max()
     few = runs_of[runs_of < 2]
     rep = rep[~rep["design"].isin(few.index)]  # one run has no CV
-    criterion = (f"Lorscheid's criterion (the coefficient of variation changing by less than "
-                 f"{settings['cv_tolerance']} per added run)")
+    criterion = (
+        f"Lorscheid's criterion (the coefficient of variation changing by less than "
+        f"{settings['cv_tolerance']} per added run)"
+    )
     unsettled = rep[rep["replications_needed"].isna()]
     if len(rep) and unsettled.empty:
-        lines.append(f"By {criterion}, at most {int(rep['replications_needed'].max())} runs per "
-                     f"design were needed for final progress and systems change; {n_seeds} "
-                     "were made.")
+        lines.append(
+            f"By {criterion}, at most {int(rep['replications_needed'].max())} runs per "
+            f"design were needed for final progress and systems change; {n_seeds} "
+            "were made."
+        )
     elif len(rep):
         settled = rep["replications_needed"].dropna()
         lines.append(
             f"By {criterion}, {n_seeds} runs were not enough to settle: "
-            + ", ".join(f"{plots.label_of(r.design)} ({BY_NAME[r.metric].label.lower()})"
-                        for r in unsettled.itertuples())
+            + ", ".join(
+                f"{plots.label_of(r.design)} ({BY_NAME[r.metric].label.lower()})"
+                for r in unsettled.itertuples()
+            )
             + "; more runs would firm up their estimates"
-            + (f". The others settled within {int(settled.max())} runs." if len(settled)
-               else "."))
+            + (f". The others settled within {int(settled.max())} runs." if len(settled) else ".")
+        )
     if len(few):
-        lines.append("Too few runs for a coefficient of variation: "
-                     + ", ".join(f"{plots.label_of(d)} ({n})" for d, n in few.items()) + ".")
+        lines.append(
+            "Too few runs for a coefficient of variation: "
+            + ", ".join(f"{plots.label_of(d)} ({n})" for d, n in few.items())
+            + "."
+        )
     lines.append(_stall_reading(tables["stall_causes"]))
     lines.append(
         "With a simulation, p-values shrink as seeds are added, so they say the difference is "
-        "not seed noise; the effect sizes (A) say how often one design's run beats the other's.")
+        "not seed noise; the effect sizes (A) say how often one design's run beats the other's."
+    )
     return lines
 
 
-def _wide(table: pd.DataFrame, metrics: Sequence[str], designs: Sequence[str],
-          finals: pd.DataFrame | None = None) -> pd.DataFrame:
+def _wide(
+    table: pd.DataFrame,
+    metrics: Sequence[str],
+    designs: Sequence[str],
+    finals: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """The report's table: a design per row, `median [95% CI]` per metric; a metric that
     counts (whole numbers in every run of `finals`) without decimals."""
     counts = {m: finals is not None and m in finals and is_count(finals[m]) for m in metrics}
     cells = {m: {} for m in metrics}
     for r in table.itertuples():
         if r.metric in cells:
-            cells[r.metric][r.design] = fmt_ci(r.median, r.ci_low, r.ci_high,
-                                               count=counts[r.metric])
+            cells[r.metric][r.design] = fmt_ci(
+                r.median, r.ci_low, r.ci_high, count=counts[r.metric]
+            )
     wide = pd.DataFrame({BY_NAME[m].label: pd.Series(cells[m]) for m in metrics})
     wide = wide.reindex(designs)
     runs = table.groupby("design")["n"].max()
@@ -241,10 +306,18 @@ def _sizes(tidy: pd.DataFrame, designs: Sequence[str]) -> str:
     return ", ".join(f"{plots.label_of(d)} {start[d]:g}" for d in designs if d in start.index)
 
 
-def write_report(folder: Path, tidy: pd.DataFrame, tables: dict[str, pd.DataFrame],
-                 settings: dict[str, Any], *, seconds: float, title: str,
-                 runs: sweep.Sweep | None = None, changed: Sequence[str] = (),
-                 provenance: dict[str, Any] | None = None) -> Path:
+def write_report(
+    folder: Path,
+    tidy: pd.DataFrame,
+    tables: dict[str, pd.DataFrame],
+    settings: dict[str, Any],
+    *,
+    seconds: float,
+    title: str,
+    runs: sweep.Sweep | None = None,
+    changed: Sequence[str] = (),
+    provenance: dict[str, Any] | None = None,
+) -> Path:
     """report.md. `provenance`: the `Provenance` record (provenance.json's), for the notice
     under the title (a quick run, fewer runs than the file's) and "How to reproduce";
     `seconds` is its `seconds` when given."""
@@ -256,31 +329,48 @@ def write_report(folder: Path, tidy: pd.DataFrame, tables: dict[str, pd.DataFram
     weeks = int(tidy["week"].max())
     record = provenance or {}
     seconds = record.get("seconds", seconds)
-    notice = sample_notice(runs_per_design, quick=bool(record.get("quick")),
-                           recommended=record.get("seeds_in_file"))
+    notice = sample_notice(
+        runs_per_design, quick=bool(record.get("quick")), recommended=record.get("seeds_in_file")
+    )
     report = Report(folder, title, changed, notice)
     seeds = f"{n_seeds}" if n_seeds == most else f"{n_seeds} to {most}"
     report.text(
         f"{len(designs)} designs x {seeds} seeds, {weeks} weeks each ({len(finals)} runs, "
         f"{seconds:.0f} s). Reference design: {plots.label_of(settings['reference'])}. "
-        "Each design has the same colour in every figure.")
+        "Each design has the same colour in every figure."
+    )
     report.heading("Reading")
     report.bullets(_reading(tables, settings, seeds))
     report.text(MODEL_CAVEAT)
     report.text(_conditions(settings["reference"], weeks, changed))
     report.heading("Figures")
-    report.figure(plots.progress_over_time(tidy, band=settings["band"]), "progress_over_time",
-                  f"Problem progress over time: median line and {settings['band']:.0%} band of "
-                  "runs per design")
-    report.figure(plots.final_distributions(tidy), "final_distributions",
-                  "Final progress and systems change: every run, with quartile boxes")
-    report.figure(plots.engagement_by_sector(tidy), "engagement_by_sector",
-                  "Engagement, members by sector and dropouts over time (median of runs)")
-    report.figure(plots.legitimacy_and_claims(tidy, band=settings["band"]),
-                  "legitimacy_and_claims", "Legitimacy and claims gap over time: median line and "
-                  f"{settings['band']:.0%} band of runs per design")
-    report.figure(plots.stall_causes(tidy), "stall_causes",
-                  "Share of runs by the cause of their first stall (sim.diagnosis), per design")
+    report.figure(
+        plots.progress_over_time(tidy, band=settings["band"]),
+        "progress_over_time",
+        f"Problem progress over time: median line and {settings['band']:.0%} band of "
+        "runs per design",
+    )
+    report.figure(
+        plots.final_distributions(tidy),
+        "final_distributions",
+        "Final progress and systems change: every run, with quartile boxes",
+    )
+    report.figure(
+        plots.engagement_by_sector(tidy),
+        "engagement_by_sector",
+        "Engagement, members by sector and dropouts over time (median of runs)",
+    )
+    report.figure(
+        plots.legitimacy_and_claims(tidy, band=settings["band"]),
+        "legitimacy_and_claims",
+        "Legitimacy and claims gap over time: median line and "
+        f"{settings['band']:.0%} band of runs per design",
+    )
+    report.figure(
+        plots.stall_causes(tidy),
+        "stall_causes",
+        "Share of runs by the cause of their first stall (sim.diagnosis), per design",
+    )
     report.heading("Median and 95% bootstrap interval of final values")
     report.table(_wide(tables["table"], settings["headline_metrics"], designs, finals))
     report.text(
@@ -289,22 +379,39 @@ def write_report(folder: Path, tidy: pd.DataFrame, tables: dict[str, pd.DataFram
         f"{1 - 2 * 0.5 ** (stats.MIN_RUNS - 1):.0%} of the time); n/a alone: no runs. Counts "
         "(such as dropouts) are shown without decimals, as the bare number when every run gave "
         "it; a count is not scaled by the design's size (its members at the start: "
-        + _sizes(tidy, designs) + "), so compare it within a design, or read a share. "
-        "Every metric, with units, is in `table.csv`. Units: " + "; ".join(
-            metric_title(m) for m in settings["headline_metrics"]) + ".")
+        + _sizes(tidy, designs)
+        + "), so compare it within a design, or read a share. "
+        "Every metric, with units, is in `table.csv`. Units: "
+        + "; ".join(metric_title(m) for m in settings["headline_metrics"])
+        + "."
+    )
     report.heading(f"Each baseline against the {plots.label_of(settings['reference'])}")
     eff = tables["effects"]
     shown = eff[eff["metric"].isin(["progress", "systems_change"])]
-    report.table(pd.DataFrame({
-        "design": shown["design"].map(plots.label_of),
-        "metric": shown["metric"].map(lambda m: BY_NAME[m].label),
-        "runs": [f"{r.n} vs {r.n_reference}" for r in shown.itertuples()],
-        "difference of medians [95% CI]": [
-            fmt_ci(r.median_difference, r.diff_ci_low, r.diff_ci_high,
-                   count=is_count(finals[r.metric])) for r in shown.itertuples()],
-        "A": shown["A"].map(fmt_na), "Cliff's delta": shown["cliffs_delta"].map(fmt_na),
-        "size": shown["magnitude"], "p": shown["p"].map(lambda p: fmt_p(p, "n/a")),
-        "p (Holm)": shown["p_holm"].map(lambda p: fmt_p(p, "n/a"))}), digits=2)
+    report.table(
+        pd.DataFrame(
+            {
+                "design": shown["design"].map(plots.label_of),
+                "metric": shown["metric"].map(lambda m: BY_NAME[m].label),
+                "runs": [f"{r.n} vs {r.n_reference}" for r in shown.itertuples()],
+                "difference of medians [95% CI]": [
+                    fmt_ci(
+                        r.median_difference,
+                        r.diff_ci_low,
+                        r.diff_ci_high,
+                        count=is_count(finals[r.metric]),
+                    )
+                    for r in shown.itertuples()
+                ],
+                "A": shown["A"].map(fmt_na),
+                "Cliff's delta": shown["cliffs_delta"].map(fmt_na),
+                "size": shown["magnitude"],
+                "p": shown["p"].map(lambda p: fmt_p(p, "n/a")),
+                "p (Holm)": shown["p_holm"].map(lambda p: fmt_p(p, "n/a")),
+            }
+        ),
+        digits=2,
+    )
     report.text(
         "runs: the baseline's completed runs vs the reference's. Difference of medians: the "
         "baseline's median minus the reference's (baseline - reference), in the metric's "
@@ -318,28 +425,42 @@ def write_report(folder: Path, tidy: pd.DataFrame, tables: dict[str, pd.DataFram
         f"correction is over all {len(eff)} tests in `effects.csv` "
         f"({len(eff['metric'].unique())} metrics x {len(eff['design'].unique())} baselines). "
         "Intervals: percentile bootstrap, "
-        f"{stats.N_RESAMPLES} resamples, seeded.")
+        f"{stats.N_RESAMPLES} resamples, seeded."
+    )
     report.heading("Number of runs")
     rep = tables["replications"]
-    report.table(pd.DataFrame({
-        "design": rep["design"].map(plots.label_of), "metric": rep["metric"],
-        f"runs needed (CV change < {settings['cv_tolerance']})":
-            rep["replications_needed"].astype("Int64"),
-        "CV at all runs": rep["cv_at_all_runs"]}))
-    report.text("Coefficient-of-variation stability (Lorscheid, Heine and Meyer 2012): the CV "
-                "of each metric over the first n runs, in seed order; the number of runs after "
-                "which adding one more changes it by less than the tolerance. '-' means it had "
-                "not settled, or the mean is 0.")
+    report.table(
+        pd.DataFrame(
+            {
+                "design": rep["design"].map(plots.label_of),
+                "metric": rep["metric"],
+                f"runs needed (CV change < {settings['cv_tolerance']})": rep[
+                    "replications_needed"
+                ].astype("Int64"),
+                "CV at all runs": rep["cv_at_all_runs"],
+            }
+        )
+    )
+    report.text(
+        "Coefficient-of-variation stability (Lorscheid, Heine and Meyer 2012): the CV "
+        "of each metric over the first n runs, in seed order; the number of runs after "
+        "which adding one more changes it by less than the tolerance. '-' means it had "
+        "not settled, or the mean is 0."
+    )
     report.heading("Files")
-    report.bullets(["`table.csv`: median and 95% interval per design and metric (`note`: why "
-                    "an interval is missing)",
-                    "`effects.csv`: every baseline against the reference, every headline metric",
-                    "`replications.csv`: CV stability per design",
-                    "`tidy.parquet`: one row per run and week; `runs.csv`: final week per run",
-                    "`provenance.json`: command, seeds, settings, code version (and whether "
-                    "it had uncommitted changes), packages, time taken",
-                    "`figures/`: each figure as PNG and SVG",
-                    "`runs/`: every run's own record (`python -m sim`'s sweep folder)"])
+    report.bullets(
+        [
+            "`table.csv`: median and 95% interval per design and metric (`note`: why "
+            "an interval is missing)",
+            "`effects.csv`: every baseline against the reference, every headline metric",
+            "`replications.csv`: CV stability per design",
+            "`tidy.parquet`: one row per run and week; `runs.csv`: final week per run",
+            "`provenance.json`: command, seeds, settings, code version (and whether "
+            "it had uncommitted changes), packages, time taken",
+            "`figures/`: each figure as PNG and SVG",
+            "`runs/`: every run's own record (`python -m sim`'s sweep folder)",
+        ]
+    )
     if provenance is not None:
         report.reproduce(provenance)
     if runs is not None:
@@ -347,8 +468,14 @@ def write_report(folder: Path, tidy: pd.DataFrame, tables: dict[str, pd.DataFram
     return report.write()
 
 
-def run(experiment: sweep.Experiment, out: Path | str | None = None, *, name: str = "compare",
-        title: str = "Comparing partnership designs", argv: Sequence[str] | None = None) -> Path:
+def run(
+    experiment: sweep.Experiment,
+    out: Path | str | None = None,
+    *,
+    name: str = "compare",
+    title: str = "Comparing partnership designs",
+    argv: Sequence[str] | None = None,
+) -> Path:
     """Run the comparison's sweep into `out`/runs (default results/<name>-<time>), analyse
     it, write the folder; returns the path of report.md. `argv`: the command line's
     arguments, stated in the report and provenance.json."""
@@ -359,14 +486,17 @@ def run(experiment: sweep.Experiment, out: Path | str | None = None, *, name: st
         raise sweep.UsageError(
             f"analysis.reference={settings['reference']!r} ({experiment.where} or the command "
             f"line) must be one of two or more designs the sweep runs; it runs "
-            f"{', '.join(designs) or 'one design'}")
+            f"{', '.join(designs) or 'one design'}"
+        )
     folder = sweep.output_folder(name, out)
     runs = sweep.execute(experiment, folder / "runs")
     tidy = runs.tidy
     if settings["reference"] not in set(tidy["design"]):
-        raise sweep.UsageError(f"analysis.reference={settings['reference']!r} "
-                               f"({experiment.where}) has no completed runs: the designs run "
-                               f"are {', '.join(sorted(set(tidy['design'])))}")
+        raise sweep.UsageError(
+            f"analysis.reference={settings['reference']!r} "
+            f"({experiment.where}) has no completed runs: the designs run "
+            f"are {', '.join(sorted(set(tidy['design'])))}"
+        )
     save_tables(folder, tidy)
     ran = [*tidy["design"], *runs.failed["design"].dropna()]  # a design whose runs all failed too
     tables = analyse(tidy, settings, list(dict.fromkeys(ran)))
@@ -374,17 +504,31 @@ def run(experiment: sweep.Experiment, out: Path | str | None = None, *, name: st
     tables["effects"].to_csv(folder / "effects.csv", index=False)
     tables["replications"].to_csv(folder / "replications.csv", index=False)
     record = provenance.finish(runs)
-    path = write_report(folder, tidy, tables, settings, seconds=record["seconds"], title=title,
-                        runs=runs, changed=experiment.changed(), provenance=record)
+    path = write_report(
+        folder,
+        tidy,
+        tables,
+        settings,
+        seconds=record["seconds"],
+        title=title,
+        runs=runs,
+        changed=experiment.changed(),
+        provenance=record,
+    )
     provenance.write(folder)
     return path
 
 
-def main(argv: Sequence[str] | None = None, *, name: str = "compare",
-         title: str = "Comparing partnership designs") -> Path:
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    name: str = "compare",
+    title: str = "Comparing partnership designs",
+) -> Path:
     argv = sys.argv[1:] if argv is None else list(argv)
-    return sweep.command(name, __doc__, SETTINGS, run, argv, experiment="compare", name=name,
-                         title=title, argv=argv)
+    return sweep.command(
+        name, __doc__, SETTINGS, run, argv, experiment="compare", name=name, title=title, argv=argv
+    )
 
 
 if __name__ == "__main__":

@@ -53,11 +53,12 @@ WINDOW = (1, 52)  # weeks: the first year, while appraisals form (Chinman et al.
 SPREAD = (5, 95)  # percentiles of the runs' own nets shown beside the mean
 FIGURE = "ledger.png"
 BENEFIT_PARTS = GAINS
-COST_PARTS = LEDGER[len(GAINS):]
+COST_PARTS = LEDGER[len(GAINS) :]
 
 
-def run_ledger(design: str, seed: int, overrides: dict[str, object] | None = None
-               ) -> dict[str, object]:
+def run_ledger(
+    design: str, seed: int, overrides: dict[str, object] | None = None
+) -> dict[str, object]:
     """One run of `design` (with `overrides` on top): every week's sector ledger (weeks x
     sectors x LEDGER, NaN where a sector has no member or nothing was weighed), members and
     mean engagement of each sector (weeks 0..end x sectors) and sponsor changes so far."""
@@ -83,14 +84,21 @@ def run_ledger(design: str, seed: int, overrides: dict[str, object] | None = Non
         week = model.steps
         book[week - 1] = model.sector_ledger()
         observe(week)
-    return {"design": design, "seed": seed, "ledger": book, "members": members,
-            "engagement": engagement, "sponsor_changes": sponsor_changes,
-            "exit_line": np.array([p.exit_threshold for p in sectors.PROFILES])
-            - params.engagement_baseline}
+    return {
+        "design": design,
+        "seed": seed,
+        "ledger": book,
+        "members": members,
+        "engagement": engagement,
+        "sponsor_changes": sponsor_changes,
+        "exit_line": np.array([p.exit_threshold for p in sectors.PROFILES])
+        - params.engagement_baseline,
+    }
 
 
-def run_safely(design: str, seed: int, overrides: dict[str, object] | None = None
-               ) -> dict[str, object]:
+def run_safely(
+    design: str, seed: int, overrides: dict[str, object] | None = None
+) -> dict[str, object]:
     """`run_ledger`, or the run's design, seed and error if it fails (the others go on)."""
     try:
         return run_ledger(design, seed, overrides)
@@ -109,17 +117,21 @@ def summarise(runs: Sequence[dict[str, object]], window: tuple[int, int]) -> pd.
     for run in runs:
         by_design.setdefault(str(run["design"]), []).append(run)
     for design, group in by_design.items():
-        books = [mean_ledger(list(run["ledger"][first - 1:last])) for run in group]
+        books = [mean_ledger(list(run["ledger"][first - 1 : last])) for run in group]
         for s, sector in enumerate(sectors.SECTORS):
             means = [book[s] for book in books if not np.isnan(book[s]).any()]
             if not means:
                 continue
             parts = np.mean(means, axis=0)
-            row: dict[str, object] = {"design": design, "sector": sector,
-                                      "runs": len(means), "of_runs": len(group)}
+            row: dict[str, object] = {
+                "design": design,
+                "sector": sector,
+                "runs": len(means),
+                "of_runs": len(group),
+            }
             row.update(dict(zip(LEDGER, parts, strict=True)))
-            row["benefit"] = float(parts[:len(BENEFIT_PARTS)].sum())
-            row["cost"] = float(parts[len(BENEFIT_PARTS):].sum())
+            row["benefit"] = float(parts[: len(BENEFIT_PARTS)].sum())
+            row["cost"] = float(parts[len(BENEFIT_PARTS) :].sum())
             row["net"] = row["benefit"] - row["cost"]
             n = len(BENEFIT_PARTS)
             nets = [m[:n].sum() - m[n:].sum() for m in means]  # each run's own net
@@ -128,10 +140,16 @@ def summarise(runs: Sequence[dict[str, object]], window: tuple[int, int]) -> pd.
             end = min(last, len(group[0]["members"]) - 1)
             row["members_start"] = float(np.mean([r["members"][0, s] for r in group]))
             row["members_end"] = float(np.mean([r["members"][end, s] for r in group]))
-            row["engagement_end"] = float(np.nanmean([r["engagement"][end, s] for r in group])) \
-                if any(np.isfinite(r["engagement"][end, s]) for r in group) else np.nan
-            row["sponsor_changes"] = float(np.mean(
-                [r["sponsor_changes"][end] - r["sponsor_changes"][first - 1] for r in group]))
+            row["engagement_end"] = (
+                float(np.nanmean([r["engagement"][end, s] for r in group]))
+                if any(np.isfinite(r["engagement"][end, s]) for r in group)
+                else np.nan
+            )
+            row["sponsor_changes"] = float(
+                np.mean(
+                    [r["sponsor_changes"][end] - r["sponsor_changes"][first - 1] for r in group]
+                )
+            )
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -172,9 +190,11 @@ def plot(table: pd.DataFrame, path: Path, window: tuple[int, int], n_seeds: int)
         axes.flat[0].set_xlim(low - 0.05, table["benefit"].max() + 0.05)
         handles = [Patch(color=plots.LEDGER_COLOURS[p], label=p) for p in LEDGER]
         fig.legend(handles=handles, loc="outside lower center", ncol=len(LEDGER), frameon=False)
-        fig.suptitle(f"What members weigh per week, weeks {window[0]}–{window[1]} (means over "
-                     f"{n_seeds} seeds)\ncosts left of zero, benefits right of it; ◆ net; "
-                     f"dashed: the exit line")
+        fig.suptitle(
+            f"What members weigh per week, weeks {window[0]}–{window[1]} (means over "
+            f"{n_seeds} seeds)\ncosts left of zero, benefits right of it; ◆ net; "
+            f"dashed: the exit line"
+        )
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=120)
     return path
@@ -190,21 +210,32 @@ def _reading(table: pd.DataFrame, sector: str) -> str:
     best = rows.loc[rows["net"].idxmax()]
     main_cost = max(COST_PARTS, key=lambda c: worst[c])
     if len(rows) == 1:
-        return (f"- **{sector.replace('_', ' ')}**: only {worst['design']} has members of this "
-                f"sector: net {worst['net']:+.2f} (benefit {worst['benefit']:.2f} against cost "
-                f"{worst['cost']:.2f}, mostly {main_cost}).")
+        return (
+            f"- **{sector.replace('_', ' ')}**: only {worst['design']} has members of this "
+            f"sector: net {worst['net']:+.2f} (benefit {worst['benefit']:.2f} against cost "
+            f"{worst['cost']:.2f}, mostly {main_cost})."
+        )
     spread = rows["benefit"].max() - rows["benefit"].min()
     cost_spread = rows["cost"].max() - rows["cost"].min()
-    return (f"- **{sector.replace('_', ' ')}**: lowest net in {worst['design']} "
-            f"({worst['net']:+.2f}: benefit {worst['benefit']:.2f} against cost "
-            f"{worst['cost']:.2f}, mostly {main_cost}), highest in {best['design']} "
-            f"({best['net']:+.2f}); across designs its benefit spans {spread:.2f} and its cost "
-            f"{cost_spread:.2f}.")
+    return (
+        f"- **{sector.replace('_', ' ')}**: lowest net in {worst['design']} "
+        f"({worst['net']:+.2f}: benefit {worst['benefit']:.2f} against cost "
+        f"{worst['cost']:.2f}, mostly {main_cost}), highest in {best['design']} "
+        f"({best['net']:+.2f}); across designs its benefit spans {spread:.2f} and its cost "
+        f"{cost_spread:.2f}."
+    )
 
 
-def markdown(table: pd.DataFrame, window: tuple[int, int], seeds: Sequence[int], note: str,
-             seconds: float, overrides: dict[str, object] | None = None,
-             failed: Sequence[tuple[str, int]] = (), n_runs: int | None = None) -> str:
+def markdown(
+    table: pd.DataFrame,
+    window: tuple[int, int],
+    seeds: Sequence[int],
+    note: str,
+    seconds: float,
+    overrides: dict[str, object] | None = None,
+    failed: Sequence[tuple[str, int]] = (),
+    n_runs: int | None = None,
+) -> str:
     first, last = window
     settings = " ".join(f"`{k}={v}`" for k, v in (overrides or {}).items())
     lines = [
@@ -236,11 +267,15 @@ def markdown(table: pd.DataFrame, window: tuple[int, int], seeds: Sequence[int],
         if rows.empty:
             continue
         parts = wanted(sector, rows)
-        lines += ["", f"### {sector.replace('_', ' ')}", "",
-                  "| design | " + " | ".join(parts) + " | benefit | talk | frustration | net | "
-                  f"net, runs {SPREAD[0]}–{SPREAD[1]}% | exit line | members 0 → {last} | "
-                  "engagement | sponsor changes |",
-                  "|---|" + "---|" * (len(parts) + 9)]
+        lines += [
+            "",
+            f"### {sector.replace('_', ' ')}",
+            "",
+            "| design | " + " | ".join(parts) + " | benefit | talk | frustration | net | "
+            f"net, runs {SPREAD[0]}–{SPREAD[1]}% | exit line | members 0 → {last} | "
+            "engagement | sponsor changes |",
+            "|---|" + "---|" * (len(parts) + 9),
+        ]
         for r in rows.to_dict("records"):
             cells = " | ".join(f"{r[p]:.3f}" for p in parts)
             lines.append(
@@ -248,13 +283,16 @@ def markdown(table: pd.DataFrame, window: tuple[int, int], seeds: Sequence[int],
                 f"{r['frustration']:.3f} | **{r['net']:+.3f}** | "
                 f"{r['net_low']:+.2f} to {r['net_high']:+.2f} | {r['exit_line']:+.2f} | "
                 f"{r['members_start']:.1f} → {r['members_end']:.1f} | "
-                f"{r['engagement_end']:.2f} | {r['sponsor_changes']:.1f} |")
+                f"{r['engagement_end']:.2f} | {r['sponsor_changes']:.1f} |"
+            )
     runs = n_runs if n_runs is not None else len(seeds) * table["design"].nunique()
     lines += ["", f"{runs} runs in {seconds / 60:.1f} minutes."]
     if failed:
         listing = ", ".join(f"{d} seed {s}" for d, s in failed)
-        lines.append(f"**{len(failed)} runs failed and are left out** ({listing}); their errors "
-                     "were printed when the study ran.")
+        lines.append(
+            f"**{len(failed)} runs failed and are left out** ({listing}); their errors "
+            "were printed when the study ran."
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -291,22 +329,40 @@ def _window(parser, values: Sequence[int] | None, steps: int) -> tuple[int, int]
 
 
 def main(argv: Sequence[str] | None = None) -> Path:
-    parser = calibration.study_parser("ledger", __doc__.split("\n\n")[0], seeds=SEEDS,
-                                      per="design", quick="2 seeds, 30 weeks, one process, "
-                                                          "no document")
-    parser.add_argument("--weeks", type=int, nargs=2, metavar=("A", "B"), default=None,
-                        help=f"weeks to average over (default {WINDOW[0]} {WINDOW[1]})")
-    parser.add_argument("--designs", nargs="+", metavar="SCENARIO", default=None,
-                        help="scenarios to compare (default the seven designs)")
-    parser.add_argument("overrides", nargs="*", metavar="key=value",
-                        help="a parameter set for every design, e.g. transparency=0.9")
+    parser = calibration.study_parser(
+        "ledger",
+        __doc__.split("\n\n")[0],
+        seeds=SEEDS,
+        per="design",
+        quick="2 seeds, 30 weeks, one process, no document",
+    )
+    parser.add_argument(
+        "--weeks",
+        type=int,
+        nargs=2,
+        metavar=("A", "B"),
+        default=None,
+        help=f"weeks to average over (default {WINDOW[0]} {WINDOW[1]})",
+    )
+    parser.add_argument(
+        "--designs",
+        nargs="+",
+        metavar="SCENARIO",
+        default=None,
+        help="scenarios to compare (default the seven designs)",
+    )
+    parser.add_argument(
+        "overrides",
+        nargs="*",
+        metavar="key=value",
+        help="a parameter set for every design, e.g. transparency=0.9",
+    )
     args = parser.parse_args(argv)
     seeds = calibration.study_seeds(parser, args, FIRST_SEED, SEEDS)
     # `--designs a b key=value`: argparse gives the settings to --designs; take them back
     named = [d for d in args.designs or [] if "=" not in d]
     names = named or designs()
-    overrides = _overrides(parser, [*(d for d in args.designs or [] if "=" in d),
-                                    *args.overrides])
+    overrides = _overrides(parser, [*(d for d in args.designs or [] if "=" in d), *args.overrides])
     run_overrides = {**overrides, **({"steps": 30} if args.quick else {})}
     checked = _checked(parser, names, run_overrides)
     window = _window(parser, args.weeks, min(p.steps for p in checked))
@@ -314,20 +370,32 @@ def main(argv: Sequence[str] | None = None) -> Path:
     folder = output_folder("ledger", args.out)
     state, print_start = calibration.code_state(), fingerprint()
     tasks = [(d, s) for d in names for s in seeds]
-    pool = Parallel(n_jobs=args.jobs or (1 if args.quick else 2),
-                    return_as="generator_unordered")
-    made = list(tqdm(pool(delayed(run_safely)(d, s, run_overrides) for d, s in tasks),
-                     total=len(tasks), desc="ledger", mininterval=0.5, file=sys.stderr))
+    pool = Parallel(n_jobs=args.jobs or (1 if args.quick else 2), return_as="generator_unordered")
+    made = list(
+        tqdm(
+            pool(delayed(run_safely)(d, s, run_overrides) for d, s in tasks),
+            total=len(tasks),
+            desc="ledger",
+            mininterval=0.5,
+            file=sys.stderr,
+        )
+    )
     runs = [r for r in made if "error" not in r]
     failed = [r for r in made if "error" in r]
     if failed:
         listing = "\n".join(f"{r['design']}, seed {r['seed']}:\n{r['error']}" for r in failed)
-        print(f"{len(failed)} of {len(made)} runs failed and are left out:\n{listing}",
-              file=sys.stderr)
+        print(
+            f"{len(failed)} of {len(made)} runs failed and are left out:\n{listing}",
+            file=sys.stderr,
+        )
     if not runs:
         raise SystemExit(f"every one of the {len(made)} runs failed; see the errors above")
-    runs.sort(key=lambda r: (plots.DESIGN_ORDER.index(r["design"])
-                             if r["design"] in plots.DESIGN_ORDER else 99, r["seed"]))
+    runs.sort(
+        key=lambda r: (
+            plots.DESIGN_ORDER.index(r["design"]) if r["design"] in plots.DESIGN_ORDER else 99,
+            r["seed"],
+        )
+    )
     table = summarise(runs, window)
     table.to_csv(folder / "ledger.csv", index=False)
     figure = plot(table, folder / FIGURE, window, len(seeds))
@@ -335,8 +403,16 @@ def main(argv: Sequence[str] | None = None) -> Path:
     doc = calibration.target_doc(args.quick or custom, args.doc, args.no_doc)
     calibration.place_figure(figure, doc)
     note = calibration.state_note(state, print_start, fingerprint())
-    text = markdown(table, window, seeds, note, time.perf_counter() - started, overrides,
-                    [(str(r["design"]), int(r["seed"])) for r in failed], len(runs))
+    text = markdown(
+        table,
+        window,
+        seeds,
+        note,
+        time.perf_counter() - started,
+        overrides,
+        [(str(r["design"]), int(r["seed"])) for r in failed],
+        len(runs),
+    )
     calibration.publish("ledger", text, folder, doc, {FIGURE: figure.name})
     print(f"Wrote {folder}", file=sys.stderr)
     return folder

@@ -78,12 +78,22 @@ from .runstore import FINAL, FIRST, INDEX, KINDS, OVER, Request, RunStore
 REFERENCE = "impact_partnership"
 PATTERN_2_DESIGNS = ("government_led", "public_funder_partnership")
 NO_GOVERNMENT = ("ngo_business_pair", "business_led")
-OPEN_DESIGNS = ("impact_partnership", "government_led", "public_funder_partnership",
-                "ngo_business_pair", "advocacy_coalition")
+OPEN_DESIGNS = (
+    "impact_partnership",
+    "government_led",
+    "public_funder_partnership",
+    "ngo_business_pair",
+    "advocacy_coalition",
+)
 ONE_SECTOR = {"facets": (("market_solution", ("funding", "reach")),)}
 NO_BACKING = {"leadership_backing": 0.0}  # the Impact Partnership without system leaders
-CONVENER_ONLY = dict(members_government=0, members_business=0, members_civil_society=4,
-                     members_citizens=0, target_members=13)
+CONVENER_ONLY = dict(
+    members_government=0,
+    members_business=0,
+    members_civil_society=4,
+    members_citizens=0,
+    target_members=13,
+)
 MOST_SEEDS = 0.9  # the tests' "at least 18 of 20 seeds"
 LOW_LEGITIMACY = 0.42  # the public's lowest sector prior (government, Edelman 2019)
 NO_LOCK_IN = 0.05
@@ -117,8 +127,10 @@ QUICK = Horizon(steps=30, extended=40, breach_week=10, breach_weeks=4, short=8, 
 
 # --- pattern 7's special run -----------------------------------------------------------------
 
-def breach_summary(params: Params, seed: int, design: str, *, week: int = 52,
-                   weeks: int = 4) -> dict[str, Any]:
+
+def breach_summary(
+    params: Params, seed: int, design: str, *, week: int = 52, weeks: int = 4
+) -> dict[str, Any]:
     """As `tests/patterns/test_patterns_mechanisms.py::breach_and_recovery`, on `params`: a
     random member withholds its contribution for `weeks` weeks from `week`; did partners' trust
     in it fall, was its cap scarred, and how many weeks did regaining the loss take (inf: not
@@ -142,15 +154,15 @@ def breach_summary(params: Params, seed: int, design: str, *, week: int = 52,
         if model.trust_matrix.level[others, culprit].mean() >= before:
             recover = float(elapsed)
             break
-    return {"fell": bool(lowest < before), "scar": scar, "lose": float(weeks),
-            "recover": recover}
+    return {"fell": bool(lowest < before), "scar": scar, "lose": float(weeks), "recover": recover}
 
 
 def _breach_kind(horizon: Horizon) -> str:
     kind = f"breach@{horizon.breach_week}+{horizon.breach_weeks}"
     if kind not in KINDS:
-        KINDS[kind] = functools.partial(breach_summary, week=horizon.breach_week,
-                                        weeks=horizon.breach_weeks)
+        KINDS[kind] = functools.partial(
+            breach_summary, week=horizon.breach_week, weeks=horizon.breach_weeks
+        )
     return kind
 
 
@@ -160,6 +172,7 @@ for _horizon in (FULL, QUICK):  # registered on import, so that workers know the
 
 # --- a parameter setting over seeds ------------------------------------------------------------
 
+
 class Study:
     """One parameter setting (`base` overrides on every design) over `seeds`.
 
@@ -167,8 +180,13 @@ class Study:
     placeholders (ones); with a store, answers come from finished runs.
     """
 
-    def __init__(self, base: dict[str, Any], seeds: Sequence[int], horizon: Horizon = FULL,
-                 store: RunStore | None = None):
+    def __init__(
+        self,
+        base: dict[str, Any],
+        seeds: Sequence[int],
+        horizon: Horizon = FULL,
+        store: RunStore | None = None,
+    ):
         self.base = dict(base)
         self.seeds = tuple(int(s) for s in seeds)
         self.horizon = horizon
@@ -220,6 +238,7 @@ class Study:
 
 # --- small-sample rules ----------------------------------------------------------------------
 
+
 @dataclass
 class Outcome:
     holds: bool
@@ -247,9 +266,12 @@ def _majority(better: np.ndarray, worse: np.ndarray) -> tuple[bool, float]:
 
 
 def _verdict(clauses: dict[str, tuple[bool, float]], detail: str) -> Outcome:
-    return Outcome(all(ok for ok, _ in clauses.values()),
-                   min(m for _, m in clauses.values()), detail,
-                   {name: ok for name, (ok, _) in clauses.items()})
+    return Outcome(
+        all(ok for ok, _ in clauses.values()),
+        min(m for _, m in clauses.values()),
+        detail,
+        {name: ok for name, (ok, _) in clauses.items()},
+    )
 
 
 def _median(x: np.ndarray) -> float:
@@ -284,8 +306,10 @@ def pattern_3(s: Study) -> Outcome:
     others = [d for d in designs() if d != "advocacy_coalition"]
     lowest = min(others, key=lambda d: _median(s.over_run(d, "action_share")))
     theirs = _median(s.over_run(lowest, "action_share"))
-    return _verdict({"lowest": (mine < theirs, _relative(theirs, mine))},
-                    f"advocacy {mine:.3g} vs next {lowest} {theirs:.3g}")
+    return _verdict(
+        {"lowest": (mine < theirs, _relative(theirs, mine))},
+        f"advocacy {mine:.3g} vs next {lowest} {theirs:.3g}",
+    )
 
 
 def pattern_4(s: Study) -> Outcome:
@@ -294,10 +318,11 @@ def pattern_4(s: Study) -> Outcome:
     highest = max(others, key=lambda d: _median(s.over_run(d, "claims_gap")))
     theirs = _median(s.over_run(highest, "claims_gap"))
     falls = s.final("business_led", "legitimacy") < s.first("business_led", "legitimacy")
-    return _verdict({"widest_gap": (mine > theirs, _relative(mine, theirs)),
-                     "legitimacy_falls": _most(falls)},
-                    f"gap {mine:.3g} vs next {highest} {theirs:.3g}; legitimacy falls in "
-                    f"{int(falls.sum())}/{falls.size}")
+    return _verdict(
+        {"widest_gap": (mine > theirs, _relative(mine, theirs)), "legitimacy_falls": _most(falls)},
+        f"gap {mine:.3g} vs next {highest} {theirs:.3g}; legitimacy falls in "
+        f"{int(falls.sum())}/{falls.size}",
+    )
 
 
 def pattern_5(s: Study) -> Outcome:
@@ -305,8 +330,7 @@ def pattern_5(s: Study) -> Outcome:
     clauses, parts = {}, []
     for design in NO_GOVERNMENT:
         change = _median(s.final(design, "systems_change"))
-        clauses[f"{design}:no_lock_in"] = (change < NO_LOCK_IN,
-                                           (NO_LOCK_IN - change) / NO_LOCK_IN)
+        clauses[f"{design}:no_lock_in"] = (change < NO_LOCK_IN, (NO_LOCK_IN - change) / NO_LOCK_IN)
         after = dict(steps=h.extended, partnership_weeks=h.steps)
         at_end = s.end_progress(design, **after)
         later = s.final(design, "progress", **after)
@@ -314,10 +338,14 @@ def pattern_5(s: Study) -> Outcome:
             decay = np.where(at_end > 0, (at_end - later) / at_end, 0.0)
         clauses[f"{design}:decays"] = _most(later < at_end)
         decay_median = _median(decay)
-        clauses[f"{design}:decay_size"] = (decay_median >= MIN_DECAY,
-                                           (decay_median - MIN_DECAY) / MIN_DECAY)
-        parts.append(f"{design}: change {change:.3g}, decays in "
-                     f"{int((later < at_end).sum())}/{later.size} by {decay_median:.2f}")
+        clauses[f"{design}:decay_size"] = (
+            decay_median >= MIN_DECAY,
+            (decay_median - MIN_DECAY) / MIN_DECAY,
+        )
+        parts.append(
+            f"{design}: change {change:.3g}, decays in "
+            f"{int((later < at_end).sum())}/{later.size} by {decay_median:.2f}"
+        )
     return _verdict(clauses, "; ".join(parts))
 
 
@@ -327,12 +355,16 @@ def pattern_6(s: Study) -> Outcome:
     lowest = min(OPEN_DESIGNS, key=lambda d: _median(s.final(d, "legitimacy")))
     theirs = _median(s.final(lowest, "legitimacy"))
     falls = mine < s.first(crime, "legitimacy")
-    return _verdict({"low": _most(mine < LOW_LEGITIMACY),
-                     "below_open": (_median(mine) < theirs, _relative(theirs, _median(mine))),
-                     "falls": _most(falls)},
-                    f"crime {_median(mine):.3g} (<{LOW_LEGITIMACY} in "
-                    f"{int((mine < LOW_LEGITIMACY).sum())}/{mine.size}) vs lowest open "
-                    f"{lowest} {theirs:.3g}; falls in {int(falls.sum())}/{falls.size}")
+    return _verdict(
+        {
+            "low": _most(mine < LOW_LEGITIMACY),
+            "below_open": (_median(mine) < theirs, _relative(theirs, _median(mine))),
+            "falls": _most(falls),
+        },
+        f"crime {_median(mine):.3g} (<{LOW_LEGITIMACY} in "
+        f"{int((mine < LOW_LEGITIMACY).sum())}/{mine.size}) vs lowest open "
+        f"{lowest} {theirs:.3g}; falls in {int(falls.sum())}/{falls.size}",
+    )
 
 
 def pattern_7(s: Study) -> Outcome:
@@ -345,17 +377,23 @@ def pattern_7(s: Study) -> Outcome:
     def every(flags):
         return bool(flags.all()), float(flags.mean() - 1.0)
 
-    return _verdict({"falls": every(fell), "slower": every(slower), "scar": every(scar)},
-                    f"recovery slower in {int(slower.sum())}/{slower.size} (median "
-                    f"{_median(recover):.3g} weeks vs {runs[0]['lose']:.0f}); scar in "
-                    f"{int(scar.sum())}/{scar.size}")
+    return _verdict(
+        {"falls": every(fell), "slower": every(slower), "scar": every(scar)},
+        f"recovery slower in {int(slower.sum())}/{slower.size} (median "
+        f"{_median(recover):.3g} weeks vs {runs[0]['lose']:.0f}); scar in "
+        f"{int(scar.sum())}/{scar.size}",
+    )
 
 
 def _per_member(s: Study, scale: int, orchestration: float) -> np.ndarray:
     base = s.params(REFERENCE)
     sizes = {f"members_{k}": n * scale for k, n in base.initial_members.items()}
-    overrides = dict(orchestration=orchestration, pool_per_sector=15 * scale,
-                     problem_scale=base.problem_scale * scale, **sizes)
+    overrides = dict(
+        orchestration=orchestration,
+        pool_per_sector=15 * scale,
+        problem_scale=base.problem_scale * scale,
+        **sizes,
+    )
     return s.final(REFERENCE, "progress", **overrides) / sum(sizes.values())
 
 
@@ -366,10 +404,14 @@ def pattern_8(s: Study) -> Outcome:
     without = np.nan_to_num(without, nan=1.0)
     with_ = np.nan_to_num(with_, nan=1.0)
     ratio = _median(without)
-    return _verdict({"falls": (ratio < SIZE_RATIO_MAX, (SIZE_RATIO_MAX - ratio) / SIZE_RATIO_MAX),
-                     "orchestration_helps": _majority(with_, without)},
-                    f"ratio 4x/1x without {ratio:.3g}, with {_median(with_):.3g}; higher with "
-                    f"in {int((with_ > without).sum())}/{with_.size}")
+    return _verdict(
+        {
+            "falls": (ratio < SIZE_RATIO_MAX, (SIZE_RATIO_MAX - ratio) / SIZE_RATIO_MAX),
+            "orchestration_helps": _majority(with_, without),
+        },
+        f"ratio 4x/1x without {ratio:.3g}, with {_median(with_):.3g}; higher with "
+        f"in {int((with_ > without).sum())}/{with_.size}",
+    )
 
 
 def pattern_9(s: Study) -> Outcome:
@@ -378,9 +420,11 @@ def pattern_9(s: Study) -> Outcome:
         curated = s.final(REFERENCE, metric, curation=0.9, **CONVENER_ONLY)
         selected = s.final(REFERENCE, metric, curation=0.0, **CONVENER_ONLY)
         clauses[metric] = _majority(curated, selected)
-        parts.append(f"{metric} {_median(curated):.3g} vs {_median(selected):.3g} "
-                     f"(more in {int((curated > selected).sum())}, fewer in "
-                     f"{int((curated < selected).sum())})")
+        parts.append(
+            f"{metric} {_median(curated):.3g} vs {_median(selected):.3g} "
+            f"(more in {int((curated > selected).sum())}, fewer in "
+            f"{int((curated < selected).sum())})"
+        )
     return _verdict(clauses, "; ".join(parts))
 
 
@@ -388,43 +432,57 @@ def pattern_10(s: Study) -> Outcome:
     wins = _median(s.final("government_led", "wins", sprint_intensity=0.8))
     with_ = s.final("government_led", "dropouts", sprint_intensity=0.8)
     without = s.final("government_led", "dropouts")
-    return _verdict({"wins": (wins >= MIN_WINS, (wins - MIN_WINS) / MIN_WINS),
-                     "fewer_dropouts": _majority(without, with_)},
-                    f"wins {wins:.3g}; dropouts {_median(with_):.3g} with vs "
-                    f"{_median(without):.3g} without (fewer in "
-                    f"{int((with_ < without).sum())}, more in {int((with_ > without).sum())})")
+    return _verdict(
+        {
+            "wins": (wins >= MIN_WINS, (wins - MIN_WINS) / MIN_WINS),
+            "fewer_dropouts": _majority(without, with_),
+        },
+        f"wins {wins:.3g}; dropouts {_median(with_):.3g} with vs "
+        f"{_median(without):.3g} without (fewer in "
+        f"{int((with_ < without).sum())}, more in {int((with_ > without).sum())})",
+    )
 
 
 def advantage(s: Study, reference: dict[str, Any] | None = None, **overrides: Any) -> float:
     """Median final progress of the Impact Partnership less that of the best baseline
     (`overrides` for every design, `reference` for the Impact Partnership alone)."""
+
     def median(design, **extra):
         return _median(s.final(design, "progress", **overrides, **extra))
+
     return float(median(REFERENCE, **(reference or {})) - max(median(d) for d in baselines()))
 
 
 def pattern_11a(s: Study) -> Outcome:
     default, one = advantage(s), advantage(s, **ONE_SECTOR)
-    return _verdict({"shrinks": (one < default, _relative(default, one))},
-                    f"advantage {default:.3g} -> {one:.3g} on the one-sector problem")
+    return _verdict(
+        {"shrinks": (one < default, _relative(default, one))},
+        f"advantage {default:.3g} -> {one:.3g} on the one-sector problem",
+    )
 
 
 def pattern_11a_strong(s: Study) -> Outcome:
     default, one = advantage(s), advantage(s, **ONE_SECTOR)
-    return _verdict({"halves": (one < 0.5 * default, _relative(0.5 * default, one))},
-                    f"advantage {default:.3g} -> {one:.3g} (half: {0.5 * default:.3g})")
+    return _verdict(
+        {"halves": (one < 0.5 * default, _relative(0.5 * default, one))},
+        f"advantage {default:.3g} -> {one:.3g} (half: {0.5 * default:.3g})",
+    )
 
 
 def pattern_11b(s: Study) -> Outcome:
     default, short = advantage(s), advantage(s, steps=s.horizon.short)
-    return _verdict({"halves": (short < 0.5 * default, _relative(0.5 * default, short))},
-                    f"advantage {default:.3g} -> {short:.3g} over {s.horizon.short} weeks")
+    return _verdict(
+        {"halves": (short < 0.5 * default, _relative(0.5 * default, short))},
+        f"advantage {default:.3g} -> {short:.3g} over {s.horizon.short} weeks",
+    )
 
 
 def pattern_11c(s: Study) -> Outcome:
     default, unbacked = advantage(s), advantage(s, reference=NO_BACKING)
-    return _verdict({"halves": (unbacked < 0.5 * default, _relative(0.5 * default, unbacked))},
-                    f"advantage {default:.3g} -> {unbacked:.3g} without leadership backing")
+    return _verdict(
+        {"halves": (unbacked < 0.5 * default, _relative(0.5 * default, unbacked))},
+        f"advantage {default:.3g} -> {unbacked:.3g} without leadership backing",
+    )
 
 
 def pattern_11d(s: Study) -> Outcome:
@@ -432,10 +490,14 @@ def pattern_11d(s: Study) -> Outcome:
     setup = advantage(s, **ONE_SECTOR, steps=s.horizon.setup)
     unbacked = advantage(s, reference=NO_BACKING, **ONE_SECTOR, steps=s.horizon.short)
     scale = max(abs(default), 1e-12)
-    return _verdict({"within_setup": (setup < 0, -setup / scale),
-                     "unbacked": (unbacked < 0, -unbacked / scale)},
-                    f"advantage on the one-sector problem over {s.horizon.setup} weeks "
-                    f"{setup:.3g}; without backing over {s.horizon.short} weeks {unbacked:.3g}")
+    return _verdict(
+        {
+            "within_setup": (setup < 0, -setup / scale),
+            "unbacked": (unbacked < 0, -unbacked / scale),
+        },
+        f"advantage on the one-sector problem over {s.horizon.setup} weeks "
+        f"{setup:.3g}; without backing over {s.horizon.short} weeks {unbacked:.3g}",
+    )
 
 
 @dataclass(frozen=True)
@@ -458,8 +520,7 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("9", "curation brings sectors and ties", pattern_9),
     Pattern("10", "early wins lower dropout", pattern_10),
     Pattern("11a", "advantage shrinks when one sector suffices", pattern_11a),
-    Pattern("11a-strong", "advantage halves when one sector suffices", pattern_11a_strong,
-            False),
+    Pattern("11a-strong", "advantage halves when one sector suffices", pattern_11a_strong, False),
     Pattern("11b", "advantage halves over a short horizon", pattern_11b),
     Pattern("11c", "advantage halves without leadership backing", pattern_11c),
     Pattern("11d", "where two boundaries meet, it does not win", pattern_11d),
@@ -467,8 +528,12 @@ PATTERNS: tuple[Pattern, ...] = (
 BY_KEY = {p.key: p for p in PATTERNS}
 
 
-def requests_for(base: dict[str, Any], seeds: Sequence[int], horizon: Horizon = FULL,
-                 patterns: Sequence[Pattern] = PATTERNS) -> list[Request]:
+def requests_for(
+    base: dict[str, Any],
+    seeds: Sequence[int],
+    horizon: Horizon = FULL,
+    patterns: Sequence[Pattern] = PATTERNS,
+) -> list[Request]:
     """Every run the patterns need at this setting (with repeats; the store drops them)."""
     study = Study(base, seeds, horizon)
     with np.errstate(all="ignore"):
@@ -477,9 +542,13 @@ def requests_for(base: dict[str, Any], seeds: Sequence[int], horizon: Horizon = 
     return study.requests
 
 
-def evaluate(store: RunStore, base: dict[str, Any], seeds: Sequence[int],
-             horizon: Horizon = FULL,
-             patterns: Sequence[Pattern] = PATTERNS) -> dict[str, Outcome]:
+def evaluate(
+    store: RunStore,
+    base: dict[str, Any],
+    seeds: Sequence[int],
+    horizon: Horizon = FULL,
+    patterns: Sequence[Pattern] = PATTERNS,
+) -> dict[str, Outcome]:
     """Each pattern's verdict at this setting, from runs already in `store`."""
     study = Study(base, seeds, horizon, store)
     return {p.key: p.check(study) for p in patterns}

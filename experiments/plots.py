@@ -78,11 +78,15 @@ MARKS_PER_LINE = 6
 # The terms of a member's engagement ledger (sim.mechanisms.engagement.LEDGER): benefits in
 # colour (relief, a problem owner's, in brown), the two costs in vermillion and grey.
 LEDGER_COLOURS = {
-    "results": OKABE_ITO["bluish_green"], "wins": OKABE_ITO["yellow"],
-    "policy": OKABE_ITO["blue"], "legitimacy": OKABE_ITO["sky_blue"],
-    "reputation": OKABE_ITO["orange"], "voice": OKABE_ITO["reddish_purple"],
+    "results": OKABE_ITO["bluish_green"],
+    "wins": OKABE_ITO["yellow"],
+    "policy": OKABE_ITO["blue"],
+    "legitimacy": OKABE_ITO["sky_blue"],
+    "reputation": OKABE_ITO["orange"],
+    "voice": OKABE_ITO["reddish_purple"],
     "relief": "#8C5A2B",  # brown: outside Okabe-Ito's eight, whose black marks the net
-    "talk": OKABE_ITO["vermillion"], "frustration": FALLBACK_COLOUR,
+    "talk": OKABE_ITO["vermillion"],
+    "frustration": FALLBACK_COLOUR,
 }
 HIGHLIGHT = OKABE_ITO["vermillion"]
 
@@ -135,8 +139,16 @@ def line_style(design: str, k: int = 0, n_weeks: int = 0) -> dict[str, object]:
     if design == "impact_partnership":
         return {"color": colour_of(design), **REFERENCE_LINE}
     own = DESIGN_LINES.get(design, FALLBACK_LINE)
-    style = {"color": colour_of(design), "ls": own["ls"], "lw": 2.2, "zorder": 3,
-             "marker": own["marker"], "ms": 7, "mec": "white", "mew": 0.8}
+    style = {
+        "color": colour_of(design),
+        "ls": own["ls"],
+        "lw": 2.2,
+        "zorder": 3,
+        "marker": own["marker"],
+        "ms": 7,
+        "mec": "white",
+        "mew": 0.8,
+    }
     if n_weeks:
         # at least one week per design between marks, so each design's marks have weeks of
         # their own
@@ -173,9 +185,11 @@ def save(fig: Figure, folder: str | Path, name: str) -> dict[str, Path]:
 
 def _styled(build):
     """Build figures inside the style context, so every artist picks up the slide sizes."""
+
     def wrapper(*args, **kwargs):
         with mpl.rc_context(STYLE):
             return build(*args, **kwargs)
+
     wrapper.__name__, wrapper.__doc__ = build.__name__, build.__doc__
     return wrapper
 
@@ -183,8 +197,9 @@ def _styled(build):
 def _quantiles(tidy: pd.DataFrame, metric: str, band: float) -> pd.DataFrame:
     low, high = (1 - band) / 2, 1 - (1 - band) / 2
     grouped = tidy.groupby("week")[metric]
-    return pd.DataFrame({"median": grouped.median(), "low": grouped.quantile(low),
-                         "high": grouped.quantile(high)})
+    return pd.DataFrame(
+        {"median": grouped.median(), "low": grouped.quantile(low), "high": grouped.quantile(high)}
+    )
 
 
 def _n_runs(tidy: pd.DataFrame) -> int:
@@ -192,8 +207,15 @@ def _n_runs(tidy: pd.DataFrame) -> int:
     return int(tidy.groupby(keys).ngroups)
 
 
-def time_panel(ax, tidy: pd.DataFrame, metric: str, *, band: float | None = 0.9,
-               designs: Sequence[str] | None = None, styled: bool = True) -> None:
+def time_panel(
+    ax,
+    tidy: pd.DataFrame,
+    metric: str,
+    *,
+    band: float | None = 0.9,
+    designs: Sequence[str] | None = None,
+    styled: bool = True,
+) -> None:
     """Median over runs of `metric` per week, one line per design, with an optional band;
     `styled`: each design in its own line style (`line_style`), for panels designs share."""
     n_weeks = int(tidy["week"].nunique())
@@ -202,8 +224,11 @@ def time_panel(ax, tidy: pd.DataFrame, metric: str, *, band: float | None = 0.9,
         colour = colour_of(design)
         if band:
             ax.fill_between(q.index, q["low"], q["high"], color=colour, alpha=0.15, lw=0)
-        style = (line_style(design, _place(design), n_weeks) if styled else
-                 {"color": colour, "lw": 3.2 if design == "impact_partnership" else 2.2})
+        style = (
+            line_style(design, _place(design), n_weeks)
+            if styled
+            else {"color": colour, "lw": 3.2 if design == "impact_partnership" else 2.2}
+        )
         ax.plot(q.index, q["median"], label=label_of(design), **style)
     ax.set_xlabel(WEEKS)
     ax.set_ylabel(axis_label(metric))
@@ -217,14 +242,16 @@ def _place(design: str) -> int:
 
 def _design_legend(fig: Figure, designs: Sequence[str], **kwargs) -> None:
     """One entry per design, drawn as its lines are on shared panels (`line_style`)."""
-    handles = [Line2D([], [], **{k: v for k, v in line_style(d).items() if k != "zorder"})
-               for d in designs]
+    handles = [
+        Line2D([], [], **{k: v for k, v in line_style(d).items() if k != "zorder"}) for d in designs
+    ]
     fig.legend(handles, [label_of(d) for d in designs], handlelength=3.5, **kwargs)
 
 
 @_styled
-def progress_over_time(tidy: pd.DataFrame, *, metric: str = "progress",
-                       band: float = 0.9) -> Figure:
+def progress_over_time(
+    tidy: pd.DataFrame, *, metric: str = "progress", band: float = 0.9
+) -> Figure:
     """Median `metric` per week per design, with the central `band` of runs shaded; one panel
     per design (the reference's median repeated in each for comparison) so the bands stay legible.
     """
@@ -237,8 +264,14 @@ def progress_over_time(tidy: pd.DataFrame, *, metric: str = "progress",
     ref_q = _quantiles(tidy[tidy["design"] == reference], metric, band) if reference else None
     for k, (ax, design) in enumerate(zip(axes, designs, strict=False)):
         if ref_q is not None and design != reference:
-            ax.plot(ref_q.index, ref_q["median"], color=colour_of(reference), lw=1.5, ls="--",
-                    label=f"{label_of(reference)} (median)")
+            ax.plot(
+                ref_q.index,
+                ref_q["median"],
+                color=colour_of(reference),
+                lw=1.5,
+                ls="--",
+                label=f"{label_of(reference)} (median)",
+            )
         # one design per panel: its title names it, so its line stays plain
         time_panel(ax, tidy, metric, band=band, designs=[design], styled=False)
         ax.set_title(label_of(design), color=colour_of(design))
@@ -247,27 +280,37 @@ def progress_over_time(tidy: pd.DataFrame, *, metric: str = "progress",
         ax.set_ylabel("")
         # tick labels on the lowest panel of each column, even when the row below is short
         ax.tick_params(labelbottom=k + ncols >= len(designs), labelleft=k % ncols == 0)
-    for ax in axes[len(designs):]:
+    for ax in axes[len(designs) :]:
         ax.set_axis_off()
     fig.supxlabel(WEEKS)
     fig.supylabel(axis_label(metric))
     if reference and len(designs) > 1:
         spare = axes[len(designs)] if len(axes) > len(designs) else fig
-        spare.legend([Line2D([], [], color="black", lw=1.5, ls="--"),
-                      Line2D([], [], color="grey", lw=2.5),
-                      Patch(color="grey", alpha=0.3)],
-                     [f"{label_of(reference)} median", "median of runs",
-                      f"middle {band:.0%} of runs"], frameon=False,
-                     **({"loc": "center"} if spare is not fig
-                        else {"loc": "outside lower center", "ncols": 3}))
-    fig.suptitle(f"{BY_NAME[metric].label if metric in BY_NAME else metric} over time "
-                 f"(median and {band:.0%} band of {_n_runs(tidy) // len(designs)} runs per design)")
+        spare.legend(
+            [
+                Line2D([], [], color="black", lw=1.5, ls="--"),
+                Line2D([], [], color="grey", lw=2.5),
+                Patch(color="grey", alpha=0.3),
+            ],
+            [f"{label_of(reference)} median", "median of runs", f"middle {band:.0%} of runs"],
+            frameon=False,
+            **(
+                {"loc": "center"}
+                if spare is not fig
+                else {"loc": "outside lower center", "ncols": 3}
+            ),
+        )
+    fig.suptitle(
+        f"{BY_NAME[metric].label if metric in BY_NAME else metric} over time "
+        f"(median and {band:.0%} band of {_n_runs(tidy) // len(designs)} runs per design)"
+    )
     return fig
 
 
 @_styled
-def final_distributions(tidy: pd.DataFrame,
-                        metrics: Sequence[str] = ("progress", "systems_change")) -> Figure:
+def final_distributions(
+    tidy: pd.DataFrame, metrics: Sequence[str] = ("progress", "systems_change")
+) -> Figure:
     """Each run's final value per design: a box (quartiles, whiskers to 1.5 IQR) and every run
     as a dot, so spread and outliers show, not only the centre."""
     finals = final_week(tidy)
@@ -278,17 +321,34 @@ def final_distributions(tidy: pd.DataFrame,
     positions = np.arange(len(designs))[::-1]
     for ax, metric in zip(axes, metrics, strict=True):
         values = [finals.loc[finals["design"] == d, metric].to_numpy() for d in designs]
-        boxes = ax.boxplot(values, positions=positions, orientation="horizontal", widths=0.6,
-                           showfliers=False, patch_artist=True, zorder=2,
-                           medianprops={"color": "black", "lw": 2.5, "zorder": 4,
-                                        "path_effects": [withStroke(linewidth=4.5,
-                                                                    foreground="white")]})
+        boxes = ax.boxplot(
+            values,
+            positions=positions,
+            orientation="horizontal",
+            widths=0.6,
+            showfliers=False,
+            patch_artist=True,
+            zorder=2,
+            medianprops={
+                "color": "black",
+                "lw": 2.5,
+                "zorder": 4,
+                "path_effects": [withStroke(linewidth=4.5, foreground="white")],
+            },
+        )
         for patch, design in zip(boxes["boxes"], designs, strict=True):
             patch.set_facecolor(mpl.colors.to_rgba(colour_of(design), 0.25))
             patch.set_edgecolor(colour_of(design))
         for pos, vals, design in zip(positions, values, designs, strict=True):
-            ax.scatter(vals, pos + rng.uniform(-0.2, 0.2, vals.size), s=20,
-                       color=colour_of(design), alpha=0.6, zorder=3, lw=0)
+            ax.scatter(
+                vals,
+                pos + rng.uniform(-0.2, 0.2, vals.size),
+                s=20,
+                color=colour_of(design),
+                alpha=0.6,
+                zorder=3,
+                lw=0,
+            )
         ax.set_yticks(positions, [label_of(d) for d in designs])
         ax.set_xlabel(axis_label(metric))
         ax.set_title(f"Final {BY_NAME[metric].label.lower() if metric in BY_NAME else metric}")
@@ -296,19 +356,27 @@ def final_distributions(tidy: pd.DataFrame,
             ax.set_xlim(-0.02, 1.02)
         ax.grid(axis="y", visible=False)
     week = int(tidy["week"].max())
-    fig.suptitle(f"Where runs end after {week} weeks\n(box: quartiles and median; whiskers: "
-                 "furthest run within 1.5 × IQR beyond the box; dots: single runs)")
+    fig.suptitle(
+        f"Where runs end after {week} weeks\n(box: quartiles and median; whiskers: "
+        "furthest run within 1.5 × IQR beyond the box; dots: single runs)"
+    )
     return fig
 
 
-ENGAGEMENT_PANELS = ("engagement", "engaged_business", "dropouts", "members",
-                     "members_government", "members_business", "members_civil_society",
-                     "members_citizens")
+ENGAGEMENT_PANELS = (
+    "engagement",
+    "engaged_business",
+    "dropouts",
+    "members",
+    "members_government",
+    "members_business",
+    "members_civil_society",
+    "members_citizens",
+)
 
 
 @_styled
-def engagement_by_sector(tidy: pd.DataFrame,
-                         metrics: Sequence[str] = ENGAGEMENT_PANELS) -> Figure:
+def engagement_by_sector(tidy: pd.DataFrame, metrics: Sequence[str] = ENGAGEMENT_PANELS) -> Figure:
     """Engagement, membership by sector and dropouts over time: median of runs per design."""
     metrics = [m for m in metrics if m in tidy]
     ncols = min(4, len(metrics))
@@ -322,10 +390,11 @@ def engagement_by_sector(tidy: pd.DataFrame,
         ax.set_ylabel(m.unit if m else metric)
         if not ax.get_subplotspec().is_last_row():
             ax.set_xlabel("")
-    for ax in axes[len(metrics):]:
+    for ax in axes[len(metrics) :]:
         ax.set_axis_off()
-    _design_legend(fig, designs, loc="outside lower center", ncols=min(len(designs), 4),
-                   frameon=False)
+    _design_legend(
+        fig, designs, loc="outside lower center", ncols=min(len(designs), 4), frameon=False
+    )
     fig.suptitle("Engagement, members by sector and dropouts (median of runs)")
     return fig
 
@@ -344,11 +413,17 @@ def legitimacy_and_claims(tidy: pd.DataFrame, *, band: float = 0.9) -> Figure:
 
 
 @_styled
-def forest(effects: pd.DataFrame, *, label: str = "variant",
-           metrics: Sequence[str] | None = None, estimate: str = "median_difference",
-           low: str = "diff_ci_low", high: str = "diff_ci_high",
-           title: str = "Effect of removing each ingredient",
-           xlabel: str = "change in median vs the full design") -> Figure:
+def forest(
+    effects: pd.DataFrame,
+    *,
+    label: str = "variant",
+    metrics: Sequence[str] | None = None,
+    estimate: str = "median_difference",
+    low: str = "diff_ci_low",
+    high: str = "diff_ci_high",
+    title: str = "Effect of removing each ingredient",
+    xlabel: str = "change in median vs the full design",
+) -> Figure:
     """Forest plot: one row per `label`, a point and interval per metric panel, a line at 0.
 
     Intervals that exclude 0 are drawn in the highlight colour.
@@ -361,11 +436,20 @@ def forest(effects: pd.DataFrame, *, label: str = "variant",
     for ax, metric in zip(axes, metrics, strict=True):
         part = effects[effects["metric"] == metric].set_index(label).reindex(rows)
         excludes_zero = (part[low] > 0) | (part[high] < 0)
-        for yk, est, lo, hi, hit in zip(y, part[estimate], part[low], part[high],
-                                        excludes_zero, strict=True):
+        for yk, est, lo, hi, hit in zip(
+            y, part[estimate], part[low], part[high], excludes_zero, strict=True
+        ):
             colour = HIGHLIGHT if hit else "black"
-            ax.errorbar(est, yk, xerr=[[est - lo], [hi - est]], fmt="D", ms=8, color=colour,
-                        elinewidth=2.5, capsize=4)
+            ax.errorbar(
+                est,
+                yk,
+                xerr=[[est - lo], [hi - est]],
+                fmt="D",
+                ms=8,
+                color=colour,
+                elinewidth=2.5,
+                capsize=4,
+            )
         ax.axvline(0, color="grey", lw=1.2, ls="--")
         ax.set_yticks(y, rows)
         ax.set_title(BY_NAME[metric].label if metric in BY_NAME else metric)
@@ -400,8 +484,9 @@ def _edges(centres: np.ndarray) -> np.ndarray:
     return np.concatenate([[2 * centres[0] - mids[0]], mids, [2 * centres[-1] - mids[-1]]])
 
 
-def grid_cell(xs: Sequence[float], ys: Sequence[float],
-              point: tuple[float, float]) -> tuple[int, int] | None:
+def grid_cell(
+    xs: Sequence[float], ys: Sequence[float], point: tuple[float, float]
+) -> tuple[int, int] | None:
     """(column, row) of the cell of the grid `xs` x `ys` (each sorted) whose values are `point`'s
     own, or None when the point is not on the grid (between cells or outside)."""
     j = np.flatnonzero(np.isclose(np.asarray(xs, dtype=float), point[0]))
@@ -410,11 +495,20 @@ def grid_cell(xs: Sequence[float], ys: Sequence[float],
 
 
 @_styled
-def heatmap(cells: pd.DataFrame, x: str, y: str, value: str = "median_progress",
-            outline: str | None = None, *, metric: str | None = None,
-            outline_label: str = "outlined cells", title: str | None = None,
-            colorbar_label: str | None = None, annotate: bool = True,
-            mark: tuple[float, float, str] | None = None) -> Figure:
+def heatmap(
+    cells: pd.DataFrame,
+    x: str,
+    y: str,
+    value: str = "median_progress",
+    outline: str | None = None,
+    *,
+    metric: str | None = None,
+    outline_label: str = "outlined cells",
+    title: str | None = None,
+    colorbar_label: str | None = None,
+    annotate: bool = True,
+    mark: tuple[float, float, str] | None = None,
+) -> Figure:
     """A grid of `value` over two knobs, with the cells where the column `outline` is True
     outlined (the legend calls them `outline_label`).
 
@@ -430,30 +524,49 @@ def heatmap(cells: pd.DataFrame, x: str, y: str, value: str = "median_progress",
     x_edges, y_edges = _edges(xs), _edges(ys)
     fig, ax = figure(size=(SLIDE[1] * 1.35, SLIDE[1]))
     limits = (0, 1) if is_share(metric) else (None, None)  # None: the values' own range
-    mesh = ax.pcolormesh(x_edges, y_edges, grid.to_numpy(), cmap="cividis", vmin=limits[0],
-                         vmax=limits[1])
+    mesh = ax.pcolormesh(
+        x_edges, y_edges, grid.to_numpy(), cmap="cividis", vmin=limits[0], vmax=limits[1]
+    )
     bar = fig.colorbar(mesh, ax=ax)
     bar.set_label(colorbar_label or axis_label(metric))
     if annotate and grid.size <= 200:
         for (i, j), v in np.ndenumerate(grid.to_numpy()):
             if np.isfinite(v):
-                ax.text(xs[j], ys[i], f"{v:.2f}", ha="center", va="center", fontsize=8,
-                        color="white" if mesh.norm(v) < 0.55 else "black")
+                ax.text(
+                    xs[j],
+                    ys[i],
+                    f"{v:.2f}",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if mesh.norm(v) < 0.55 else "black",
+                )
     handles, labels = [], []
     if outline is not None:
         mask = cells.pivot(index=y, columns=x, values=outline).sort_index().sort_index(axis=1)
-        _outline(ax, mask.fillna(False).to_numpy(dtype=bool), x_edges, y_edges,
-                 color=HIGHLIGHT, lw=3.5)
+        _outline(
+            ax, mask.fillna(False).to_numpy(dtype=bool), x_edges, y_edges, color=HIGHLIGHT, lw=3.5
+        )
         handles.append(Line2D([], [], color=HIGHLIGHT, lw=3.5))
-        labels.append(outline_label if cells[outline].any()
-                      else f"{outline_label} (no such cell here)")
+        labels.append(
+            outline_label if cells[outline].any() else f"{outline_label} (no such cell here)"
+        )
     if mark is not None:
         handles.append(_mark(ax, mark, xs, ys, x_edges, y_edges))
-        labels.append(f"{mark[2]} (its own settings)" if grid_cell(xs, ys, mark[:2])
-                      else f"{mark[2]} (its own settings, between cells)")
+        labels.append(
+            f"{mark[2]} (its own settings)"
+            if grid_cell(xs, ys, mark[:2])
+            else f"{mark[2]} (its own settings, between cells)"
+        )
     if handles:
-        ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.12),
-                  ncols=1 if sum(map(len, labels)) > 60 else len(handles), frameon=False)
+        ax.legend(
+            handles,
+            labels,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.12),
+            ncols=1 if sum(map(len, labels)) > 60 else len(handles),
+            frameon=False,
+        )
     ax.set_xlabel(f"{x.replace('_', ' ')} (knob, 0-1)")
     ax.set_ylabel(f"{y.replace('_', ' ')} (knob, 0-1)")
     ax.set_xticks(xs[:: max(1, len(xs) // 6)])
@@ -472,9 +585,16 @@ def _mark(ax, mark: tuple[float, float, str], xs, ys, x_edges, y_edges):
     if cell is not None:
         j, i = cell
         frame = {"fill": False, "ec": "black", "lw": 3}
-        ax.add_patch(Rectangle((x_edges[j], y_edges[i]), x_edges[j + 1] - x_edges[j],
-                               y_edges[i + 1] - y_edges[i], zorder=5, path_effects=halo,
-                               **frame))
+        ax.add_patch(
+            Rectangle(
+                (x_edges[j], y_edges[i]),
+                x_edges[j + 1] - x_edges[j],
+                y_edges[i + 1] - y_edges[i],
+                zorder=5,
+                path_effects=halo,
+                **frame,
+            )
+        )
         return Patch(**frame, path_effects=halo)
     star = {"marker": "*", "ms": 20, "mfc": "white", "mec": "black", "mew": 1.8, "ls": "none"}
     ax.plot([mark[0]], [mark[1]], zorder=6, clip_on=False, **star)
@@ -484,8 +604,9 @@ def _mark(ax, mark: tuple[float, float, str], xs, ys, x_edges, y_edges):
 
 
 @_styled
-def sensitivity_bars(indices: pd.DataFrame, columns: Sequence[tuple[str, str, str]], *,
-                     title: str, xlabel: str) -> Figure:
+def sensitivity_bars(
+    indices: pd.DataFrame, columns: Sequence[tuple[str, str, str]], *, title: str, xlabel: str
+) -> Figure:
     """Horizontal bars of sensitivity indices with confidence intervals, one panel per metric.
 
     `indices` has columns metric, parameter and, for each (value, conf, label) in `columns`,
@@ -502,8 +623,15 @@ def sensitivity_bars(indices: pd.DataFrame, columns: Sequence[tuple[str, str, st
         y = np.arange(len(part))
         for k, ((value, conf, name), colour) in enumerate(zip(columns, colours, strict=False)):
             offset = (k - (len(columns) - 1) / 2) * height
-            ax.barh(y - offset, part[value], height=height, color=colour, label=name,
-                    xerr=part[conf], error_kw={"ecolor": "black", "capsize": 3, "lw": 1.5})
+            ax.barh(
+                y - offset,
+                part[value],
+                height=height,
+                color=colour,
+                label=name,
+                xerr=part[conf],
+                error_kw={"ecolor": "black", "capsize": 3, "lw": 1.5},
+            )
         ax.set_yticks(y, [p.replace("_", " ") for p in part["parameter"]])
         ax.set_title(BY_NAME[metric].label if metric in BY_NAME else metric)
         ax.axvline(0, color="grey", lw=1)
@@ -516,30 +644,46 @@ def sensitivity_bars(indices: pd.DataFrame, columns: Sequence[tuple[str, str, st
 
 
 @_styled
-def size_plot(finals: pd.DataFrame, *, x: str = "start_members", hue: str = "orchestration",
-              panels: Sequence[tuple[str, str]] = (
-                  ("progress_per_member",
-                   "final progress per starting member (share per organisation)"),
-                  ("progress", "final progress (share solved, 0-1)")),
-              band: float = 0.9) -> Figure:
+def size_plot(
+    finals: pd.DataFrame,
+    *,
+    x: str = "start_members",
+    hue: str = "orchestration",
+    panels: Sequence[tuple[str, str]] = (
+        ("progress_per_member", "final progress per starting member (share per organisation)"),
+        ("progress", "final progress (share solved, 0-1)"),
+    ),
+    band: float = 0.9,
+) -> Figure:
     """Median and `band` of runs of each panel's column against partnership size, one line per
     value of `hue`."""
     fig, axes = figure(1, len(panels))
     axes = np.atleast_1d(axes)
     levels = sorted(finals[hue].unique())
-    palette = [OKABE_ITO["vermillion"], OKABE_ITO["blue"], OKABE_ITO["bluish_green"],
-               OKABE_ITO["orange"]]
+    palette = [
+        OKABE_ITO["vermillion"],
+        OKABE_ITO["blue"],
+        OKABE_ITO["bluish_green"],
+        OKABE_ITO["orange"],
+    ]
     styles = ["--", "-", "-.", ":"]
     lo, hi = (1 - band) / 2, 1 - (1 - band) / 2
     for ax, (column, ylabel) in zip(axes, panels, strict=True):
         for k, level in enumerate(levels):
             part = finals[finals[hue] == level].groupby(x)[column]
-            q = pd.DataFrame({"median": part.median(), "lo": part.quantile(lo),
-                              "hi": part.quantile(hi)})
+            q = pd.DataFrame(
+                {"median": part.median(), "lo": part.quantile(lo), "hi": part.quantile(hi)}
+            )
             colour = palette[k % len(palette)]
             ax.fill_between(q.index, q["lo"], q["hi"], color=colour, alpha=0.15, lw=0)
-            ax.plot(q.index, q["median"], color=colour, ls=styles[k % len(styles)], marker="o",
-                    label=f"{hue.replace('_', ' ')} = {level:g}")
+            ax.plot(
+                q.index,
+                q["median"],
+                color=colour,
+                ls=styles[k % len(styles)],
+                marker="o",
+                label=f"{hue.replace('_', ' ')} = {level:g}",
+            )
         ax.set_xlabel("members at the start (organisations)")
         ax.set_ylabel(ylabel)
         ax.set_ylim(bottom=0)
@@ -597,13 +741,29 @@ def stall_causes(tidy: pd.DataFrame, out: str | Path | None = None) -> Figure:
     for cause in shares.columns:
         values = shares[cause].to_numpy()
         fill, hatch, hatch_colour = CAUSE_STYLES.get(cause, OTHER_CAUSE)
-        ax.barh(positions, values, left=left, height=0.7, label=cause_label(cause),
-                color=fill, hatch=hatch, hatchcolor=hatch_colour, edgecolor=DARK, lw=0.8)
+        ax.barh(
+            positions,
+            values,
+            left=left,
+            height=0.7,
+            label=cause_label(cause),
+            color=fill,
+            hatch=hatch,
+            hatchcolor=hatch_colour,
+            edgecolor=DARK,
+            lw=0.8,
+        )
         for y, x0, v in zip(positions, left, values, strict=True):
             if v >= 0.08:  # label the segments wide enough to hold their number
-                ax.text(x0 + v / 2, y, f"{v:.0%}", ha="center", va="center", fontsize=11,
-                        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none",
-                              "alpha": 0.9})
+                ax.text(
+                    x0 + v / 2,
+                    y,
+                    f"{v:.0%}",
+                    ha="center",
+                    va="center",
+                    fontsize=11,
+                    bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.9},
+                )
         left += values
     ax.set_yticks(positions, [label_of(d) for d in designs])
     for tick, design in zip(ax.get_yticklabels(), designs, strict=True):
@@ -611,10 +771,16 @@ def stall_causes(tidy: pd.DataFrame, out: str | Path | None = None) -> Figure:
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of runs, 0-1")
     ax.grid(axis="y", visible=False)
-    fig.legend(*ax.get_legend_handles_labels(), loc="outside right center", frameon=False,
-               title="stall cause")
-    fig.suptitle(f"Why runs stall: share of runs by first stall cause "
-                 f"({_n_runs(tidy) // len(designs)} runs per design)")
+    fig.legend(
+        *ax.get_legend_handles_labels(),
+        loc="outside right center",
+        frameon=False,
+        title="stall cause",
+    )
+    fig.suptitle(
+        f"Why runs stall: share of runs by first stall cause "
+        f"({_n_runs(tidy) // len(designs)} runs per design)"
+    )
     if out is not None:
         save(fig, out, "stall_causes")
     return fig
@@ -623,24 +789,34 @@ def stall_causes(tidy: pd.DataFrame, out: str | Path | None = None) -> Figure:
 # Variants of one design (the ablation's removals) have no fixed colour of their own: they take
 # these in order, each with its own line style too, so eight stay apart in print and in grey.
 # Yellow is left out (faint on white); black is free because the reference is not drawn.
-VARIANT_COLOURS = tuple(OKABE_ITO[c] for c in ("blue", "vermillion", "bluish_green", "orange",
-                                               "reddish_purple", "sky_blue", "black"))
+VARIANT_COLOURS = tuple(
+    OKABE_ITO[c]
+    for c in ("blue", "vermillion", "bluish_green", "orange", "reddish_purple", "sky_blue", "black")
+)
 VARIANT_STYLES = ("-", "--", "-.", ":")
 
 
 def variant_style(k: int) -> dict[str, object]:
     """Colour and line style of the k-th variant: 7 colours and 4 styles, coprime, so no two
     of the first 28 share both."""
-    return {"color": VARIANT_COLOURS[k % len(VARIANT_COLOURS)],
-            "ls": VARIANT_STYLES[k % len(VARIANT_STYLES)]}
+    return {
+        "color": VARIANT_COLOURS[k % len(VARIANT_COLOURS)],
+        "ls": VARIANT_STYLES[k % len(VARIANT_STYLES)],
+    }
 
 
 @_styled
-def effect_timeline(timeline: pd.DataFrame, *, label: str = "variant",
-                    metrics: Sequence[str] | None = None, setup_weeks: int | None = None,
-                    reference: str = "the full design", paired: bool = False,
-                    band_alpha: float = 0.12,
-                    title: str = "When each ingredient matters") -> Figure:
+def effect_timeline(
+    timeline: pd.DataFrame,
+    *,
+    label: str = "variant",
+    metrics: Sequence[str] | None = None,
+    setup_weeks: int | None = None,
+    reference: str = "the full design",
+    paired: bool = False,
+    band_alpha: float = 0.12,
+    title: str = "When each ingredient matters",
+) -> Figure:
     """The effect of each removal week by week: one panel per metric (sharing the weeks), one
     line per `label` with its bootstrap band, a line at 0 and the set-up weeks shaded.
 
@@ -674,8 +850,9 @@ def effect_timeline(timeline: pd.DataFrame, *, label: str = "variant",
         for k, row in enumerate(rows):
             line = part[part[label] == row].sort_values("week")
             style = variant_style(k)
-            ax.fill_between(line["week"], line[low], line[high],
-                            color=style["color"], alpha=band_alpha, lw=0)
+            ax.fill_between(
+                line["week"], line[low], line[high], color=style["color"], alpha=band_alpha, lw=0
+            )
             ax.plot(line["week"], line[estimate], **style)
         unit = BY_NAME[metric].unit if metric in BY_NAME else ""
         ax.set_ylabel(f"{ylabel}\n({unit})" if unit else ylabel)
@@ -685,14 +862,23 @@ def effect_timeline(timeline: pd.DataFrame, *, label: str = "variant",
     handles: list = [Line2D([], [], lw=2.5, **variant_style(k)) for k in range(len(rows))]
     names = list(rows)
     # the band's swatch holds each variant's own band colour, as drawn
-    handles.append(tuple(Patch(color=variant_style(k)["color"], alpha=band_alpha, lw=0)
-                         for k in range(len(rows))))
+    handles.append(
+        tuple(
+            Patch(color=variant_style(k)["color"], alpha=band_alpha, lw=0) for k in range(len(rows))
+        )
+    )
     names.append(band_name)
     if setup_weeks:
         handles.append(Patch(color="grey", alpha=0.15))
         names.append(f"set-up (weeks 1-{setup_weeks})")
-    fig.legend(handles, names, loc="outside lower center", ncols=min(len(names), 4),
-               frameon=False, handlelength=max(2.0, 0.6 * len(rows)),
-               handler_map={tuple: HandlerTuple(ndivide=None, pad=0)})
+    fig.legend(
+        handles,
+        names,
+        loc="outside lower center",
+        ncols=min(len(names), 4),
+        frameon=False,
+        handlelength=max(2.0, 0.6 * len(rows)),
+        handler_map={tuple: HandlerTuple(ndivide=None, pad=0)},
+    )
     fig.suptitle(f"{title}: the effect of each removal, week by week")
     return fig

@@ -55,15 +55,21 @@ class ReadingStudy(Study):
     """A `Study` in which each design is read differently: `reading[design]` overrides its
     scenario's knobs; the overrides a pattern asks for itself come last and win."""
 
-    def __init__(self, reading: Mapping[str, Mapping[str, float]], seeds: Sequence[int],
-                 horizon: Horizon = FULL, store: RunStore | None = None):
+    def __init__(
+        self,
+        reading: Mapping[str, Mapping[str, float]],
+        seeds: Sequence[int],
+        horizon: Horizon = FULL,
+        store: RunStore | None = None,
+    ):
         super().__init__({}, seeds, horizon, store)
         self.reading = {d: dict(knobs) for d, knobs in reading.items()}
 
     @functools.cache  # noqa: B019 - a study lives for one evaluation
     def _params(self, design: str, frozen: tuple) -> Params:
-        return resolve(design, **{**self.reading.get(design, {}), "steps": self.horizon.steps,
-                                  **dict(frozen)})
+        return resolve(
+            design, **{**self.reading.get(design, {}), "steps": self.horizon.steps, **dict(frozen)}
+        )
 
 
 def draw(n: int, width: float, seed: int = DRAW_SEED) -> list[Reading]:
@@ -75,9 +81,17 @@ def draw(n: int, width: float, seed: int = DRAW_SEED) -> list[Reading]:
     scenario = {d: resolve(d) for d in designs()}
     readings = []
     for _ in range(n):
-        readings.append({d: {k: float(np.clip(getattr(scenario[d], k)
-                                               + rng.uniform(-width, width), 0.0, 1.0))
-                             for k in knobs} for d in designs()})
+        readings.append(
+            {
+                d: {
+                    k: float(
+                        np.clip(getattr(scenario[d], k) + rng.uniform(-width, width), 0.0, 1.0)
+                    )
+                    for k in knobs
+                }
+                for d in designs()
+            }
+        )
     return readings
 
 
@@ -90,8 +104,9 @@ def requests(reading: Reading, seeds: Sequence[int], horizon: Horizon) -> list[R
     return study.requests
 
 
-def verdicts(store: RunStore, reading: Reading, seeds: Sequence[int],
-             horizon: Horizon) -> dict[str, Outcome]:
+def verdicts(
+    store: RunStore, reading: Reading, seeds: Sequence[int], horizon: Horizon
+) -> dict[str, Outcome]:
     study = ReadingStudy(reading, seeds, horizon, store)
     return {p.key: p.check(study) for p in PATTERNS}
 
@@ -103,14 +118,23 @@ def knob_table(readings: Mapping[float, Sequence[Reading]]) -> pd.DataFrame:
     for width, drawn in readings.items():
         for index, reading in enumerate(drawn):
             for design, knobs in reading.items():
-                rows.extend({"width": width, "reading": index, "design": design, "knob": k,
-                             "value": v, "scenario": getattr(scenario[design], k)}
-                            for k, v in knobs.items())
+                rows.extend(
+                    {
+                        "width": width,
+                        "reading": index,
+                        "design": design,
+                        "knob": k,
+                        "value": v,
+                        "scenario": getattr(scenario[design], k),
+                    }
+                    for k, v in knobs.items()
+                )
     return pd.DataFrame(rows)
 
 
-def telling_knob(results: pd.DataFrame, knobs: pd.DataFrame, width: float,
-                 pattern: str) -> tuple[str, str, float] | None:
+def telling_knob(
+    results: pd.DataFrame, knobs: pd.DataFrame, width: float, pattern: str
+) -> tuple[str, str, float] | None:
     """The design and knob whose values differ most between the readings at `width` where
     `pattern` holds and where it fails: (design, knob, difference of means / width), the sign
     saying whether failing readings had it higher (+) or lower (-). None unless at least
@@ -128,20 +152,35 @@ def telling_knob(results: pd.DataFrame, knobs: pd.DataFrame, width: float,
     return design, knob, float(difference[(design, knob)])
 
 
-def markdown(results: pd.DataFrame, knobs: pd.DataFrame, widths: Sequence[float], n: int,
-             seeds: Sequence[int], note: str, elapsed: float, made: int, quick: bool) -> str:
+def markdown(
+    results: pd.DataFrame,
+    knobs: pd.DataFrame,
+    widths: Sequence[float],
+    n: int,
+    seeds: Sequence[int],
+    note: str,
+    elapsed: float,
+    made: int,
+    quick: bool,
+) -> str:
     header = " | ".join(f"±{w:g}" for w in widths)
-    lines = ["## How much the patterns hang on how each design was read", "", note, "",
-             f"`python -m experiments.readings`: {n} readings per width; in each, every knob of "
-             "every design moved from its scenario value by a uniform draw within the width and "
-             f"clipped to [0, 1]; every pattern verdict of `experiments.patterns` over seeds "
-             f"{seeds[0]}–{seeds[-1]} ({len(seeds)} per design and setting, the OFAT's seeds and "
-             "small-sample rules). Cells: readings in which the pattern holds. The last column "
-             f"names, where at least {MIN_GROUP} readings fail and {MIN_GROUP} hold, the design "
-             "and knob whose drawn values differ most between the two (difference of means in "
-             "widths): the largest of 56 differences, a hint where to look, not a test.", "",
-             f"| pattern | scenario files | {header} | knob most different where it fails |",
-             "|---|---|" + "---|" * len(widths) + "---|"]
+    lines = [
+        "## How much the patterns hang on how each design was read",
+        "",
+        note,
+        "",
+        f"`python -m experiments.readings`: {n} readings per width; in each, every knob of "
+        "every design moved from its scenario value by a uniform draw within the width and "
+        f"clipped to [0, 1]; every pattern verdict of `experiments.patterns` over seeds "
+        f"{seeds[0]}–{seeds[-1]} ({len(seeds)} per design and setting, the OFAT's seeds and "
+        "small-sample rules). Cells: readings in which the pattern holds. The last column "
+        f"names, where at least {MIN_GROUP} readings fail and {MIN_GROUP} hold, the design "
+        "and knob whose drawn values differ most between the two (difference of means in "
+        "widths): the largest of 56 differences, a hint where to look, not a test.",
+        "",
+        f"| pattern | scenario files | {header} | knob most different where it fails |",
+        "|---|---|" + "---|" * len(widths) + "---|",
+    ]
     for pattern in PATTERNS:
         mine = results[results["pattern"] == pattern.key]
         at_files = mine[mine["width"] == 0.0]["holds"]
@@ -154,16 +193,24 @@ def markdown(results: pd.DataFrame, knobs: pd.DataFrame, widths: Sequence[float]
             found = telling_knob(results, knobs, width, pattern.key)
             if found is not None:
                 design, knob, diff = found
-                telling.append(f"±{width:g}: {design} `{knob}` {'higher' if diff > 0 else 'lower'}"
-                               f" ({diff:+.2f} widths)")
+                telling.append(
+                    f"±{width:g}: {design} `{knob}` {'higher' if diff > 0 else 'lower'}"
+                    f" ({diff:+.2f} widths)"
+                )
         files = ("holds" if at_files.all() else "fails") if at_files.size else "–"
         if not pattern.reproduced:
             files += " (a known expected failure in the tests)"
-        lines.append(f"| {pattern.key} {pattern.title} | {files} | " + " | ".join(cells)
-                     + f" | {'; '.join(telling) or '–'} |")
-    lines += ["", f"{made} runs made in {elapsed / 60:.1f} minutes (the rest from the cache). "
-              "Every verdict with its margin and detail: `readings.csv`; every drawn value: "
-              "`knobs.csv`."]
+        lines.append(
+            f"| {pattern.key} {pattern.title} | {files} | "
+            + " | ".join(cells)
+            + f" | {'; '.join(telling) or '–'} |"
+        )
+    lines += [
+        "",
+        f"{made} runs made in {elapsed / 60:.1f} minutes (the rest from the cache). "
+        "Every verdict with its margin and detail: `readings.csv`; every drawn value: "
+        "`knobs.csv`.",
+    ]
     if quick:
         lines += ["", "(--quick: a smoke test, not a result.)"]
     return "\n".join(lines)
@@ -171,14 +218,31 @@ def markdown(results: pd.DataFrame, knobs: pd.DataFrame, widths: Sequence[float]
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = calibration.study_parser(
-        "readings", __doc__.split("\n\n")[0], seeds=SEEDS, per="design and setting",
-        quick="2 readings at one width, 2 seeds, a 30-week horizon, one process, no document")
-    parser.add_argument("--readings", type=int, default=None,
-                        help=f"readings per width (default {READINGS}; --quick: 2)")
-    parser.add_argument("--widths", type=float, nargs="+", default=None,
-                        help=f"half-widths of the draws (default {' '.join(map(str, WIDTHS))})")
-    parser.add_argument("--cache", type=Path, default=None,
-                        help="run cache (default results/cache, shared with the OFAT)")
+        "readings",
+        __doc__.split("\n\n")[0],
+        seeds=SEEDS,
+        per="design and setting",
+        quick="2 readings at one width, 2 seeds, a 30-week horizon, one process, no document",
+    )
+    parser.add_argument(
+        "--readings",
+        type=int,
+        default=None,
+        help=f"readings per width (default {READINGS}; --quick: 2)",
+    )
+    parser.add_argument(
+        "--widths",
+        type=float,
+        nargs="+",
+        default=None,
+        help=f"half-widths of the draws (default {' '.join(map(str, WIDTHS))})",
+    )
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=None,
+        help="run cache (default results/cache, shared with the OFAT)",
+    )
     args = parser.parse_args(argv)
     args.seed_list = calibration.study_seeds(parser, args, FIRST_SEED, SEEDS)
     if args.readings is not None and args.readings < 1:
@@ -203,29 +267,52 @@ def main(argv: Sequence[str] | None = None) -> Path:
 
     files: Reading = {d: {} for d in designs()}  # width 0: the scenario files as written
     readings = {0.0: [files], **{w: draw(n, w) for w in widths}}
-    everything = [r for width in readings.values() for reading in width
-                  for r in requests(reading, seeds, horizon)]
-    print(f"Readings: {n} per width at {', '.join(f'±{w:g}' for w in widths)}, {len(seeds)} "
-          f"seeds; {len(store.missing(everything))} runs to make ({store.n_jobs} worker(s)).",
-          file=sys.stderr)
+    everything = [
+        r
+        for width in readings.values()
+        for reading in width
+        for r in requests(reading, seeds, horizon)
+    ]
+    print(
+        f"Readings: {n} per width at {', '.join(f'±{w:g}' for w in widths)}, {len(seeds)} "
+        f"seeds; {len(store.missing(everything))} runs to make ({store.n_jobs} worker(s)).",
+        file=sys.stderr,
+    )
     store.ensure(everything, "readings")
 
     rows = []
     for width, drawn in readings.items():
         for index, reading in enumerate(drawn):
             for key, outcome in verdicts(store, reading, seeds, horizon).items():
-                rows.append({"width": width, "reading": index, "pattern": key,
-                             "holds": outcome.holds, "margin": outcome.margin,
-                             "detail": outcome.detail})
+                rows.append(
+                    {
+                        "width": width,
+                        "reading": index,
+                        "pattern": key,
+                        "holds": outcome.holds,
+                        "margin": outcome.margin,
+                        "detail": outcome.detail,
+                    }
+                )
     results = pd.DataFrame(rows)
     knobs = knob_table({w: r for w, r in readings.items() if w > 0})
     results.to_csv(folder / "readings.csv", index=False)
     knobs.to_csv(folder / "knobs.csv", index=False)
     note = calibration.state_note(state, print_start, fingerprint())
-    text = markdown(results, knobs, widths, n, seeds, note, time.perf_counter() - started,
-                    store.made, args.quick)
-    calibration.publish("readings", text, folder,
-                        calibration.target_doc(args.quick, args.doc, args.no_doc))
+    text = markdown(
+        results,
+        knobs,
+        widths,
+        n,
+        seeds,
+        note,
+        time.perf_counter() - started,
+        store.made,
+        args.quick,
+    )
+    calibration.publish(
+        "readings", text, folder, calibration.target_doc(args.quick, args.doc, args.no_doc)
+    )
     print(f"Wrote {folder} ({store.made} runs made)", file=sys.stderr)
     return folder
 

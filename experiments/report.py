@@ -58,8 +58,7 @@ def fmt_na(value: float, digits: int = 2) -> str:
     return "n/a" if not np.isfinite(value) else f"{value:.{digits}f}"
 
 
-def fmt_ci(median: float, low: float, high: float, digits: int = 3, *,
-           count: bool = False) -> str:
+def fmt_ci(median: float, low: float, high: float, digits: int = 3, *, count: bool = False) -> str:
     """`median [low, high]`; 'n/a' for no value and `median [n/a]` for a value with no interval
     (too few runs). `count`: a metric that counts (whole numbers), shown without decimals
     (one for a median halfway between two counts) and as the bare number when every run
@@ -67,13 +66,17 @@ def fmt_ci(median: float, low: float, high: float, digits: int = 3, *,
     if not np.isfinite(median):
         return "n/a"
     if count:
+
         def number(v: float) -> str:
             return f"{v:.0f}" if float(v).is_integer() else f"{v:.1f}"
+
         if np.isfinite(low) and low == high == median:
             return number(median)
     else:
+
         def number(v: float) -> str:
             return f"{v:.{digits}f}"
+
     if not (np.isfinite(low) and np.isfinite(high)):
         return f"{number(median)} [n/a]"
     return f"{number(median)} [{number(low)}, {number(high)}]"
@@ -90,8 +93,10 @@ def md_table(table: pd.DataFrame, *, digits: int = 3) -> str:
     """A pandas table as GitHub Markdown (pandas' to_markdown needs an extra package)."""
     header = "| " + " | ".join(str(c) for c in table.columns) + " |"
     rule = "|" + "|".join("---" for _ in table.columns) + "|"
-    body = ["| " + " | ".join(fmt(v, digits) for v in row) + " |"
-            for row in table.itertuples(index=False)]
+    body = [
+        "| " + " | ".join(fmt(v, digits) for v in row) + " |"
+        for row in table.itertuples(index=False)
+    ]
     return "\n".join([header, rule, *body])
 
 
@@ -103,8 +108,9 @@ def metric_title(metric: str) -> str:
 class Report:
     """A Markdown report assembled in order and written next to its figures."""
 
-    def __init__(self, folder: Path, title: str, changed: Sequence[str] = (),
-                 notice: str | None = None) -> None:
+    def __init__(
+        self, folder: Path, title: str, changed: Sequence[str] = (), notice: str | None = None
+    ) -> None:
         """`changed`: the settings given on top of the experiment file (`Experiment.changed`),
         stated under the title, since every number in the report is for them. `notice`: a
         warning shown first under the title (`sample_notice`: a quick run, too few runs)."""
@@ -113,9 +119,11 @@ class Report:
         if notice:
             self.parts.append(f"> {notice}\n")
         if changed:
-            self.parts.append("Settings given on top of the experiment file: "
-                              + ", ".join(f"`{c}`" for c in changed)
-                              + ". Every number below is for these settings.\n")
+            self.parts.append(
+                "Settings given on top of the experiment file: "
+                + ", ".join(f"`{c}`" for c in changed)
+                + ". Every number below is for these settings.\n"
+            )
 
     def heading(self, text: str, level: int = 2) -> None:
         self.parts.append(f"{'#' * level} {text}\n")
@@ -148,29 +156,36 @@ class Report:
         commit = record.get("git_commit") or "unknown (not a git checkout)"
         dirty = record.get("git_dirty")
         if dirty:
-            code = (f"commit `{commit}` with uncommitted changes (`git status --porcelain` "
-                    f"listed {len(record.get('git_changes') or [])} paths, listed in "
-                    "provenance.json's `git_changes`): the commit alone may not give these "
-                    "numbers")
+            code = (
+                f"commit `{commit}` with uncommitted changes (`git status --porcelain` "
+                f"listed {len(record.get('git_changes') or [])} paths, listed in "
+                "provenance.json's `git_changes`): the commit alone may not give these "
+                "numbers"
+            )
         elif dirty is None:
             code = f"commit `{commit}`; whether the working tree had changes is unknown"
         else:
             code = f"commit `{commit}`, no uncommitted changes"
-        self.bullets([
-            f"Command, from the repository's root: `{command}`" if command else
-            "Command: not recorded (the experiment was called from Python, not the command "
-            "line)",
-            f"Seeds: {record.get('seed_list') or 'none recorded'} "
-            f"({_count(len(record.get('seeds') or []), 'seed')})",
-            f"Experiment file: `{record.get('file')}`" + (f", points table `{points}`"
-                                                        if points else ""),
-            f"Code: {code}",
-            f"Time taken: {record.get('seconds')} s, from the start to the analysis's numbers "
-            "(figures and this report not included); provenance.json's `seconds`",
-            "Settings, overrides, package versions and failed runs: `provenance.json`",
-        ])
-        self.text("With the same `--out` the finished runs are skipped and only missing or "
-                  "failed ones run; give a new folder to run them all again.")
+        self.bullets(
+            [
+                f"Command, from the repository's root: `{command}`"
+                if command
+                else "Command: not recorded (the experiment was called from Python, not the command "
+                "line)",
+                f"Seeds: {record.get('seed_list') or 'none recorded'} "
+                f"({_count(len(record.get('seeds') or []), 'seed')})",
+                f"Experiment file: `{record.get('file')}`"
+                + (f", points table `{points}`" if points else ""),
+                f"Code: {code}",
+                f"Time taken: {record.get('seconds')} s, from the start to the analysis's numbers "
+                "(figures and this report not included); provenance.json's `seconds`",
+                "Settings, overrides, package versions and failed runs: `provenance.json`",
+            ]
+        )
+        self.text(
+            "With the same `--out` the finished runs are skipped and only missing or "
+            "failed ones run; give a new folder to run them all again."
+        )
 
     def write(self) -> Path:
         path = self.folder / "report.md"
@@ -182,9 +197,14 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def sample_notice(runs_per_group: Iterable[int], *, quick: bool = False,
-                  recommended: int | None = None, unit: str = "design",
-                  intervals: bool = True) -> str | None:
+def sample_notice(
+    runs_per_group: Iterable[int],
+    *,
+    quick: bool = False,
+    recommended: int | None = None,
+    unit: str = "design",
+    intervals: bool = True,
+) -> str | None:
     """The warning under a report's title when its numbers are not for conclusions: a
     `--quick` run, or fewer runs per `unit` than `recommended` (the experiment file's seed
     count). Says too that intervals are left out below `stats.MIN_RUNS` runs, for a report
@@ -196,17 +216,23 @@ def sample_notice(runs_per_group: Iterable[int], *, quick: bool = False,
     low, high = min(counts), max(counts)
     many = f"{low}" if low == high else f"{low} to {high}"
     if quick:
-        text = (f"**Quick run** (`--quick`, {many} runs per {unit}): for checking the pipeline, "
-                "not for conclusions.")
+        text = (
+            f"**Quick run** (`--quick`, {many} runs per {unit}): for checking the pipeline, "
+            "not for conclusions."
+        )
     elif recommended and low < recommended:
-        text = (f"**Fewer runs than recommended** ({many} runs per {unit}; the experiment "
-                f"file runs {recommended}): treat every number below as provisional.")
+        text = (
+            f"**Fewer runs than recommended** ({many} runs per {unit}; the experiment "
+            f"file runs {recommended}): treat every number below as provisional."
+        )
     else:
         return None
     if intervals and low < MIN_RUNS:
-        text += (f" Intervals need at least {MIN_RUNS} runs per {unit} to be 95% intervals and "
-                 "are shown as n/a below that; effect sizes and p-values from so few runs "
-                 "say little.")
+        text += (
+            f" Intervals need at least {MIN_RUNS} runs per {unit} to be 95% intervals and "
+            "are shown as n/a below that; effect sizes and p-values from so few runs "
+            "say little."
+        )
     return text
 
 
@@ -230,8 +256,14 @@ def git_state() -> dict[str, Any]:
     in it (`git status --porcelain` not empty: modified, added or untracked files; ignored
     ones such as results/ do not count). None where git cannot tell."""
     try:
-        out = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True,
-                             text=True, timeout=10, check=True).stdout
+        out = subprocess.run(
+            ["git", "status", "--porcelain"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return {"git_commit": git_commit(), "git_dirty": None, "git_changes": []}
     changes = out.splitlines()
@@ -260,8 +292,9 @@ class Provenance:
     `python -m experiments.<name>`); `module`: the module run, such as experiments.demo.
     """
 
-    def __init__(self, experiment: Any, *, argv: Sequence[str] | None = None,
-                 module: str | None = None) -> None:
+    def __init__(
+        self, experiment: Any, *, argv: Sequence[str] | None = None, module: str | None = None
+    ) -> None:
         self.started = time.perf_counter()
         self.experiment = experiment
         self.module = module or f"experiments.{experiment.name}"
@@ -272,10 +305,15 @@ class Provenance:
     def finish(self, sweeps: Any, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The record, with the time taken so far; the same record on every later call."""
         if self.record is None:
-            self.record = provenance(self.experiment, sweeps,
-                                     seconds=time.perf_counter() - self.started,
-                                     argv=self.argv, module=self.module, git=self.git,
-                                     extra=extra)
+            self.record = provenance(
+                self.experiment,
+                sweeps,
+                seconds=time.perf_counter() - self.started,
+                argv=self.argv,
+                module=self.module,
+                git=self.git,
+                extra=extra,
+            )
         return self.record
 
     def write(self, folder: Path) -> Path:
@@ -297,10 +335,16 @@ def save_provenance(folder: Path, record: Mapping[str, Any]) -> Path:
     return path
 
 
-def provenance(experiment: Any, sweeps: Any, *, seconds: float,
-               argv: Sequence[str] | None = None, module: str | None = None,
-               git: Mapping[str, Any] | None = None,
-               extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def provenance(
+    experiment: Any,
+    sweeps: Any,
+    *,
+    seconds: float,
+    argv: Sequence[str] | None = None,
+    module: str | None = None,
+    git: Mapping[str, Any] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """What was run, with which code and packages, when, and how long: the command line (from
     `argv`; None when called from Python), whether it was --quick (`experiment.quick`), the
     seeds run, the experiment file, the git commit and whether the working tree had
@@ -312,8 +356,9 @@ def provenance(experiment: Any, sweeps: Any, *, seconds: float,
     sweeps = list(sweeps) if isinstance(sweeps, Sequence) else [sweeps]
     module = module or f"experiments.{experiment.name}"
     argv = None if argv is None else list(argv)
-    seeds = sorted({int(s) for sw in sweeps for s in sw.summary.get("seed", pd.Series())
-                    if pd.notna(s)})
+    seeds = sorted(
+        {int(s) for sw in sweeps for s in sw.summary.get("seed", pd.Series()) if pd.notna(s)}
+    )
     record = {
         "experiment": experiment.name,
         "command": None if argv is None else shlex.join(["python", "-m", module, *argv]),
@@ -329,17 +374,36 @@ def provenance(experiment: Any, sweeps: Any, *, seconds: float,
         "launcher": experiment.launcher,
         "sweep_folders": [str(s.folder) for s in sweeps],
         "runs": sum(s.runs for s in sweeps),
-        "failed_runs": [{"run": r.run, "design": r.design, "seed": None if pd.isna(r.seed)
-                         else int(r.seed), "error": r.error}
-                        for s in sweeps for r in s.failed.itertuples()],
+        "failed_runs": [
+            {
+                "run": r.run,
+                "design": r.design,
+                "seed": None if pd.isna(r.seed) else int(r.seed),
+                "error": r.error,
+            }
+            for s in sweeps
+            for r in s.failed.itertuples()
+        ],
         **dict(extra or {}),
         "seconds": round(seconds, 2),
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         **dict(git or git_state()),
         "python": platform.python_version(),
-        "packages": {p: _version(p) for p in ("partnership-sim", "mesa", "numpy", "scipy",
-                                               "pandas", "matplotlib", "joblib", "SALib",
-                                               "hydra-core", "hydra-joblib-launcher")},
+        "packages": {
+            p: _version(p)
+            for p in (
+                "partnership-sim",
+                "mesa",
+                "numpy",
+                "scipy",
+                "pandas",
+                "matplotlib",
+                "joblib",
+                "SALib",
+                "hydra-core",
+                "hydra-joblib-launcher",
+            )
+        },
     }
     return record
 

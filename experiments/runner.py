@@ -45,8 +45,13 @@ class Job:
     labels: Mapping[str, Any] = field(default_factory=dict)
 
 
-def jobs_for(designs: Sequence[str], seeds: Sequence[int] | int, *,
-             labels: Mapping[str, Any] | None = None, **overrides: Any) -> list[Job]:
+def jobs_for(
+    designs: Sequence[str],
+    seeds: Sequence[int] | int,
+    *,
+    labels: Mapping[str, Any] | None = None,
+    **overrides: Any,
+) -> list[Job]:
     """One job per design and seed, each design's scenario resolved with `overrides` on top."""
     seeds = range(seeds) if isinstance(seeds, int) else seeds
     jobs = []
@@ -56,8 +61,7 @@ def jobs_for(designs: Sequence[str], seeds: Sequence[int] | int, *,
     return jobs
 
 
-def _run_job(index: int, job: Job,
-             final_only: bool) -> tuple[int, pd.DataFrame | None, str | None]:
+def _run_job(index: int, job: Job, final_only: bool) -> tuple[int, pd.DataFrame | None, str | None]:
     try:
         result = run_one(job.params, job.seed, design=job.design)
     except Exception:  # a failing run is reported with its traceback; the others go on
@@ -78,16 +82,23 @@ def swept_columns(jobs: Sequence[Job]) -> pd.DataFrame:
     rows = []
     for job in jobs:
         values = dataclasses.asdict(job.params)
-        rows.append({k: v for k, v in values.items() if isinstance(v, (int, float, str))
-                     or v is None})
+        rows.append(
+            {k: v for k, v in values.items() if isinstance(v, (int, float, str)) or v is None}
+        )
     table = pd.DataFrame(rows)
     varying = [c for c in table if table[c].astype(str).nunique() > 1]
     return table[varying].rename(columns={c: f"param_{c}" for c in varying if c in BY_NAME})
 
 
-def run_many(jobs: Sequence[Job], n_jobs: int = -1, *, progress: bool = True,
-             errors: str = "raise", final_only: bool = False,
-             description: str = "runs") -> pd.DataFrame:
+def run_many(
+    jobs: Sequence[Job],
+    n_jobs: int = -1,
+    *,
+    progress: bool = True,
+    errors: str = "raise",
+    final_only: bool = False,
+    description: str = "runs",
+) -> pd.DataFrame:
     """Run every job and return a tidy table: one row per run and week.
 
     Columns: run (the job's index), design, seed, each job's labels, every parameter that
@@ -109,26 +120,40 @@ def run_many(jobs: Sequence[Job], n_jobs: int = -1, *, progress: bool = True,
     outputs = pool(delayed(_run_job)(i, job, final_only) for i, job in enumerate(jobs))
     frames: dict[int, pd.DataFrame] = {}
     failed: dict[int, str] = {}
-    for index, frame, error in tqdm(outputs, total=len(jobs), desc=description,
-                                    disable=not progress, mininterval=0.5, file=sys.stderr):
+    for index, frame, error in tqdm(
+        outputs,
+        total=len(jobs),
+        desc=description,
+        disable=not progress,
+        mininterval=0.5,
+        file=sys.stderr,
+    ):
         if error is None:
             frames[index] = frame
         else:
             failed[index] = error
     if failed:
-        listing = "\n".join(f"run {i} ({jobs[i].design}, seed {jobs[i].seed}):\n{failed[i]}"
-                            for i in sorted(failed))
+        listing = "\n".join(
+            f"run {i} ({jobs[i].design}, seed {jobs[i].seed}):\n{failed[i]}" for i in sorted(failed)
+        )
         if errors == "raise" or not frames:
             raise RuntimeError(f"{len(failed)} of {len(jobs)} runs failed:\n{listing}")
-        print(f"{len(failed)} of {len(jobs)} runs failed and are left out:\n{listing}",
-              file=sys.stderr)
+        print(
+            f"{len(failed)} of {len(jobs)} runs failed and are left out:\n{listing}",
+            file=sys.stderr,
+        )
     done = sorted(frames)
     swept = swept_columns([jobs[i] for i in done])
     parts = []
     for position, index in enumerate(done):
         job = jobs[index]
-        head = {"run": index, "design": job.design, "seed": job.seed, **job.labels,
-                **swept.iloc[position].to_dict()}
+        head = {
+            "run": index,
+            "design": job.design,
+            "seed": job.seed,
+            **job.labels,
+            **swept.iloc[position].to_dict(),
+        }
         frame = frames[index]
         parts.append(pd.concat([pd.DataFrame(head, index=frame.index), frame], axis=1))
     table = pd.concat(parts, ignore_index=True)
@@ -139,6 +164,7 @@ def run_many(jobs: Sequence[Job], n_jobs: int = -1, *, progress: bool = True,
 
 
 # --- output folders (the calibration studies: experiments.ofat, experiments.replications) -----
+
 
 def output_folder(name: str, out: Path | str | None = None) -> Path:
     """`out`, or results/<name>-<timestamp>; created if missing."""

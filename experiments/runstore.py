@@ -51,7 +51,10 @@ def fingerprint() -> str:
     digest = hashlib.sha256(f"summary {SUMMARY_VERSION}".encode())
     for pattern in FINGERPRINTED:
         for path in sorted(ROOT.glob(pattern)):
-            if "__pycache__" in path.parts or path.relative_to(ROOT).as_posix() in NOT_FINGERPRINTED:
+            if (
+                "__pycache__" in path.parts
+                or path.relative_to(ROOT).as_posix() in NOT_FINGERPRINTED
+            ):
                 continue
             digest.update(str(path.relative_to(ROOT)).encode())
             digest.update(path.read_bytes())
@@ -118,8 +121,9 @@ def _work(request: Request) -> tuple[tuple, dict[str, Any], float]:
 class RunStore:
     """Summaries of finished runs, on disk under `cache_dir` (None: in memory only)."""
 
-    def __init__(self, cache_dir: Path | str | None = None, *, n_jobs: int = 2,
-                 progress: bool = True):
+    def __init__(
+        self, cache_dir: Path | str | None = None, *, n_jobs: int = 2, progress: bool = True
+    ):
         self.n_jobs = n_jobs
         self.progress = progress
         self.fingerprint = fingerprint()
@@ -158,8 +162,13 @@ class RunStore:
         cost = sum(r.cost for r in self.missing(requests))
         return cost * self.seconds_per_run() / max(1, self.n_jobs)
 
-    def ensure(self, requests: Sequence[Request], description: str = "runs", *,
-               deadline: float | None = None) -> int:
+    def ensure(
+        self,
+        requests: Sequence[Request],
+        description: str = "runs",
+        *,
+        deadline: float | None = None,
+    ) -> int:
         """Make every missing run, in the order asked; return how many were made.
 
         With `deadline` (a `time.monotonic()` value) it stops taking results once the deadline
@@ -173,8 +182,13 @@ class RunStore:
         outputs = pool(delayed(_work)(r) for r in todo)
         costs = {r.key: r.cost for r in todo}
         since_save, made = 0, 0
-        bar = tqdm(total=len(todo), desc=description, disable=not self.progress,
-                   mininterval=1.0, file=sys.stderr)
+        bar = tqdm(
+            total=len(todo),
+            desc=description,
+            disable=not self.progress,
+            mininterval=1.0,
+            file=sys.stderr,
+        )
         try:
             for key, summary, seconds in outputs:
                 self.runs[key] = summary
@@ -187,8 +201,11 @@ class RunStore:
                     self.save()
                     since_save = 0
                 if deadline is not None and time.monotonic() > deadline:
-                    print(f"\n{description}: out of time after {made} of {len(todo)} runs; "
-                          "the rest are cancelled", file=sys.stderr)
+                    print(
+                        f"\n{description}: out of time after {made} of {len(todo)} runs; "
+                        "the rest are cancelled",
+                        file=sys.stderr,
+                    )
                     break
         finally:
             bar.close()
@@ -203,7 +220,13 @@ class RunStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_suffix(".tmp")
         with temporary.open("wb") as handle:
-            pickle.dump({"fingerprint": self.fingerprint, "runs": self.runs,
-                         "seconds": self.seconds[-5000:]}, handle,
-                        protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(
+                {
+                    "fingerprint": self.fingerprint,
+                    "runs": self.runs,
+                    "seconds": self.seconds[-5000:],
+                },
+                handle,
+                protocol=pickle.HIGHEST_PROTOCOL,
+            )
         temporary.replace(self.path)

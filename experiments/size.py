@@ -41,8 +41,10 @@ def with_sizes(tidy: pd.DataFrame) -> pd.DataFrame:
     columns = [column_name(c) for c in SECTOR_COUNTS]
     missing = [c for c in columns if c not in tidy]
     if missing:
-        raise sweep.UsageError(f"the size runs do not vary {', '.join(missing)}: their points "
-                               "table (configs/experiment/size.csv) sets the member counts")
+        raise sweep.UsageError(
+            f"the size runs do not vary {', '.join(missing)}: their points "
+            "table (configs/experiment/size.csv) sets the member counts"
+        )
     return tidy.assign(start_members=tidy[columns].sum(axis=1).astype(int))
 
 
@@ -67,10 +69,16 @@ def size_table(finals: pd.DataFrame, settings: dict[str, Any]) -> pd.DataFrame:
         row: dict[str, Any] = {"start_members": members}
         for level, part in runs.groupby(knob):
             for column in ("progress", "progress_per_member"):
-                m, lo, hi = stats.median_ci(part[column], seed=settings["bootstrap_seed"],
-                                             min_runs=stats.MIN_RUNS)
-                row.update({f"{column}_at{level:g}": m, f"{column}_at{level:g}_low": lo,
-                            f"{column}_at{level:g}_high": hi})
+                m, lo, hi = stats.median_ci(
+                    part[column], seed=settings["bootstrap_seed"], min_runs=stats.MIN_RUNS
+                )
+                row.update(
+                    {
+                        f"{column}_at{level:g}": m,
+                        f"{column}_at{level:g}_low": lo,
+                        f"{column}_at{level:g}_high": hi,
+                    }
+                )
         with_knob = runs.loc[runs[knob] == high, "progress"]
         without = runs.loc[runs[knob] == low, "progress"]
         row["A"] = stats.vargha_delaney_a(with_knob, without)
@@ -94,24 +102,36 @@ def _reading(table: pd.DataFrame, finals: pd.DataFrame, settings: dict[str, Any]
             f"{int(first['start_members'])} members, {last[col]:.2f} with "
             f"{int(last['start_members'])}; per member "
             f"{first[f'progress_per_member_at{level:g}']:.4f} -> "
-            f"{last[f'progress_per_member_at{level:g}']:.4f}.")
+            f"{last[f'progress_per_member_at{level:g}']:.4f}."
+        )
     gap = table[f"progress_at{high:g}"] - table[f"progress_at{low:g}"]
     lines.append(
         f"The gap in median final progress that {name} {high:g} makes goes from "
         f"{gap.iloc[0]:+.2f} at the smallest size to {gap.iloc[-1]:+.2f} at the largest "
         f"(A from {table['A'].iloc[0]:.2f} to {table['A'].iloc[-1]:.2f}; "
         f"{int((table['p_holm'] < settings['alpha']).sum())} of {len(table)} sizes differ at "
-        f"Holm-adjusted p < {settings['alpha']}).")
-    lines.append("Progress is a share of the problem solved by the whole partnership, so "
-                 "progress per member falls with size even when more members help; compare "
-                 "the two lines at each size rather than the slope alone.")
+        f"Holm-adjusted p < {settings['alpha']})."
+    )
+    lines.append(
+        "Progress is a share of the problem solved by the whole partnership, so "
+        "progress per member falls with size even when more members help; compare "
+        "the two lines at each size rather than the slope alone."
+    )
     return lines
 
 
-def write_report(folder: Path, finals: pd.DataFrame, table: pd.DataFrame,
-                 settings: dict[str, Any], *, seconds: float, weeks: int,
-                 runs: sweep.Sweep, changed: Sequence[str] = (),
-                 provenance: dict[str, Any] | None = None) -> Path:
+def write_report(
+    folder: Path,
+    finals: pd.DataFrame,
+    table: pd.DataFrame,
+    settings: dict[str, Any],
+    *,
+    seconds: float,
+    weeks: int,
+    runs: sweep.Sweep,
+    changed: Sequence[str] = (),
+    provenance: dict[str, Any] | None = None,
+) -> Path:
     """report.md. `provenance`: the `Provenance` record (provenance.json's), for the notice
     under the title (a quick run, fewer runs than the file's) and "How to reproduce"."""
     knob = settings["knob"]
@@ -121,8 +141,12 @@ def write_report(folder: Path, finals: pd.DataFrame, table: pd.DataFrame,
     per_group = finals.groupby(["start_members", knob]).size()
     seeds = int(per_group.min())
     record = provenance or {}
-    notice = sample_notice(per_group, quick=bool(record.get("quick")),
-                           recommended=record.get("seeds_in_file"), unit=f"size and {name}")
+    notice = sample_notice(
+        per_group,
+        quick=bool(record.get("quick")),
+        recommended=record.get("seeds_in_file"),
+        unit=f"size and {name}",
+    )
     report = Report(folder, f"Partnership size, with and without {name}", changed, notice)
     report.text(
         f"Design {designs} starting with "
@@ -130,48 +154,70 @@ def write_report(folder: Path, finals: pd.DataFrame, table: pd.DataFrame,
         f"(the rows of the points table); {name} "
         f"{' and '.join(f'{v:g}' for v in sorted(finals[knob].unique()))}; {seeds} seeds, "
         f"{weeks} weeks ({len(finals)} runs, {seconds:.0f} s). The partnership recruits up to "
-        "its starting size.")
+        "its starting size."
+    )
     report.heading("Reading")
     report.bullets(_reading(table, finals, settings))
     report.text(MODEL_CAVEAT)
     report.heading("Figure")
-    report.figure(plots.size_plot(finals, hue=knob), "size",
-                  "Final progress per starting member and final progress against size "
-                  "(median and 90% band of runs)")
+    report.figure(
+        plots.size_plot(finals, hue=knob),
+        "size",
+        "Final progress per starting member and final progress against size "
+        "(median and 90% band of runs)",
+    )
     report.heading("Table")
     shown = {"members": table["start_members"]}
     for level in (low, high):
         shown[f"progress, {name} {level:g} [95% CI]"] = [
-            fmt_ci(r[f"progress_at{level:g}"], r[f"progress_at{level:g}_low"],
-                   r[f"progress_at{level:g}_high"], 2) for _, r in table.iterrows()]
+            fmt_ci(
+                r[f"progress_at{level:g}"],
+                r[f"progress_at{level:g}_low"],
+                r[f"progress_at{level:g}_high"],
+                2,
+            )
+            for _, r in table.iterrows()
+        ]
         shown[f"per member, {name} {level:g}"] = table[f"progress_per_member_at{level:g}"]
     shown[f"A ({high:g} vs {low:g})"] = table["A"]
     shown["p (Holm)"] = table["p_holm"].map(fmt_p)
     report.table(pd.DataFrame(shown), digits=4)
-    report.text(f"A: the chance that a run with {name} {high:g} ends with more progress than "
-                f"one with {low:g}, at the same size. p: two-sided Mann-Whitney, Holm over the "
-                f"{len(table)} sizes.")
+    report.text(
+        f"A: the chance that a run with {name} {high:g} ends with more progress than "
+        f"one with {low:g}, at the same size. p: two-sided Mann-Whitney, Holm over the "
+        f"{len(table)} sizes."
+    )
     report.heading("Files")
-    report.bullets(["`sizes.csv`: the table above with every interval",
-                    "`tidy.parquet`, `runs.csv`, `provenance.json`, `figures/`",
-                    "`runs/`: every run's own record (`python -m sim`'s sweep folder)"])
+    report.bullets(
+        [
+            "`sizes.csv`: the table above with every interval",
+            "`tidy.parquet`, `runs.csv`, `provenance.json`, `figures/`",
+            "`runs/`: every run's own record (`python -m sim`'s sweep folder)",
+        ]
+    )
     sweep.report_failures(report, runs)
     if provenance is not None:
         report.reproduce(provenance)
     return report.write()
 
 
-def run(experiment: sweep.Experiment, out: Path | str | None = None, *,
-        argv: Sequence[str] | None = None) -> Path:
+def run(
+    experiment: sweep.Experiment,
+    out: Path | str | None = None,
+    *,
+    argv: Sequence[str] | None = None,
+) -> Path:
     """Run the sizes' sweep into `out`/runs (default results/size-<time>),
     analyse it, write the folder; returns the path of report.md."""
     provenance = Provenance(experiment, argv=argv, module="experiments.size")
     settings = experiment.analysis
     knob = settings["knob"]
     if knob not in experiment.varied():
-        raise sweep.UsageError(f"analysis.knob={knob!r} ({experiment.where} or the command "
-                               f"line) is not a knob the sweep varies: sweep it, e.g. "
-                               f"'{knob}=0,0.9'")
+        raise sweep.UsageError(
+            f"analysis.knob={knob!r} ({experiment.where} or the command "
+            f"line) is not a knob the sweep varies: sweep it, e.g. "
+            f"'{knob}=0,0.9'"
+        )
     folder = sweep.output_folder("size", out)
     runs = sweep.execute(experiment, folder / "runs")
     tidy = with_sizes(runs.tidy)
@@ -180,9 +226,17 @@ def run(experiment: sweep.Experiment, out: Path | str | None = None, *,
     table = size_table(finals, settings)
     table.to_csv(folder / "sizes.csv", index=False)
     record = provenance.finish(runs)
-    path = write_report(folder, finals, table, settings, seconds=record["seconds"],
-                        weeks=int(tidy["week"].max()), runs=runs, changed=experiment.changed(),
-                        provenance=record)
+    path = write_report(
+        folder,
+        finals,
+        table,
+        settings,
+        seconds=record["seconds"],
+        weeks=int(tidy["week"].max()),
+        runs=runs,
+        changed=experiment.changed(),
+        provenance=record,
+    )
     provenance.write(folder)
     return path
 

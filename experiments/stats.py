@@ -59,9 +59,14 @@ def _clean(values: Iterable[float]) -> np.ndarray:
     return array[np.isfinite(array)]
 
 
-def median_ci(values: Iterable[float], *, confidence: float = CONFIDENCE,
-              n_resamples: int = N_RESAMPLES, seed: int = 0,
-              min_runs: int = 1) -> tuple[float, float, float]:
+def median_ci(
+    values: Iterable[float],
+    *,
+    confidence: float = CONFIDENCE,
+    n_resamples: int = N_RESAMPLES,
+    seed: int = 0,
+    min_runs: int = 1,
+) -> tuple[float, float, float]:
     """Median and its percentile-bootstrap interval: (median, low, high).
 
     The percentile method is used rather than BCa because final values often tie (a design that
@@ -76,16 +81,28 @@ def median_ci(values: Iterable[float], *, confidence: float = CONFIDENCE,
         return (median, np.nan, np.nan)
     if x.size == 1 or np.ptp(x) == 0:
         return (median, median, median)
-    result = stats.bootstrap((x,), np.median, n_resamples=n_resamples, vectorized=True,
-                             confidence_level=confidence, method="percentile",
-                             rng=np.random.default_rng(seed))
+    result = stats.bootstrap(
+        (x,),
+        np.median,
+        n_resamples=n_resamples,
+        vectorized=True,
+        confidence_level=confidence,
+        method="percentile",
+        rng=np.random.default_rng(seed),
+    )
     low, high = result.confidence_interval
     return (median, float(low), float(high))
 
 
-def median_difference_ci(x: Iterable[float], y: Iterable[float], *,
-                         confidence: float = CONFIDENCE, n_resamples: int = N_RESAMPLES,
-                         seed: int = 0, min_runs: int = 1) -> tuple[float, float, float]:
+def median_difference_ci(
+    x: Iterable[float],
+    y: Iterable[float],
+    *,
+    confidence: float = CONFIDENCE,
+    n_resamples: int = N_RESAMPLES,
+    seed: int = 0,
+    min_runs: int = 1,
+) -> tuple[float, float, float]:
     """median(x) - median(y) with a two-sample percentile-bootstrap interval.
 
     Each sample is resampled on its own (runs of two designs are not paired by the bootstrap,
@@ -107,9 +124,15 @@ def median_difference_ci(x: Iterable[float], y: Iterable[float], *,
     def statistic(s1, s2, axis=-1):
         return np.median(s1, axis=axis) - np.median(s2, axis=axis)
 
-    result = stats.bootstrap((a, b), statistic, n_resamples=n_resamples, vectorized=True,
-                             confidence_level=confidence, method="percentile",
-                             rng=np.random.default_rng(seed))
+    result = stats.bootstrap(
+        (a, b),
+        statistic,
+        n_resamples=n_resamples,
+        vectorized=True,
+        confidence_level=confidence,
+        method="percentile",
+        rng=np.random.default_rng(seed),
+    )
     low, high = result.confidence_interval
     return (diff, float(low), float(high))
 
@@ -127,8 +150,9 @@ def better_of(metric: str) -> str | None:
     return BY_NAME[metric].better
 
 
-def vargha_delaney_a(x: Iterable[float], y: Iterable[float], *,
-                     better: str | None = "higher") -> float:
+def vargha_delaney_a(
+    x: Iterable[float], y: Iterable[float], *, better: str | None = "higher"
+) -> float:
     """Vargha-Delaney A: the chance that a run from `x` does better than one from `y`, ties half.
 
     With `better="lower"` (dropouts, claims gap) a smaller value counts as doing better; with
@@ -142,8 +166,7 @@ def vargha_delaney_a(x: Iterable[float], y: Iterable[float], *,
     return float((rank_sum / a.size - (a.size + 1) / 2) / b.size)
 
 
-def cliffs_delta(x: Iterable[float], y: Iterable[float], *,
-                 better: str | None = "higher") -> float:
+def cliffs_delta(x: Iterable[float], y: Iterable[float], *, better: str | None = "higher") -> float:
     """Cliff's delta, P(x better) - P(y better), in [-1, 1]; equals 2A - 1."""
     return 2 * vargha_delaney_a(x, y, better=better) - 1
 
@@ -156,8 +179,13 @@ def magnitude(a: float) -> str:
     return next(label for limit, label in A_MAGNITUDES if distance < limit)
 
 
-def mann_whitney(x: Iterable[float], y: Iterable[float], *, alternative: str = "two-sided",
-                 better: str | None = None) -> float:
+def mann_whitney(
+    x: Iterable[float],
+    y: Iterable[float],
+    *,
+    alternative: str = "two-sided",
+    better: str | None = None,
+) -> float:
     """Mann-Whitney U test p-value.
 
     `alternative` is scipy's ("two-sided", "greater", "less") or "better": one-sided that `x`
@@ -237,8 +265,9 @@ def wilcoxon(differences: Iterable[float]) -> float:
     return float(stats.wilcoxon(d, alternative="two-sided").pvalue)
 
 
-def paired_differences(runs: pd.DataFrame, reference: pd.DataFrame, metric: str, *,
-                       pair_by: str = "seed") -> pd.Series | None:
+def paired_differences(
+    runs: pd.DataFrame, reference: pd.DataFrame, metric: str, *, pair_by: str = "seed"
+) -> pd.Series | None:
     """`metric` of each run minus the reference's run with the same `pair_by` (the seed), for
     the seeds both have a value for, indexed by seed in order; None when a group has two runs
     with one seed (other settings swept too), which cannot be paired."""
@@ -251,8 +280,9 @@ def paired_differences(runs: pd.DataFrame, reference: pd.DataFrame, metric: str,
     return differences[np.isfinite(differences)]
 
 
-def _groups(finals: pd.DataFrame, by: str,
-            groups: Sequence[str] | None) -> list[tuple[str, pd.DataFrame]]:
+def _groups(
+    finals: pd.DataFrame, by: str, groups: Sequence[str] | None
+) -> list[tuple[str, pd.DataFrame]]:
     """(group, its runs) in the order of `groups` (those without runs get an empty table),
     then any other group of `finals` in its order."""
     present = dict(tuple(finals.groupby(by, sort=False)))
@@ -273,9 +303,15 @@ def _interval_note(n: int, n_reference: int | None, min_runs: int, *, pairs: boo
     return f"too few {what} for an interval ({smallest}; {min_runs} needed)"
 
 
-def summary_table(finals: pd.DataFrame, metrics: Sequence[str], *, by: str = "design",
-                  seed: int = 0, min_runs: int = 1,
-                  groups: Sequence[str] | None = None) -> pd.DataFrame:
+def summary_table(
+    finals: pd.DataFrame,
+    metrics: Sequence[str],
+    *,
+    by: str = "design",
+    seed: int = 0,
+    min_runs: int = 1,
+    groups: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """Median and bootstrap interval of each metric per group: one row per group and metric.
 
     `finals` has one row per run (for example the last week of each run of a tidy table).
@@ -288,16 +324,31 @@ def summary_table(finals: pd.DataFrame, metrics: Sequence[str], *, by: str = "de
         for metric in metrics:
             median, low, high = median_ci(runs[metric], seed=seed, min_runs=min_runs)
             n = int(runs[metric].notna().sum())
-            rows.append({by: group, "metric": metric, "median": median, "ci_low": low,
-                         "ci_high": high, "n": n,
-                         "note": _interval_note(n, None, min_runs) if np.isnan(low) else ""})
+            rows.append(
+                {
+                    by: group,
+                    "metric": metric,
+                    "median": median,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "n": n,
+                    "note": _interval_note(n, None, min_runs) if np.isnan(low) else "",
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def effects_against(finals: pd.DataFrame, reference: str, metrics: Sequence[str], *,
-                    by: str = "design", seed: int = 0, min_runs: int = 1,
-                    groups: Sequence[str] | None = None,
-                    pair_by: str | None = None) -> pd.DataFrame:
+def effects_against(
+    finals: pd.DataFrame,
+    reference: str,
+    metrics: Sequence[str],
+    *,
+    by: str = "design",
+    seed: int = 0,
+    min_runs: int = 1,
+    groups: Sequence[str] | None = None,
+    pair_by: str | None = None,
+) -> pd.DataFrame:
     """Each group against `reference`, per metric: A, Cliff's delta, difference of medians with
     its bootstrap interval, two-sided Mann-Whitney p, and Holm's adjustment over the whole table.
 
@@ -323,16 +374,27 @@ def effects_against(finals: pd.DataFrame, reference: str, metrics: Sequence[str]
         for metric in metrics:
             better = better_of(metric)
             a = vargha_delaney_a(runs[metric], ref_runs[metric], better=better)
-            diff, low, high = median_difference_ci(runs[metric], ref_runs[metric], seed=seed,
-                                                   min_runs=min_runs)
+            diff, low, high = median_difference_ci(
+                runs[metric], ref_runs[metric], seed=seed, min_runs=min_runs
+            )
             note = _interval_note(len(runs), len(ref_runs), min_runs) if np.isnan(low) else ""
             if not note and np.isnan(low):
                 note = "a single run cannot be resampled"
-            row = {by: group, "metric": metric, "better": better or "",
-                   "median_difference": diff, "diff_ci_low": low, "diff_ci_high": high,
-                   "A": a, "cliffs_delta": 2 * a - 1, "magnitude": magnitude(a),
-                   "p": mann_whitney(runs[metric], ref_runs[metric]),
-                   "n": len(runs), "n_reference": len(ref_runs), "note": note}
+            row = {
+                by: group,
+                "metric": metric,
+                "better": better or "",
+                "median_difference": diff,
+                "diff_ci_low": low,
+                "diff_ci_high": high,
+                "A": a,
+                "cliffs_delta": 2 * a - 1,
+                "magnitude": magnitude(a),
+                "p": mann_whitney(runs[metric], ref_runs[metric]),
+                "n": len(runs),
+                "n_reference": len(ref_runs),
+                "note": note,
+            }
             if pair_by:
                 row |= _paired(runs, ref_runs, metric, pair_by, seed=seed, min_runs=min_runs)
             rows.append(row)
@@ -343,29 +405,61 @@ def effects_against(finals: pd.DataFrame, reference: str, metrics: Sequence[str]
     return table
 
 
-def _paired(runs: pd.DataFrame, ref_runs: pd.DataFrame, metric: str, pair_by: str, *,
-            seed: int, min_runs: int) -> dict[str, object]:
+def _paired(
+    runs: pd.DataFrame,
+    ref_runs: pd.DataFrame,
+    metric: str,
+    pair_by: str,
+    *,
+    seed: int,
+    min_runs: int,
+) -> dict[str, object]:
     """The paired columns of `effects_against` for one group and metric."""
     differences = paired_differences(runs, ref_runs, metric, pair_by=pair_by)
     if differences is None:
-        return {"pairs": 0, "paired_difference": np.nan, "paired_ci_low": np.nan,
-                "paired_ci_high": np.nan, "paired_mean": np.nan, "p_wilcoxon": np.nan,
-                "paired_note": f"several runs per {pair_by}: not paired"}
+        return {
+            "pairs": 0,
+            "paired_difference": np.nan,
+            "paired_ci_low": np.nan,
+            "paired_ci_high": np.nan,
+            "paired_mean": np.nan,
+            "p_wilcoxon": np.nan,
+            "paired_note": f"several runs per {pair_by}: not paired",
+        }
     median, low, high = median_ci(differences, seed=seed, min_runs=min_runs)
     note = ""
     if np.isnan(low):
-        note = ("no runs" if runs.empty else "no seed both ran" if differences.empty else
-                _interval_note(len(differences), None, min_runs, pairs=True))
-    return {"pairs": len(differences), "paired_difference": median, "paired_ci_low": low,
-            "paired_ci_high": high,
-            "paired_mean": float(differences.mean()) if len(differences) else np.nan,
-            "p_wilcoxon": wilcoxon(differences), "paired_note": note}
+        note = (
+            "no runs"
+            if runs.empty
+            else "no seed both ran"
+            if differences.empty
+            else _interval_note(len(differences), None, min_runs, pairs=True)
+        )
+    return {
+        "pairs": len(differences),
+        "paired_difference": median,
+        "paired_ci_low": low,
+        "paired_ci_high": high,
+        "paired_mean": float(differences.mean()) if len(differences) else np.nan,
+        "p_wilcoxon": wilcoxon(differences),
+        "paired_note": note,
+    }
 
 
-def effects_over_time(tidy: pd.DataFrame, reference: str, metric: str, *, by: str = "design",
-                      keys: Sequence[str] | None = None, confidence: float = CONFIDENCE,
-                      n_resamples: int = N_RESAMPLES, seed: int = 0, min_runs: int = 1,
-                      pair_by: str | None = None) -> pd.DataFrame:
+def effects_over_time(
+    tidy: pd.DataFrame,
+    reference: str,
+    metric: str,
+    *,
+    by: str = "design",
+    keys: Sequence[str] | None = None,
+    confidence: float = CONFIDENCE,
+    n_resamples: int = N_RESAMPLES,
+    seed: int = 0,
+    min_runs: int = 1,
+    pair_by: str | None = None,
+) -> pd.DataFrame:
     """Each group against `reference`, week by week: the difference of medians of `metric`
     (group - reference, as `effects_against` takes at the last week) with a percentile-bootstrap
     band; one row per group and week of the reference's runs.
@@ -402,24 +496,44 @@ def effects_over_time(tidy: pd.DataFrame, reference: str, metric: str, *, by: st
             continue
         values = runs_by_week(runs)
         rng = np.random.default_rng(seed)
-        resampled = [_median_of_runs(v[rng.integers(0, len(v), (n_resamples, len(v)))])
-                     for v in (values, reference_values)]  # resamples x weeks each
+        resampled = [
+            _median_of_runs(v[rng.integers(0, len(v), (n_resamples, len(v)))])
+            for v in (values, reference_values)
+        ]  # resamples x weeks each
         differences = resampled[0] - resampled[1]
         low, high = _percentiles(differences, tail)
         n = np.isfinite(values).sum(axis=0)
         n_reference = np.isfinite(reference_values).sum(axis=0)
         few = np.minimum(n, n_reference) < min_runs
-        part = pd.DataFrame({
-            by: group, "metric": metric, "week": weeks,
-            "median_difference": _median_of_runs(values) - _median_of_runs(reference_values),
-            "diff_ci_low": np.where(few, np.nan, low), "diff_ci_high": np.where(few, np.nan, high),
-            "n": n, "n_reference": n_reference})
+        part = pd.DataFrame(
+            {
+                by: group,
+                "metric": metric,
+                "week": weeks,
+                "median_difference": _median_of_runs(values) - _median_of_runs(reference_values),
+                "diff_ci_low": np.where(few, np.nan, low),
+                "diff_ci_high": np.where(few, np.nan, high),
+                "n": n,
+                "n_reference": n_reference,
+            }
+        )
         if pair_by:
-            part = part.assign(**_paired_over_time(runs, ref_runs, metric, pair_by, weeks, rng,
-                                                   n_resamples, tail, min_runs))
+            part = part.assign(
+                **_paired_over_time(
+                    runs, ref_runs, metric, pair_by, weeks, rng, n_resamples, tail, min_runs
+                )
+            )
         parts.append(part)
-    columns = [by, "metric", "week", "median_difference", "diff_ci_low", "diff_ci_high", "n",
-               "n_reference"]
+    columns = [
+        by,
+        "metric",
+        "week",
+        "median_difference",
+        "diff_ci_low",
+        "diff_ci_high",
+        "n",
+        "n_reference",
+    ]
     if pair_by:
         columns += ["pairs", "paired_difference", "paired_ci_low", "paired_ci_high"]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
@@ -433,14 +547,22 @@ def _percentiles(resampled: np.ndarray, tail: float) -> tuple[np.ndarray, np.nda
     return low, high
 
 
-def _paired_over_time(runs: pd.DataFrame, ref_runs: pd.DataFrame, metric: str, pair_by: str,
-                      weeks: np.ndarray, rng: np.random.Generator, n_resamples: int,
-                      tail: float, min_runs: int) -> dict[str, np.ndarray]:
+def _paired_over_time(
+    runs: pd.DataFrame,
+    ref_runs: pd.DataFrame,
+    metric: str,
+    pair_by: str,
+    weeks: np.ndarray,
+    rng: np.random.Generator,
+    n_resamples: int,
+    tail: float,
+    min_runs: int,
+) -> dict[str, np.ndarray]:
     """`effects_over_time`'s paired columns for one group: seeds x weeks of differences."""
+
     def by_seed(part: pd.DataFrame) -> pd.DataFrame | None:
         if not part.duplicated([pair_by, "week"]).any():
-            table = part.pivot_table(index=pair_by, columns="week", values=metric,
-                                     aggfunc="first")
+            table = part.pivot_table(index=pair_by, columns="week", values=metric, aggfunc="first")
             table.columns = table.columns.astype(int)
             return table.reindex(columns=weeks)
         return None  # several runs of one seed: no pairs
@@ -448,8 +570,12 @@ def _paired_over_time(runs: pd.DataFrame, ref_runs: pd.DataFrame, metric: str, p
     mine, theirs = by_seed(runs), by_seed(ref_runs)
     if mine is None or theirs is None:
         nothing = np.full(len(weeks), np.nan)
-        return {"pairs": np.zeros(len(weeks), dtype=int), "paired_difference": nothing,
-                "paired_ci_low": nothing, "paired_ci_high": nothing}
+        return {
+            "pairs": np.zeros(len(weeks), dtype=int),
+            "paired_difference": nothing,
+            "paired_ci_low": nothing,
+            "paired_ci_high": nothing,
+        }
     both = mine.index.intersection(theirs.index)
     differences = (mine.loc[both] - theirs.loc[both]).to_numpy(dtype=float)  # seeds x weeks
     pairs = np.isfinite(differences).sum(axis=0)
@@ -460,9 +586,12 @@ def _paired_over_time(runs: pd.DataFrame, ref_runs: pd.DataFrame, metric: str, p
     else:
         low = high = median = np.full(len(weeks), np.nan)
     few = pairs < min_runs
-    return {"pairs": pairs, "paired_difference": median,
-            "paired_ci_low": np.where(few, np.nan, low),
-            "paired_ci_high": np.where(few, np.nan, high)}
+    return {
+        "pairs": pairs,
+        "paired_difference": median,
+        "paired_ci_low": np.where(few, np.nan, low),
+        "paired_ci_high": np.where(few, np.nan, high),
+    }
 
 
 def _median_of_runs(values: np.ndarray) -> np.ndarray:

@@ -62,8 +62,12 @@ from .runner import STALL_FIELDS
 PROGRESS = re.compile(r"\[(\d+)/(\d+|\?)\] (.*)$")
 
 # configs/hydra/launcher/ray.yaml replaces the plugin's own config (see sim/__main__.py)
-warnings.filterwarnings("ignore", message=r"\s*'hydra/launcher/ray' is validated against "
-                        "ConfigStore schema with the same name", category=UserWarning)
+warnings.filterwarnings(
+    "ignore",
+    message=r"\s*'hydra/launcher/ray' is validated against "
+    "ConfigStore schema with the same name",
+    category=UserWarning,
+)
 
 
 class SweepError(RuntimeError):
@@ -72,27 +76,47 @@ class SweepError(RuntimeError):
 
 # --- the command line ---------------------------------------------------------------------
 
-def parse_args(name: str, description: str, argv: Sequence[str] | None, *,
-               extra: Sequence[tuple[str, str]] = (),
-               experiment: str | None = None) -> argparse.Namespace:
+
+def parse_args(
+    name: str,
+    description: str,
+    argv: Sequence[str] | None,
+    *,
+    extra: Sequence[tuple[str, str]] = (),
+    experiment: str | None = None,
+) -> argparse.Namespace:
     """`--out DIR --quick --jobs N --seeds N [overrides ...]`, the same for every experiment;
     `extra`: (flag, help) of an experiment's own on/off switches; `experiment`: the experiment
     file the command runs, when not `name`'s own (demo runs compare.yaml)."""
     parser = argparse.ArgumentParser(
-        prog=f"python -m experiments.{name}", description=description,
+        prog=f"python -m experiments.{name}",
+        description=description,
         epilog=f"Settings: configs/experiment/{experiment or name}.yaml. Overrides are Hydra's, "
-               "as for python -m sim: a parameter (steps=52), a sweep ('seed=range(0,60)'), an "
-               "analysis setting (analysis.band=0.8) or a launcher (hydra/launcher=ray). "
-               "docs/experiments.md has examples.")
-    parser.add_argument("--out", type=Path, default=None,
-                        help=f"output folder (default results/{name}-<time>); run again with "
-                             "the same folder to resume: finished runs are skipped")
-    parser.add_argument("--quick", action="store_true",
-                        help="the experiment file's quick version: few seeds, few weeks")
-    parser.add_argument("--jobs", type=int, default=None,
-                        help="parallel runs: the joblib launcher's n_jobs (default: every core)")
-    parser.add_argument("--seeds", type=int, default=None,
-                        help="seeds per configuration: seed=range(0,N)")
+        "as for python -m sim: a parameter (steps=52), a sweep ('seed=range(0,60)'), an "
+        "analysis setting (analysis.band=0.8) or a launcher (hydra/launcher=ray). "
+        "docs/experiments.md has examples.",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help=f"output folder (default results/{name}-<time>); run again with "
+        "the same folder to resume: finished runs are skipped",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="the experiment file's quick version: few seeds, few weeks",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="parallel runs: the joblib launcher's n_jobs (default: every core)",
+    )
+    parser.add_argument(
+        "--seeds", type=int, default=None, help="seeds per configuration: seed=range(0,N)"
+    )
     for flag, text in extra:
         parser.add_argument(flag, action="store_true", help=text)
     parser.add_argument("overrides", nargs="*", help="Hydra overrides, as for python -m sim")
@@ -110,6 +134,7 @@ def output_folder(name: str, out: Path | str | None = None) -> Path:
 
 
 # --- composing the experiment -------------------------------------------------------------
+
 
 @dataclass
 class Experiment:
@@ -129,10 +154,12 @@ class Experiment:
         if not self.points:
             return {}
         table = read_points(self.points)
-        rows = {int(o.split("=", 1)[1]) for job in self.jobs() for o in job
-                if o.startswith("point=")}
-        return {row: table.values(row).get("label", "") for row in sorted(rows)
-                if 0 <= row < len(table)}
+        rows = {
+            int(o.split("=", 1)[1]) for job in self.jobs() for o in job if o.startswith("point=")
+        }
+        return {
+            row: table.values(row).get("label", "") for row in sorted(rows) if 0 <= row < len(table)
+        }
 
     @property
     def where(self) -> str:
@@ -161,13 +188,17 @@ class Experiment:
 
     def jobs(self, extra: Sequence[str] = ()) -> list[list[str]]:
         """Each run's overrides, as Hydra will expand the sweep (with `extra` at the end)."""
-        task = [a for a in [f"+experiment={self.name}", *self.overrides, *extra]
-                if not _is_hydra(_key(_parse([a])[0]))]
+        task = [
+            a
+            for a in [f"+experiment={self.name}", *self.overrides, *extra]
+            if not _is_hydra(_key(_parse([a])[0]))
+        ]
         return sweep_jobs(self.sweeper_params, task)
 
 
-def prepare(name: str, args: argparse.Namespace, *, required: Iterable[str] = (),
-            check: bool = True) -> Experiment:
+def prepare(
+    name: str, args: argparse.Namespace, *, required: Iterable[str] = (), check: bool = True
+) -> Experiment:
     """Compose configs/experiment/<name>.yaml with the command line and check it all.
 
     `required`: the analysis settings the experiment reads; a missing or unknown one stops
@@ -192,16 +223,20 @@ def prepare(name: str, args: argparse.Namespace, *, required: Iterable[str] = ()
     if args.quick:
         listed = quick.get("overrides") or []
         if not isinstance(listed, list) or not all(isinstance(a, str) for a in listed):
-            raise UsageError(f"configs/experiment/{name}.yaml: quick.overrides must be a list "
-                             f"of overrides such as steps=30, not {shown(listed)}")
+            raise UsageError(
+                f"configs/experiment/{name}.yaml: quick.overrides must be a list "
+                f"of overrides such as steps=30, not {shown(listed)}"
+            )
         extra += listed
     if args.seeds is not None:
         extra.append(f"seed=range(0,{args.seeds})")
     launcher = str(cfg.hydra.launcher._target_).rsplit(".", 1)[-1]
     if args.jobs is not None:
         if launcher != "JoblibLauncher":
-            raise UsageError(f"--jobs sets the joblib launcher's n_jobs; with {launcher} set "
-                             "its own options instead (docs/experiments.md, Launchers)")
+            raise UsageError(
+                f"--jobs sets the joblib launcher's n_jobs; with {launcher} set "
+                "its own options instead (docs/experiments.md, Launchers)"
+            )
         extra.append(f"hydra.launcher.n_jobs={args.jobs}")
     overrides = extra + [a for a, _ in launch]
     if check:
@@ -214,17 +249,28 @@ def prepare(name: str, args: argparse.Namespace, *, required: Iterable[str] = ()
     _check_analysis(analysis, required, name)
     params = OmegaConf.to_container(cfg.hydra.sweeper.get("params") or {})
     exclude = list(cfg.hydra.job.config.override_dirname.exclude_keys)
-    return Experiment(name, analysis, overrides, params, launcher, exclude, cfg.get("points"),
-                      quick=bool(args.quick))
+    return Experiment(
+        name,
+        analysis,
+        overrides,
+        params,
+        launcher,
+        exclude,
+        cfg.get("points"),
+        quick=bool(args.quick),
+    )
 
 
-def _set(analysis: dict[str, Any], arg: str, override: Any, required: Iterable[str],
-         name: str) -> None:
+def _set(
+    analysis: dict[str, Any], arg: str, override: Any, required: Iterable[str], name: str
+) -> None:
     """Apply `analysis.<key>[.<key>...]=value` from the command line."""
     path = _key(override).split(".")
     if path[0] != "analysis" or len(path) < 2 or override.is_delete():
-        raise UsageError(f"{shown(arg)}: set one analysis setting, as analysis.<name>=value "
-                         f"(settings of {name}: {', '.join(required)})")
+        raise UsageError(
+            f"{shown(arg)}: set one analysis setting, as analysis.<name>=value "
+            f"(settings of {name}: {', '.join(required)})"
+        )
     _check_analysis({path[1]: None}, list(required), name, missing_ok=True)  # the name only
     node = analysis
     for key in path[1:-1]:
@@ -237,14 +283,16 @@ def _set(analysis: dict[str, Any], arg: str, override: Any, required: Iterable[s
 
 def _compose(name: str, overrides: list[str]) -> DictConfig:
     try:
-        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3",
-                                   job_name="sim"):
-            return compose("config", overrides=[f"+experiment={name}", *overrides],
-                           return_hydra_config=True)
+        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3", job_name="sim"):
+            return compose(
+                "config", overrides=[f"+experiment={name}", *overrides], return_hydra_config=True
+            )
     except HydraException as err:
         first = str(err).strip().splitlines()[0][:200]
-        raise UsageError(f"cannot compose configs/experiment/{name}.yaml with "
-                         f"{' '.join(overrides) or 'no overrides'}: {first}") from None
+        raise UsageError(
+            f"cannot compose configs/experiment/{name}.yaml with "
+            f"{' '.join(overrides) or 'no overrides'}: {first}"
+        ) from None
 
 
 def _parse(args: list[str]) -> list[Any]:
@@ -278,13 +326,15 @@ def _block(cfg: DictConfig, key: str, name: str) -> dict[str, Any]:
         return {}
     value = OmegaConf.to_container(value, resolve=True)
     if not isinstance(value, dict):
-        raise UsageError(f"configs/experiment/{name}.yaml: {key} must be a mapping, not "
-                         f"{shown(value)}")
+        raise UsageError(
+            f"configs/experiment/{name}.yaml: {key} must be a mapping, not {shown(value)}"
+        )
     return value
 
 
-def _check_analysis(analysis: Mapping[str, Any], required: Iterable[str], name: str, *,
-                    missing_ok: bool = False) -> None:
+def _check_analysis(
+    analysis: Mapping[str, Any], required: Iterable[str], name: str, *, missing_ok: bool = False
+) -> None:
     """Every setting named, none unknown, and each value one its Rule allows (when `required`
     maps the names to Rules, as each experiment's SETTINGS does)."""
     rules = dict(required) if isinstance(required, Mapping) else {}
@@ -293,25 +343,33 @@ def _check_analysis(analysis: Mapping[str, Any], required: Iterable[str], name: 
         if key not in required:
             close = difflib.get_close_matches(str(key), required, n=2)
             hint = f" Did you mean {' or '.join(close)}?" if close else ""
-            raise UsageError(f"analysis.{key} (configs/experiment/{name}.yaml or the command "
-                             f"line) is not a setting of {name}.{hint} Its settings: "
-                             f"{', '.join(required)}")
+            raise UsageError(
+                f"analysis.{key} (configs/experiment/{name}.yaml or the command "
+                f"line) is not a setting of {name}.{hint} Its settings: "
+                f"{', '.join(required)}"
+            )
     missing = [k for k in required if k not in analysis]
     if missing and not missing_ok:
-        raise UsageError(f"configs/experiment/{name}.yaml: analysis.{missing[0]} is missing "
-                         f"(settings of {name}: {', '.join(required)})")
+        raise UsageError(
+            f"configs/experiment/{name}.yaml: analysis.{missing[0]} is missing "
+            f"(settings of {name}: {', '.join(required)})"
+        )
     for key, rule in rules.items():
         if key in analysis and not rule.ok(analysis[key]):
-            part, value, note = (rule.locate(analysis[key]) if rule.locate
-                                 else ("", analysis[key], ""))
-            raise UsageError(f"analysis.{key}{part}={shown(value)} (configs/experiment/"
-                             f"{name}.yaml or the command line) is not allowed: analysis.{key} "
-                             f"must be {rule.allowed}{note}")
+            part, value, note = (
+                rule.locate(analysis[key]) if rule.locate else ("", analysis[key], "")
+            )
+            raise UsageError(
+                f"analysis.{key}{part}={shown(value)} (configs/experiment/"
+                f"{name}.yaml or the command line) is not allowed: analysis.{key} "
+                f"must be {rule.allowed}{note}"
+            )
 
 
 # --- what each analysis setting takes -------------------------------------------------------
 # An experiment module lists its settings as SETTINGS = {name: Rule}; prepare checks every
 # value against its rule before anything runs (the analysis block has no schema to type it).
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -326,46 +384,71 @@ class Rule:
 
 def is_number(value: Any) -> bool:
     """A finite real number (not a bool)."""
-    return (isinstance(value, numbers.Real) and not isinstance(value, bool)
-            and math.isfinite(value))
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _whole(value: Any) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
-def number(low: float, high: float | None = None, *, low_open: bool = False,
-           high_open: bool = False, meaning: str = "") -> Rule:
+def number(
+    low: float,
+    high: float | None = None,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+    meaning: str = "",
+) -> Rule:
     """A number from `low` to `high` (None: no upper end), each end included unless open."""
+
     def ok(v: Any) -> bool:
-        return (is_number(v) and (v > low if low_open else v >= low)
-                and (high is None or (v < high if high_open else v <= high)))
+        return (
+            is_number(v)
+            and (v > low if low_open else v >= low)
+            and (high is None or (v < high if high_open else v <= high))
+        )
+
     if high is None:
         ends = f"above {low:g}" if low_open else f"of at least {low:g}"
     elif low_open and high_open:
         ends = f"strictly between {low:g} and {high:g}"
     else:
         ends = (f"above {low:g}," if low_open else f"from {low:g}") + (
-            f" up to (not including) {high:g}" if high_open else
-            f" up to {high:g}" if low_open else f" to {high:g}")
+            f" up to (not including) {high:g}"
+            if high_open
+            else f" up to {high:g}"
+            if low_open
+            else f" to {high:g}"
+        )
     return Rule(f"a number {ends}" + (f": {meaning}" if meaning else ""), ok)
 
 
 def whole(low: int, *, even: bool = False, power_of_2: bool = False, meaning: str = "") -> Rule:
     """A whole number of at least `low` (even, or a power of 2, if asked)."""
+
     def ok(v: Any) -> bool:
-        return (_whole(v) and v >= low and (not even or v % 2 == 0)
-                and (not power_of_2 or v & (v - 1) == 0))
-    kind = "an even whole number" if even else (
-        "a power of 2 (2, 4, 8, ...)" if power_of_2 else "a whole number")
+        return (
+            _whole(v)
+            and v >= low
+            and (not even or v % 2 == 0)
+            and (not power_of_2 or v & (v - 1) == 0)
+        )
+
+    kind = (
+        "an even whole number"
+        if even
+        else ("a power of 2 (2, 4, 8, ...)" if power_of_2 else "a whole number")
+    )
     return Rule(f"{kind} of at least {low}" + (f": {meaning}" if meaning else ""), ok)
 
 
 SEED = Rule("a whole number >= 0 (a seed)", lambda v: _whole(v) and v >= 0)
 ALPHA = number(0, 1, low_open=True, high_open=True, meaning="a significance level, such as 0.05")
 TEXT = Rule("a name (text)", lambda v: isinstance(v, str) and v.strip() != "")
-METRIC = Rule(f"a metric of sim/metrics.py: {', '.join(BY_NAME)}",
-              lambda v: isinstance(v, str) and v in BY_NAME)
+METRIC = Rule(
+    f"a metric of sim/metrics.py: {', '.join(BY_NAME)}",
+    lambda v: isinstance(v, str) and v in BY_NAME,
+)
 
 
 def _bad_metric(value: Any) -> tuple[str, Any, str]:
@@ -376,19 +459,31 @@ def _bad_metric(value: Any) -> tuple[str, Any, str]:
     return "", value, note
 
 
-METRICS = Rule(f"a list of distinct metrics of sim/metrics.py, such as [progress, trust]; the "
-               f"metrics are {', '.join(BY_NAME)}",
-               lambda v: isinstance(v, list) and len(v) > 0 and len(set(map(str, v))) == len(v)
-               and all(isinstance(m, str) and m in BY_NAME for m in v), _bad_metric)
-KNOB = Rule(f"a design knob: {', '.join(Params.knobs())}",
-            lambda v: isinstance(v, str) and v in Params.knobs())
+METRICS = Rule(
+    f"a list of distinct metrics of sim/metrics.py, such as [progress, trust]; the "
+    f"metrics are {', '.join(BY_NAME)}",
+    lambda v: (
+        isinstance(v, list)
+        and len(v) > 0
+        and len(set(map(str, v))) == len(v)
+        and all(isinstance(m, str) and m in BY_NAME for m in v)
+    ),
+    _bad_metric,
+)
+KNOB = Rule(
+    f"a design knob: {', '.join(Params.knobs())}",
+    lambda v: isinstance(v, str) and v in Params.knobs(),
+)
 
 
 def _ranges() -> dict[str, tuple[float, float]]:
     """{parameter: (lowest, highest)} of the parameters a sample can vary: those that take
     any number in a range (not a whole number, not a choice)."""
-    return {r["name"]: (r["lo"], r["hi"]) for r in describe()
-            if isinstance(r["default"], float) and r["lo"] is not None and r["hi"] is not None}
+    return {
+        r["name"]: (r["lo"], r["hi"])
+        for r in describe()
+        if isinstance(r["default"], float) and r["lo"] is not None and r["hi"] is not None
+    }
 
 
 def _bad_factor(value: Any) -> tuple[str, Any, str] | None:
@@ -402,22 +497,34 @@ def _bad_factor(value: Any) -> tuple[str, Any, str] | None:
         if name not in ranges:
             close = difflib.get_close_matches(str(name), list(ranges), n=2)
             hint = f" Did you mean {' or '.join(close)}?" if close else ""
-            return (f".{name}", bounds, f". {shown(name)} is not a parameter that takes a "
-                    f"number in a range.{hint} They are {', '.join(ranges)}")
+            return (
+                f".{name}",
+                bounds,
+                f". {shown(name)} is not a parameter that takes a "
+                f"number in a range.{hint} They are {', '.join(ranges)}",
+            )
         lo, hi = ranges[name]
-        if (not isinstance(bounds, list) or len(bounds) != 2
-                or not all(is_number(b) for b in bounds)
-                or not lo <= bounds[0] < bounds[1] <= hi):
+        if (
+            not isinstance(bounds, list)
+            or len(bounds) != 2
+            or not all(is_number(b) for b in bounds)
+            or not lo <= bounds[0] < bounds[1] <= hi
+        ):
             return f".{name}", bounds, f"; {name}'s range is {lo:g} to {hi:g}"
     return None
 
 
-FACTORS = Rule("a mapping of parameters to [low, high], low below high and both within the "
-               "parameter's range (configs/config.yaml), such as {orchestration: [0.0, 1.0], "
-               "progress_rate: [0.015, 0.05]}", lambda v: _bad_factor(v) is None, _bad_factor)
+FACTORS = Rule(
+    "a mapping of parameters to [low, high], low below high and both within the "
+    "parameter's range (configs/config.yaml), such as {orchestration: [0.0, 1.0], "
+    "progress_rate: [0.015, 0.05]}",
+    lambda v: _bad_factor(v) is None,
+    _bad_factor,
+)
 
 
 # --- running and gathering ----------------------------------------------------------------
+
 
 @dataclass
 class Sweep:
@@ -434,8 +541,14 @@ class Sweep:
         return [f"{r.run}: {r.error}" for r in self.failed.itertuples()]
 
 
-def execute(experiment: Experiment, folder: Path, *, extra: Sequence[str] = (),
-            stage: str | None = None, progress: bool = True) -> Sweep:
+def execute(
+    experiment: Experiment,
+    folder: Path,
+    *,
+    extra: Sequence[str] = (),
+    stage: str | None = None,
+    progress: bool = True,
+) -> Sweep:
     """Run the experiment's sweep into `folder` (resuming what is there) and gather it.
 
     `extra` overrides go after the experiment's own (e.g. a points file written at run time);
@@ -449,8 +562,14 @@ def execute(experiment: Experiment, folder: Path, *, extra: Sequence[str] = (),
     folder.mkdir(parents=True, exist_ok=True)
     overrides = [*experiment.overrides, *extra]
     jobs = experiment.jobs(extra)
-    command = [sys.executable, "-m", "sim", f"+experiment={experiment.name}",
-               f"hydra.sweep.dir={folder}", *overrides]
+    command = [
+        sys.executable,
+        "-m",
+        "sim",
+        f"+experiment={experiment.name}",
+        f"hydra.sweep.dir={folder}",
+        *overrides,
+    ]
     label = f"{experiment.name} {stage}" if stage else experiment.name
     _run(command, folder / "sweep.log", len(jobs), label, progress)
     wanted = {_run_key(job, experiment.exclude_keys) for job in jobs}
@@ -462,8 +581,11 @@ def execute(experiment: Experiment, folder: Path, *, extra: Sequence[str] = (),
     done, failed = _analysis_tables(tidy, summary)
     if len(failed):
         listing = "\n".join(f"  {r.run}: {r.error}" for r in failed.itertuples())
-        print(f"{label}: {len(failed)} of {len(summary)} runs failed and are left out of the "
-              f"analysis:\n{listing}", file=sys.stderr)
+        print(
+            f"{label}: {len(failed)} of {len(summary)} runs failed and are left out of the "
+            f"analysis:\n{listing}",
+            file=sys.stderr,
+        )
     if done.empty:
         raise SweepError(f"{label}: every run failed; see {folder}/*/summary.json")
     return Sweep(done, summary, failed, folder, len(jobs), time.perf_counter() - started)
@@ -486,14 +608,28 @@ def _run(command: list[str], log: Path, total: int, label: str, progress: bool) 
     env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
     env.setdefault("RAY_DEDUP_LOGS", "0")  # Ray would fold the run lines into one
     failures = 0
-    bar = tqdm(total=total, desc=f"{label}: {total} runs", unit="run", disable=not progress,
-               file=sys.stderr, mininterval=0.5, dynamic_ncols=True)
+    bar = tqdm(
+        total=total,
+        desc=f"{label}: {total} runs",
+        unit="run",
+        disable=not progress,
+        file=sys.stderr,
+        mininterval=0.5,
+        dynamic_ncols=True,
+    )
     tail: list[str] = []
     with open(log, "a", encoding="utf-8") as handle:
         handle.write(f"$ {' '.join(command)}\n")
         handle.flush()
-        with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True, bufsize=1, env=env) as proc:
+        with subprocess.Popen(
+            command,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
+            env=env,
+        ) as proc:
             assert proc.stdout is not None
             for line in proc.stdout:
                 handle.write(line)
@@ -513,12 +649,15 @@ def _run(command: list[str], log: Path, total: int, label: str, progress: bool) 
         message = next((t for t in reversed(tail) if t.startswith("error: ")), None)
         if message:
             raise SweepError(message.removeprefix("error: "))
-        raise SweepError(f"python -m sim stopped with exit status {code}; its output is in "
-                         f"{log}. Last lines:\n" + "\n".join(tail[-8:]))
+        raise SweepError(
+            f"python -m sim stopped with exit status {code}; its output is in "
+            f"{log}. Last lines:\n" + "\n".join(tail[-8:])
+        )
 
 
-def _analysis_tables(tidy: pd.DataFrame, summary: pd.DataFrame
-                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _analysis_tables(
+    tidy: pd.DataFrame, summary: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """collect's tables -> (completed runs with analysis names and stall fields, failures)."""
     stall = summary[["run_id", *[c for c in STALL_FIELDS if c in summary]]]
     done = tidy[tidy["completed"]].merge(stall, on="run_id", how="left")
@@ -536,16 +675,26 @@ def report_failures(report: Any, sweep: Sweep) -> None:
     if sweep.failed.empty:
         return
     report.heading("Failed runs")
-    report.text(f"{len(sweep.failed)} of {sweep.runs} runs failed and are left out of every "
-                f"number above; each failed run's summary.json in `{sweep.folder}` holds its "
-                "error and traceback, and running the experiment again with the same `--out` "
-                "retries only them.")
+    report.text(
+        f"{len(sweep.failed)} of {sweep.runs} runs failed and are left out of every "
+        f"number above; each failed run's summary.json in `{sweep.folder}` holds its "
+        "error and traceback, and running the experiment again with the same `--out` "
+        "retries only them."
+    )
     report.bullets([f"`{r.run}`: {r.error}" for r in sweep.failed.itertuples()])
 
 
-def command(name: str, doc: str, settings: Iterable[str], run: Callable[..., Path],
-            argv: Sequence[str] | None, /, *, experiment: str | None = None,
-            **options: Any) -> Path:
+def command(
+    name: str,
+    doc: str,
+    settings: Iterable[str],
+    run: Callable[..., Path],
+    argv: Sequence[str] | None,
+    /,
+    *,
+    experiment: str | None = None,
+    **options: Any,
+) -> Path:
     """The body of `python -m experiments.<name>`: read the command line, check the experiment
     file (`experiment`, default `name`) before anything runs, run it with `run(experiment,
     out, **options)`, print the report's path. Bad input or a failed sweep stops with one line.

@@ -94,17 +94,25 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
             reached.append(first_week_at_least(run, "systems_change", SYSTEMS_EVIDENCE))
         w = np.asarray(weeks, dtype=float)
         q1, q2, q3 = np.percentile(w, [25, 50, 75]) if w.size else (np.nan,) * 3
-        rows.append({
-            "design": design, "runs": n_runs, "dropouts": int(w.size),
-            "dropout_week_median": q2, "dropout_week_q1": q1, "dropout_week_q3": q3,
-            "dropouts_in_window": float(((w >= WINDOW[0]) & (w <= WINDOW[1])).mean())
-            if w.size else np.nan,
-            "dropouts_before_early": float((w < EARLY).mean()) if w.size else np.nan,
-            "stalled_runs": len(stalls), "stall_week_median": _median(stalls),
-            "runs_reaching_systems_change": int(np.isfinite(reached).sum()),
-            "systems_change_week_median": _median(reached),
-            **_lock_in_columns(effects, design),
-        })
+        rows.append(
+            {
+                "design": design,
+                "runs": n_runs,
+                "dropouts": int(w.size),
+                "dropout_week_median": q2,
+                "dropout_week_q1": q1,
+                "dropout_week_q3": q3,
+                "dropouts_in_window": float(((w >= WINDOW[0]) & (w <= WINDOW[1])).mean())
+                if w.size
+                else np.nan,
+                "dropouts_before_early": float((w < EARLY).mean()) if w.size else np.nan,
+                "stalled_runs": len(stalls),
+                "stall_week_median": _median(stalls),
+                "runs_reaching_systems_change": int(np.isfinite(reached).sum()),
+                "systems_change_week_median": _median(reached),
+                **_lock_in_columns(effects, design),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -116,9 +124,11 @@ def _lock_in_columns(effects: pd.DataFrame | None, design: str) -> dict[str, flo
         run = run.sort_values("week")
         finals.append(float(run["lock_in_effect"].iloc[-1]))
         firsts.append(first_week_at_least(run, "lock_in_effect", LOCK_IN_EVIDENCE))
-    return {"lock_in_effect_final": _median(finals),
-            "runs_reaching_lock_in_effect": int(np.isfinite(firsts).sum()),
-            "lock_in_effect_week_median": _median(firsts)}
+    return {
+        "lock_in_effect_final": _median(finals),
+        "runs_reaching_lock_in_effect": int(np.isfinite(firsts).sum()),
+        "lock_in_effect_week_median": _median(firsts),
+    }
 
 
 def _week(x: float) -> str:
@@ -140,11 +150,11 @@ def markdown(summary: pd.DataFrame, seeds: Sequence[int], note: str, elapsed: fl
         f"cumulative `dropouts`; *in weeks {WINDOW[0]}–{WINDOW[1]}* is the share of dropouts "
         f"8–10 months in, *before {EARLY}* the share in the first half year; stalls are the "
         f"diagnosis of `sim.diagnosis`; systems change is counted from the first week it "
-        f"reaches {SYSTEMS_EVIDENCE} (what \"evidence of systems change\" is on the model's "
+        f'reaches {SYSTEMS_EVIDENCE} (what "evidence of systems change" is on the model\'s '
         f"0–1 scale is a choice). The *lock-in effect* is what that change does to the problem: "
         f"each run's progress less that of the same seed with `lock_in=0` (systems change made "
         f"but locking nothing in); its median at the last week, and the first week it reaches "
-        f"{LOCK_IN_EVIDENCE} (\"evidence of population change\", also a choice).",
+        f'{LOCK_IN_EVIDENCE} ("evidence of population change", also a choice).',
         "",
         "| design | dropouts | dropout week, median (quartiles) | in weeks "
         f"{WINDOW[0]}–{WINDOW[1]} | before {EARLY} | runs stalled | stall week, median | "
@@ -153,8 +163,12 @@ def markdown(summary: pd.DataFrame, seeds: Sequence[int], note: str, elapsed: fl
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in summary.itertuples():
-        weeks = (f"{_week(r.dropout_week_median)} ({_week(r.dropout_week_q1)}–"
-                 f"{_week(r.dropout_week_q3)})" if r.dropouts else "–")
+        weeks = (
+            f"{_week(r.dropout_week_median)} ({_week(r.dropout_week_q1)}–"
+            f"{_week(r.dropout_week_q3)})"
+            if r.dropouts
+            else "–"
+        )
         lines.append(
             f"| {r.design} | {r.dropouts} | {weeks} | "
             f"{_share(r.dropouts_in_window)} | {_share(r.dropouts_before_early)} | "
@@ -162,33 +176,42 @@ def markdown(summary: pd.DataFrame, seeds: Sequence[int], note: str, elapsed: fl
             f"{r.runs_reaching_systems_change} of {r.runs} | "
             f"{_week(r.systems_change_week_median)} | {r.lock_in_effect_final:+.3f} | "
             f"{r.runs_reaching_lock_in_effect} of {r.runs} | "
-            f"{_week(r.lock_in_effect_week_median)} |")
+            f"{_week(r.lock_in_effect_week_median)} |"
+        )
     runs = int(summary["runs"].sum())
-    lines += ["", f"{runs} runs, each with its pair ({2 * runs} in all), in "
-              f"{elapsed / 60:.1f} minutes."]
+    lines += [
+        "",
+        f"{runs} runs, each with its pair ({2 * runs} in all), in {elapsed / 60:.1f} minutes.",
+    ]
     return "\n".join(lines) + "\n"
 
 
 def main(argv: Sequence[str] | None = None) -> Path:
-    parser = calibration.study_parser("timing", __doc__.split("\n\n")[0], seeds=SEEDS,
-                                      per="design",
-                                      quick="2 seeds, 40 weeks, one process, no document")
+    parser = calibration.study_parser(
+        "timing",
+        __doc__.split("\n\n")[0],
+        seeds=SEEDS,
+        per="design",
+        quick="2 seeds, 40 weeks, one process, no document",
+    )
     args = parser.parse_args(argv)
     seeds = calibration.study_seeds(parser, args, FIRST_SEED, SEEDS)
     started = time.perf_counter()
     folder = output_folder("timing", args.out)
     state, print_start = calibration.code_state(), fingerprint()
     overrides = {"steps": 40} if args.quick else {}
-    jobs = [*jobs_for(designs(), seeds, labels={"counterfactual": False}, **overrides),
-            *jobs_for(designs(), seeds, labels={"counterfactual": True},
-                      **overrides, **COUNTERFACTUAL)]
+    jobs = [
+        *jobs_for(designs(), seeds, labels={"counterfactual": False}, **overrides),
+        *jobs_for(designs(), seeds, labels={"counterfactual": True}, **overrides, **COUNTERFACTUAL),
+    ]
     table = run_many(jobs, n_jobs=args.jobs or (1 if args.quick else 2), description="timing")
     summary = summarise(table)
     summary.to_csv(folder / "timing.csv", index=False)
     note = calibration.state_note(state, print_start, fingerprint())
     text = markdown(summary, seeds, note, time.perf_counter() - started)
-    calibration.publish("timing", text, folder,
-                        calibration.target_doc(args.quick, args.doc, args.no_doc))
+    calibration.publish(
+        "timing", text, folder, calibration.target_doc(args.quick, args.doc, args.no_doc)
+    )
     print(f"Wrote {folder}", file=sys.stderr)
     return folder
 

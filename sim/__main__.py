@@ -50,8 +50,12 @@ INJECT_ENV = "SIM_INJECT_FAILURE"
 # configs/hydra/launcher/ray.yaml deliberately takes the place of the plugin's own `ray` config
 # (so that `hydra/launcher=ray` can only start a loopback-only Ray); Hydra merges the two and
 # warns that this automatic schema matching is deprecated. It works in Hydra 1.3, pinned here.
-warnings.filterwarnings("ignore", message=r"\s*'hydra/launcher/ray' is validated against "
-                        "ConfigStore schema with the same name", category=UserWarning)
+warnings.filterwarnings(
+    "ignore",
+    message=r"\s*'hydra/launcher/ray' is validated against "
+    "ConfigStore schema with the same name",
+    category=UserWarning,
+)
 
 
 @hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")
@@ -76,16 +80,23 @@ def main(cfg: DictConfig) -> None:
             _progress(hc, label, "already done, skipped", skipped=True)
             return
         if os.environ.get(INJECT_ENV):
-            inject_failure({**OmegaConf.to_container(cfg, resolve=True), **row},
-                           config_hash(params))
+            inject_failure(
+                {**OmegaConf.to_container(cfg, resolve=True), **row}, config_hash(params)
+            )
         result = run_one(params, seed, design=scenario)
     except Exception as err:
         with contextlib.suppress(OSError):  # a full disk: the error below still says what failed
             output.write_failure(
-                folder, scenario=scenario, seed=cfg.get("seed"),
-                overrides=overrides, parameters=parameters, error=err,
-                trace=traceback.format_exc(), config=config_dict(params) if params else None,
-                config_hash=config_hash(params) if params else None)
+                folder,
+                scenario=scenario,
+                seed=cfg.get("seed"),
+                overrides=overrides,
+                parameters=parameters,
+                error=err,
+                trace=traceback.format_exc(),
+                config=config_dict(params) if params else None,
+                config_hash=config_hash(params) if params else None,
+            )
         if sweep:
             _progress(hc, label, f"FAILED: {type(err).__name__}: {err}")
             return
@@ -97,8 +108,14 @@ def main(cfg: DictConfig) -> None:
             sys.exit(1)
         raise
     try:
-        paths = output.write_run(folder, result, scenario=scenario, overrides=overrides,
-                                 parameters=parameters, quicklook=cfg.get("quicklook", True))
+        paths = output.write_run(
+            folder,
+            result,
+            scenario=scenario,
+            overrides=overrides,
+            parameters=parameters,
+            quicklook=cfg.get("quicklook", True),
+        )
     except OSError as err:  # a full disk, a folder taken away: nothing half-written is left
         message = f"cannot write the run's results to {folder}: {err.strerror or err}"
         if sweep:
@@ -120,8 +137,10 @@ def verdict(summary: dict[str, Any]) -> str:
     the stall panel's finding (sim.diagnosis) as the workshop app words it; summary.json has
     the rest, `python -m sim_app` the evidence and every remedy's effect."""
     final = summary.get("final", {})
-    line = (f"Final progress {final.get('progress', float('nan')):.2f}, systems change "
-            f"{final.get('systems_change', float('nan')):.2f} after {summary.get('weeks')} weeks.")
+    line = (
+        f"Final progress {final.get('progress', float('nan')):.2f}, systems change "
+        f"{final.get('systems_change', float('nan')):.2f} after {summary.get('weeks')} weeks."
+    )
     if "stalled" not in summary:
         return line
     if not summary["stalled"]:
@@ -158,8 +177,9 @@ def point_row(cfg: DictConfig) -> dict[str, Any]:
     if path is None and point is None:
         return {}
     if path is None or point is None:
-        raise ParameterError(f"points={path!r} and point={point!r}: give both, a CSV file and "
-                             "the row of it to run")
+        raise ParameterError(
+            f"points={path!r} and point={point!r}: give both, a CSV file and the row of it to run"
+        )
     table = points.read(path, "the run's config")
     return table.values(table.check_index(point, "the run's config"))
 
@@ -214,8 +234,9 @@ def local_ray_on_loopback(argv: list[str]) -> None:
     command starts a local instance (no `...ray.init.address=`), and never over a user's value.
     """
     if "hydra/launcher=ray" in argv and not any(
-            a.startswith("hydra.launcher.ray.init.address=") and a.split("=", 1)[1] != "null"
-            for a in argv):
+        a.startswith("hydra.launcher.ray.init.address=") and a.split("=", 1)[1] != "null"
+        for a in argv
+    ):
         os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
 
 
@@ -257,8 +278,7 @@ def run_folder(argv: list[str]) -> list[str]:
     experiment file, a command that chooses its own folder, one with a flag (`--cfg`,
     `--help`: nothing runs), and a pattern with other interpolations.
     """
-    if any(a.startswith("-") or "experiment=" in a or a.startswith("hydra.run.dir=")
-           for a in argv):
+    if any(a.startswith("-") or "experiment=" in a or a.startswith("hydra.run.dir=") for a in argv):
         return argv
     config = OmegaConf.load(CONFIG_FILE)
     pattern = OmegaConf.to_container(config.hydra.run, resolve=False)["dir"]
@@ -269,8 +289,9 @@ def run_folder(argv: list[str]) -> list[str]:
         name = re.sub(r"[^\w.-]+", "-", name).strip(".-") or "scenario"
     now = datetime.now()
     folder = re.sub(r"\$\{now:([^}]*)\}", lambda m: now.strftime(m.group(1)), pattern)
-    folder = folder.replace("${scenario}", name).replace("${seed}",
-                                                         str(given.get("seed", config.seed)))
+    folder = folder.replace("${scenario}", name).replace(
+        "${seed}", str(given.get("seed", config.seed))
+    )
     if "${" in folder:
         return argv
     claimed, k = Path(folder), 1

@@ -41,8 +41,10 @@ RUN_KEYS = ("scenario", "seed", "points", "point", "quicklook")
 # Blocks of an experiment file that python -m experiments.<name> reads and python -m sim
 # ignores: the analysis settings and what --quick changes.
 EXPERIMENT_BLOCKS = ("analysis", "quick")
-BEGIN = "# --- parameters: generated from sim.params.Params by " \
-        "`python -m sim.cli_checks --write-config` ---"
+BEGIN = (
+    "# --- parameters: generated from sim.params.Params by "
+    "`python -m sim.cli_checks --write-config` ---"
+)
 END = "# --- end of generated parameters ---"
 
 
@@ -97,13 +99,17 @@ def check_argv(argv: list[str]) -> list[str]:
             continue
         if experiment_block(key):  # read by experiments.<name>, never by a run
             if override.is_sweep_override():
-                raise UsageError(f"{arg!r}: {experiment_block(key)} settings are read by "
-                                 "python -m experiments.<name> and cannot be swept")
+                raise UsageError(
+                    f"{arg!r}: {experiment_block(key)} settings are read by "
+                    "python -m experiments.<name> and cannot be swept"
+                )
             continue
         if key in groups:
             if key in seen_groups:
-                raise UsageError(f"{arg!r}: {key} is given twice; give one {key} (or sweep "
-                                 f"over several with +{key}=a,b)")
+                raise UsageError(
+                    f"{arg!r}: {key} is given twice; give one {key} (or sweep "
+                    f"over several with +{key}=a,b)"
+                )
             seen_groups.add(key)
             _check_group(key, _values(override), groups[key], override.is_add())
             experiments += [CONFIG_DIR / key / f"{name}.yaml" for name in _values(override)]
@@ -114,14 +120,14 @@ def check_argv(argv: list[str]) -> list[str]:
         command_line[key] = (override, arg)
     for plan in [check_experiment_file(path) for path in experiments] or [ExperimentPlan()]:
         swept = {**plan.sweeps, **{k: o for k, (o, _) in command_line.items()}}
-        where = {k: plan.where for k in plan.sweeps} | {k: "the command line"
-                                                         for k in command_line}
+        where = {k: plan.where for k in plan.sweeps} | {k: "the command line" for k in command_line}
         fixed = {k: v for k, v in plan.fixed.items() if k not in swept}
         sweeping = [k for k, o in swept.items() if o.is_sweep_override()]
         if sweeping and not (multirun or plan.multirun):
             arg = next(a for k, (o, a) in command_line.items() if k in sweeping)
-            raise UsageError(f"{arg!r} lists several values: add -m to sweep over them "
-                             f"(python -m sim -m {arg})")
+            raise UsageError(
+                f"{arg!r} lists several values: add -m to sweep over them (python -m sim -m {arg})"
+            )
         runs = _sweep_size(swept, where)
         values = {k: _values(o) for k, o in swept.items()}
         for key, listed in values.items():
@@ -133,23 +139,28 @@ def check_argv(argv: list[str]) -> list[str]:
     return list(dict.fromkeys(notes))
 
 
-def _replaced_by_rows(command_line: dict[str, Any],
-                      rows: list[tuple[str, dict[str, Any]]]) -> list[str]:
+def _replaced_by_rows(
+    command_line: dict[str, Any], rows: list[tuple[str, dict[str, Any]]]
+) -> list[str]:
     """A note for each command-line setting that rows of a points table replace: the run
     folder is named by the command line's value, the run uses the row's (docs/experiments.md)."""
     notes = []
     for key, (override, arg) in command_line.items():
-        replacing = [where for where, row in rows
-                     if key in row and (override.is_sweep_override() or row[key] != _values(
-                         override)[0])]
+        replacing = [
+            where
+            for where, row in rows
+            if key in row and (override.is_sweep_override() or row[key] != _values(override)[0])
+        ]
         if replacing:
             file = replacing[0].split(", point=")[0]
             named = [w.split(", ")[-1].split(" (line")[0] for w in replacing]
             named = ", ".join(named[:5]) + (", ..." if len(named) > 5 else "")
-            notes.append(f"{arg} (from the command line) is replaced by the row's own value "
-                         f"in {len(replacing)} of the {len(rows)} rows run ({file}: {named}); "
-                         "a row's value wins, while the run folders are named by the command "
-                         "line's; leave those cells empty to use it")
+            notes.append(
+                f"{arg} (from the command line) is replaced by the row's own value "
+                f"in {len(replacing)} of the {len(rows)} rows run ({file}: {named}); "
+                "a row's value wins, while the run folders are named by the command "
+                "line's; leave those cells empty to use it"
+            )
     return notes
 
 
@@ -164,8 +175,9 @@ def check_experiment_file(path: Path) -> ExperimentPlan:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise UsageError(f"experiment file {where} must be a mapping of key: value, not "
-                         f"{type(data).__name__}")
+        raise UsageError(
+            f"experiment file {where} must be a mapping of key: value, not {type(data).__name__}"
+        )
     datafile.refuse_code(data, f"experiment file {where}")
     parser = OverridesParser.create()
     plan = ExperimentPlan(where=where)
@@ -181,12 +193,17 @@ def check_experiment_file(path: Path) -> ExperimentPlan:
             plan.fixed[str(key)] = value
     hydra = _mapping(data.get("hydra"), "hydra", where)
     plan.multirun = str(hydra.get("mode", "")).upper() in ("MULTIRUN", "RUNMODE.MULTIRUN")
-    sweeper = _mapping(_mapping(hydra.get("sweeper"), "hydra.sweeper", where).get("params"),
-                       "hydra.sweeper.params", where)
+    sweeper = _mapping(
+        _mapping(hydra.get("sweeper"), "hydra.sweeper", where).get("params"),
+        "hydra.sweeper.params",
+        where,
+    )
     for key, spec in sweeper.items():
         if isinstance(spec, (dict, list)):
-            raise UsageError(f"{where}: hydra.sweeper.params.{key} must be written as on the "
-                             f"command line (e.g. 0,0.5,1 or range(0,3)), not {shown(spec)}")
+            raise UsageError(
+                f"{where}: hydra.sweeper.params.{key} must be written as on the "
+                f"command line (e.g. 0,0.5,1 or range(0,3)), not {shown(spec)}"
+            )
         text = f"{key}={spec}"
         override = _parse(parser, text)
         if not _is_hydra(override.key_or_group) and override.key_or_group not in config_groups():
@@ -225,15 +242,31 @@ def _override_args(argv: list[str]) -> list[str]:
             skip = arg in _FLAGS_WITH_VALUE
             continue
         if "=" not in arg and not arg.startswith("~"):
-            raise UsageError(f"{shown(arg)} is not a setting: write key=value (e.g. steps=52); "
-                             "python -m sim --help lists the keys")
+            raise UsageError(
+                f"{shown(arg)} is not a setting: write key=value (e.g. steps=52); "
+                "python -m sim --help lists the keys"
+            )
         found.append(arg)
     return found
 
 
-_FLAGS_WITH_VALUE = {"--cfg", "-c", "--package", "-p", "--config-path", "-cp", "--config-name",
-                     "-cn", "--config-dir", "-cd", "--experimental-rerun", "--info", "-i",
-                     "--shell-completion", "-sc"}
+_FLAGS_WITH_VALUE = {
+    "--cfg",
+    "-c",
+    "--package",
+    "-p",
+    "--config-path",
+    "-cp",
+    "--config-name",
+    "-cn",
+    "--config-dir",
+    "-cd",
+    "--experimental-rerun",
+    "--info",
+    "-i",
+    "--shell-completion",
+    "-sc",
+}
 
 
 def _check_hydra_override(override, text: str) -> None:
@@ -253,8 +286,9 @@ def _check_hydra_override(override, text: str) -> None:
     try:  # try it (os.access says yes to root everywhere, even under /proc)
         os.rmdir(tempfile.mkdtemp(dir=existing, prefix=".sim-check-"))
     except OSError as err:
-        raise UsageError(f"{shown(text)}: cannot write in {existing}: "
-                         f"{err.strerror or err}") from None
+        raise UsageError(
+            f"{shown(text)}: cannot write in {existing}: {err.strerror or err}"
+        ) from None
 
 
 def _sweep_size(swept: dict[str, Any], where: dict[str, str]) -> int:
@@ -267,12 +301,15 @@ def _sweep_size(swept: dict[str, Any], where: dict[str, str]) -> int:
         runs *= n
     if runs == 0:
         empty = [k for k, n in counts.items() if n == 0]
-        raise UsageError(f"the sweep has no runs: {', '.join(empty)} lists no values "
-                         f"(from {where[empty[0]]})")
+        raise UsageError(
+            f"the sweep has no runs: {', '.join(empty)} lists no values (from {where[empty[0]]})"
+        )
     if runs > MAX_RUNS:
         listing = " x ".join(f"{k}: {n}" for k, n in counts.items() if n > 1)
-        raise UsageError(f"the sweep has {runs} runs ({listing}), more than {MAX_RUNS}: split "
-                         "it into several sweeps")
+        raise UsageError(
+            f"the sweep has {runs} runs ({listing}), more than {MAX_RUNS}: split "
+            "it into several sweeps"
+        )
     return runs
 
 
@@ -281,8 +318,10 @@ def _count(override, where: str) -> int:
         return 1
     text = override.input_line or override.key_or_group
     if not override.is_discrete_sweep():
-        raise UsageError(f"{text!r} (from {where}): interval() is for optimising sweepers; list "
-                         "the values (0,0.5,1) or use range(start,stop,step)")
+        raise UsageError(
+            f"{text!r} (from {where}): interval() is for optimising sweepers; list "
+            "the values (0,0.5,1) or use range(start,stop,step)"
+        )
     value = override.value()
     if isinstance(value, RangeSweep):
         if value.step == 0:
@@ -290,13 +329,16 @@ def _count(override, where: str) -> int:
         span = (Decimal(str(value.stop)) - Decimal(str(value.start))) / Decimal(str(value.step))
         return max(0, math.ceil(span))
     if isinstance(value, Glob):
-        raise UsageError(f"{text!r} (from {where}): glob() chooses config files; list the "
-                         "values of a parameter instead")
+        raise UsageError(
+            f"{text!r} (from {where}): glob() chooses config files; list the "
+            "values of a parameter instead"
+        )
     return len(list(override.sweep_iterator()))
 
 
-def _point_rows(fixed: dict[str, Any], values: dict[str, list[Any]],
-                where: dict[str, str]) -> list[tuple[str, dict[str, Any]]]:
+def _point_rows(
+    fixed: dict[str, Any], values: dict[str, list[Any]], where: dict[str, str]
+) -> list[tuple[str, dict[str, Any]]]:
     """Every row of a points table the sweep will run, checked: (where it is, its values).
 
     `points` and `point` go together: a file and the rows of it to run. Each row's cells are
@@ -307,12 +349,16 @@ def _point_rows(fixed: dict[str, Any], values: dict[str, list[Any]],
     tables = [points.read(f, where.get("points")) for f in files if f is not None]
     rows = [r for r in rows if r is not None]
     if tables and not rows:
-        raise UsageError(f"points file {tables[0].where} (from {where.get('points')}) is set "
-                         f"but no point is: run its rows with -m 'point=range(0,"
-                         f"{len(tables[0])})'")
+        raise UsageError(
+            f"points file {tables[0].where} (from {where.get('points')}) is set "
+            f"but no point is: run its rows with -m 'point=range(0,"
+            f"{len(tables[0])})'"
+        )
     if rows and not tables:
-        raise UsageError(f"point={shown(rows[0])} (from {where.get('point')}) needs a points "
-                         "file: points=<CSV file> (docs/experiments.md, points tables)")
+        raise UsageError(
+            f"point={shown(rows[0])} (from {where.get('point')}) needs a points "
+            "file: points=<CSV file> (docs/experiments.md, points tables)"
+        )
     found = []
     for table in tables:
         for row in rows:
@@ -321,8 +367,12 @@ def _point_rows(fixed: dict[str, Any], values: dict[str, list[Any]],
     return found
 
 
-def _check_combinations(fixed: dict[str, Any], values: dict[str, list[Any]], runs: int,
-                        rows: list[tuple[str, dict[str, Any]]] | None = None) -> None:
+def _check_combinations(
+    fixed: dict[str, Any],
+    values: dict[str, list[Any]],
+    runs: int,
+    rows: list[tuple[str, dict[str, Any]]] | None = None,
+) -> None:
     """Resolve the distinct combinations of the keys that must agree with each other (members
     and convener, sizes and memory), and every row of a points table with the other settings:
     a sweep stops before its first run, not at its tenth."""
@@ -331,8 +381,11 @@ def _check_combinations(fixed: dict[str, Any], values: dict[str, list[Any]], run
         settings.pop(key, None)
     varying = [k for k in settings if k in _COMBINED and len(settings[k]) > 1]
     single = {k: v[0] for k, v in settings.items() if k not in varying}
-    combos = list(itertools.islice(itertools.product(*(settings[k] for k in varying)),
-                                   MAX_COMBINATIONS_CHECKED))
+    combos = list(
+        itertools.islice(
+            itertools.product(*(settings[k] for k in varying)), MAX_COMBINATIONS_CHECKED
+        )
+    )
     rows = rows or [("", {})]
     # every row with the first combination, every combination with the first row, then the
     # rest of the grid up to the limit
@@ -353,15 +406,26 @@ def _check_combinations(fixed: dict[str, Any], values: dict[str, list[Any]], run
             if point:  # the row of a points table, and the other settings it ran with
                 run = f"{point}" + (f" with {run}" if run else "")
                 raise ParameterError(f"{run}: {err}") from None
-            raise ParameterError(f"the sweep's runs with {run or 'these settings'}: {err}") \
-                from None
+            raise ParameterError(
+                f"the sweep's runs with {run or 'these settings'}: {err}"
+            ) from None
 
 
 # Keys whose values must agree with each other or set the run's size (Params' consistency
 # check and sim.limits); the others are checked value by value.
-_COMBINED = {"scenario", "convener", "target_members", "pool_per_sector", "public_size",
-             "working_group_size", "steps", "network_intro_rate", "curated_intro_rate",
-             "curation", *(f"members_{s}" for s in SECTORS)}
+_COMBINED = {
+    "scenario",
+    "convener",
+    "target_members",
+    "pool_per_sector",
+    "public_size",
+    "working_group_size",
+    "steps",
+    "network_intro_rate",
+    "curated_intro_rate",
+    "curation",
+    *(f"members_{s}" for s in SECTORS),
+}
 MAX_RUNS = 100_000
 MAX_COMBINATIONS_CHECKED = 2_000
 
@@ -418,22 +482,32 @@ def _check_value(key: str, value: Any, where: str) -> None:
         try:
             check_seed(value)
         except ParameterError:
-            hint = (f" written without leading zeros (seed={int(value)})"
-                    if isinstance(value, str) and value.isdigit() else "")
-            raise ParameterError(f"seed={shown(value)} (from {where}) is not allowed: seed "
-                                 f"must be a whole number >= 0{hint}") from None
+            hint = (
+                f" written without leading zeros (seed={int(value)})"
+                if isinstance(value, str) and value.isdigit()
+                else ""
+            )
+            raise ParameterError(
+                f"seed={shown(value)} (from {where}) is not allowed: seed "
+                f"must be a whole number >= 0{hint}"
+            ) from None
     elif key == "points":
         if value is not None:
             points.read(value, where)
     elif key == "point":
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
-                                  or value < 0):
-            raise ParameterError(f"point={shown(value)} (from {where}) is not allowed: point "
-                                 "must be a whole number >= 0, a row of the points file")
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 0
+        ):
+            raise ParameterError(
+                f"point={shown(value)} (from {where}) is not allowed: point "
+                "must be a whole number >= 0, a row of the points file"
+            )
     elif key == "quicklook":
         if not isinstance(value, bool):
-            raise ParameterError(f"quicklook={shown(value)} (from {where}) is not allowed: "
-                                 "quicklook must be true or false")
+            raise ParameterError(
+                f"quicklook={shown(value)} (from {where}) is not allowed: "
+                "quicklook must be true or false"
+            )
     elif value is not None:  # null means "the scenario's value"
         field = next(f for f in fields(Params) if f.name == key)
         if OmegaConf.is_config(value):
@@ -459,10 +533,13 @@ def _check_group(group: str, values: list[Any], options: list[str], added: bool)
 
 # --- the parameter block of configs/config.yaml -------------------------------------------
 
+
 def parameter_block() -> str:
     """The YAML lines declaring every Params field as a flat key defaulting to null."""
-    lines = [BEGIN, "# null = the scenario's value (scenarios/<name>.yaml), else the default in "
-             "sim/params.py."]
+    lines = [
+        BEGIN,
+        "# null = the scenario's value (scenarios/<name>.yaml), else the default in sim/params.py.",
+    ]
     group = None
     for row in describe():
         if row["group"] != group:
@@ -473,8 +550,12 @@ def parameter_block() -> str:
     return "\n".join(lines) + "\n"
 
 
-_GROUP_TITLES = {"knob": "design knobs (0 = the ingredient is absent)", "size": "the world",
-                 "problem": "the problem", "constant": "constants"}
+_GROUP_TITLES = {
+    "knob": "design knobs (0 = the ingredient is absent)",
+    "size": "the world",
+    "problem": "the problem",
+    "constant": "constants",
+}
 
 
 def _num(x: float | int) -> str:
@@ -505,7 +586,7 @@ def write_config(path: Path = CONFIG_FILE) -> bool:
 
 def generated_block_of(path: Path = CONFIG_FILE) -> str:
     text = path.read_text(encoding="utf-8")
-    return text[text.index(BEGIN): text.index(END) + len(END) + 1]
+    return text[text.index(BEGIN) : text.index(END) + len(END) + 1]
 
 
 if __name__ == "__main__":

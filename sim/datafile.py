@@ -55,8 +55,9 @@ class _BoundedLoader(yaml.SafeLoader):
     def _count(self, n: int, node) -> None:
         self.values += n
         if self.values > MAX_VALUES:
-            raise _TooBig(f"holds more than {MAX_VALUES} values once its aliases (*name) are "
-                          "expanded", node)
+            raise _TooBig(
+                f"holds more than {MAX_VALUES} values once its aliases (*name) are expanded", node
+            )
 
     def construct_mapping(self, node, deep=False):
         seen = set()
@@ -94,15 +95,15 @@ def read_text(path: Path, what: str, limit: int, hint: str = "") -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise ParameterError(f"{what} is not UTF-8 text (byte {raw[err.start]:#04x} at "
-                             f"position {err.start})") from None
+        raise ParameterError(
+            f"{what} is not UTF-8 text (byte {raw[err.start]:#04x} at position {err.start})"
+        ) from None
 
 
 def read(path: Path, kind: str) -> Any:
     """The data in the YAML file `path` (a `kind` such as "scenario file", for messages)."""
     where = f"{kind} {path}"
-    text = read_text(path, where, MAX_BYTES,
-                     ": a scenario or experiment file lists a few settings")
+    text = read_text(path, where, MAX_BYTES, ": a scenario or experiment file lists a few settings")
     return loads(text, where)
 
 
@@ -118,8 +119,9 @@ def loads(text: str, where: str) -> Any:
         raise ParameterError(f"{where} is not valid YAML: {_one_line(err)}") from None
     except (ValueError, RecursionError, MemoryError) as err:
         # e.g. a whole number of more than 4300 digits (Python's limit on reading them)
-        raise ParameterError(f"{where} holds a value that cannot be read: "
-                             f"{str(err).splitlines()[0][:200]}") from None
+        raise ParameterError(
+            f"{where} holds a value that cannot be read: {str(err).splitlines()[0][:200]}"
+        ) from None
     finally:
         if loader is not None:
             loader.dispose()
@@ -143,7 +145,8 @@ def refuse_code(data: Any, where: str, path: str = "") -> None:
             if key in CODE_KEYS:
                 raise ParameterError(
                     f"{where}: the key {here!r} would make Hydra import and call code; "
-                    "scenario and experiment files are data (parameters and sweeps) only")
+                    "scenario and experiment files are data (parameters and sweeps) only"
+                )
             refuse_code(value, where, here)
     elif isinstance(data, (list, tuple)):
         for i, value in enumerate(data):
@@ -154,4 +157,5 @@ def refuse_code(data: Any, where: str, path: str = "") -> None:
                 raise ParameterError(
                     f"{where}: {path or 'a value'}={shown(data)} calls the resolver {name!r}; "
                     "scenario and experiment files are data, so only plain references "
-                    f"(${{key}}) and the {', '.join(SAFE_RESOLVERS)} resolvers are allowed")
+                    f"(${{key}}) and the {', '.join(SAFE_RESOLVERS)} resolvers are allowed"
+                )

@@ -109,13 +109,20 @@ class Week:
 
 def record(model: PartnershipModel) -> Week:
     return Week(
-        week=int(model.steps), progress=model.progress,
-        knowledge=float(model.problem.knowledge.mean()), action_share=float(model.action_share),
-        trust=model.trust, engagement=model.engagement, members=model.members,
-        dropouts=int(model.dropouts), legitimacy=model.legitimacy,
-        claims_gap=model.claims_gap, sponsor_changes=int(model.sponsor_changes),
+        week=int(model.steps),
+        progress=model.progress,
+        knowledge=float(model.problem.knowledge.mean()),
+        action_share=float(model.action_share),
+        trust=model.trust,
+        engagement=model.engagement,
+        members=model.members,
+        dropouts=int(model.dropouts),
+        legitimacy=model.legitimacy,
+        claims_gap=model.claims_gap,
+        sponsor_changes=int(model.sponsor_changes),
         policy_momentum=float(model.policy_momentum),
-        systems_change=float(model.systems_change), operating=bool(model.operating),
+        systems_change=float(model.systems_change),
+        operating=bool(model.operating),
         ledger=model.sector_ledger(),
     )
 
@@ -144,16 +151,23 @@ def least_reason_to_stay(weeks: list[Week]) -> dict[str, Any] | None:
     benefit, cost = mean[:, :n].sum(axis=1), mean[:, n:].sum(axis=1)
     net = np.where(present, benefit - cost, np.inf)
     s = int(np.argmin(net))
-    return {"sector": sectors.SECTORS[s], "benefit": _r(benefit[s]), "cost": _r(cost[s]),
-            "net": _r(net[s]), "main_cost": LEDGER[n + int(np.argmax(mean[s, n:]))]}
+    return {
+        "sector": sectors.SECTORS[s],
+        "benefit": _r(benefit[s]),
+        "cost": _r(cost[s]),
+        "net": _r(net[s]),
+        "main_cost": LEDGER[n + int(np.argmax(mean[s, n:]))],
+    }
 
 
 def _least_reason_words(least: dict[str, Any] | None) -> str:
     if least is None:
         return ""
-    return (f" {_words(least['sector']).capitalize()} members have the least reason to stay: "
-            f"the partnership gives them {least['benefit']:.2f} a week and costs them "
-            f"{least['cost']:.2f}, mostly in {least['main_cost']}.")
+    return (
+        f" {_words(least['sector']).capitalize()} members have the least reason to stay: "
+        f"the partnership gives them {least['benefit']:.2f} a week and costs them "
+        f"{least['cost']:.2f}, mostly in {least['main_cost']}."
+    )
 
 
 @dataclass
@@ -188,8 +202,11 @@ def check_sponsor(model: PartnershipModel, weeks: list[Week]) -> Finding | None:
     for before, after in zip(weeks, weeks[1:], strict=False):
         if after.sponsor_changes <= before.sponsor_changes:
             continue
-        momentum_drop = ((before.policy_momentum - after.policy_momentum) / before.policy_momentum
-                         if before.policy_momentum >= MIN_MOMENTUM else 0.0)
+        momentum_drop = (
+            (before.policy_momentum - after.policy_momentum) / before.policy_momentum
+            if before.policy_momentum >= MIN_MOMENTUM
+            else 0.0
+        )
         engagement_drop = before.engagement - after.engagement
         if momentum_drop >= SPONSOR_MOMENTUM_DROP or engagement_drop >= SPONSOR_ENGAGEMENT_DROP:
             changes.append((after.week, before, after, momentum_drop, engagement_drop))
@@ -198,16 +215,21 @@ def check_sponsor(model: PartnershipModel, weeks: list[Week]) -> Finding | None:
     week, before, after, momentum_drop, engagement_drop = max(changes, key=lambda c: c[3] + c[4])
     evidence = {
         "sponsor_change_weeks": [c[0] for c in changes],
-        "momentum_before": _r(before.policy_momentum), "momentum_after": _r(after.policy_momentum),
-        "engagement_before": _r(before.engagement), "engagement_after": _r(after.engagement),
-        "momentum_now": _r(weeks[-1].policy_momentum), "engagement_now": _r(weeks[-1].engagement),
+        "momentum_before": _r(before.policy_momentum),
+        "momentum_after": _r(after.policy_momentum),
+        "engagement_before": _r(before.engagement),
+        "engagement_after": _r(after.engagement),
+        "momentum_now": _r(weeks[-1].policy_momentum),
+        "engagement_now": _r(weeks[-1].engagement),
         "leadership_backing": model.params.leadership_backing,
     }
-    text = (f"A government sponsor changed in week {week} and the partnership lost its footing: "
-            f"policy momentum fell from {before.policy_momentum:.3f} to "
-            f"{after.policy_momentum:.3f} and engagement from {before.engagement:.2f} to "
-            f"{after.engagement:.2f} that week; with leadership backing at "
-            f"{model.params.leadership_backing:.1f} nobody else carried it.")
+    text = (
+        f"A government sponsor changed in week {week} and the partnership lost its footing: "
+        f"policy momentum fell from {before.policy_momentum:.3f} to "
+        f"{after.policy_momentum:.3f} and engagement from {before.engagement:.2f} to "
+        f"{after.engagement:.2f} that week; with leadership backing at "
+        f"{model.params.leadership_backing:.1f} nobody else carried it."
+    )
     return Finding("loss_of_sponsor", evidence, text)
 
 
@@ -237,8 +259,10 @@ def missing_asset(model: PartnershipModel) -> dict[str, Any] | None:
     if sector is None:  # nobody of the right sector left to recruit: name who would bring it
         sector = int(np.argmax(sectors.asset_matrix()[:, asset]))
     return {
-        "facet": problem.names[facet], "facet_progress": _r(problem.progress[facet]),
-        "asset": sectors.ASSETS[asset], "asset_pooled": _r(pooled[asset], 4),
+        "facet": problem.names[facet],
+        "facet_progress": _r(problem.progress[facet]),
+        "asset": sectors.ASSETS[asset],
+        "asset_pooled": _r(pooled[asset], 4),
         "best_asset_pooled": _r(best, 4),
         "sector": sectors.SECTORS[sector],
         "sector_members": int(model.orgs.counts(model.orgs.active())[sector]),
@@ -250,12 +274,14 @@ def check_missing_asset(model: PartnershipModel, weeks: list[Week]) -> Finding |
     gap = missing_asset(model)
     if gap is None:
         return None
-    text = (f"Nobody brings {_words(gap['asset'])}: the weakest facet, "
-            f"'{_words(gap['facet'])}', is at {gap['facet_progress']:.0%} because members pool "
-            f"{gap['asset_pooled']:.3f} of {_words(gap['asset'])} against "
-            f"{gap['best_asset_pooled']:.3f} of what it also needs, and plenty of one asset "
-            f"cannot make up for a missing one. {_words(gap['sector']).capitalize()} would bring "
-            f"it ({gap['sector_members']} at the table).")
+    text = (
+        f"Nobody brings {_words(gap['asset'])}: the weakest facet, "
+        f"'{_words(gap['facet'])}', is at {gap['facet_progress']:.0%} because members pool "
+        f"{gap['asset_pooled']:.3f} of {_words(gap['asset'])} against "
+        f"{gap['best_asset_pooled']:.3f} of what it also needs, and plenty of one asset "
+        f"cannot make up for a missing one. {_words(gap['sector']).capitalize()} would bring "
+        f"it ({gap['sector_members']} at the table)."
+    )
     return Finding("missing_asset", gap, text, sector=gap["sector"])
 
 
@@ -267,15 +293,21 @@ def check_talking_shop(model: PartnershipModel, weeks: list[Week]) -> Finding | 
     if mean >= TALKING_SHOP_ACTION:
         return None
     least = least_reason_to_stay(weeks)
-    evidence = {"action_share_mean": _r(mean), "threshold": TALKING_SHOP_ACTION,
-                "talk_share_now": _r(model.talk), "members": weeks[-1].members,
-                "orchestration": model.params.orchestration,
-                "sprint_intensity": model.params.sprint_intensity,
-                "least_reason_to_stay": least}
-    text = (f"Only {mean:.0%} of members' effort went into joint action over "
-            f"the last {len(acting)} weeks (a working partnership puts 40-60% in); the rest went "
-            f"on meetings and alignment among {weeks[-1].members} members, with orchestration "
-            f"at {model.params.orchestration:.1f}.") + _least_reason_words(least)
+    evidence = {
+        "action_share_mean": _r(mean),
+        "threshold": TALKING_SHOP_ACTION,
+        "talk_share_now": _r(model.talk),
+        "members": weeks[-1].members,
+        "orchestration": model.params.orchestration,
+        "sprint_intensity": model.params.sprint_intensity,
+        "least_reason_to_stay": least,
+    }
+    text = (
+        f"Only {mean:.0%} of members' effort went into joint action over "
+        f"the last {len(acting)} weeks (a working partnership puts 40-60% in); the rest went "
+        f"on meetings and alignment among {weeks[-1].members} members, with orchestration "
+        f"at {model.params.orchestration:.1f}."
+    ) + _least_reason_words(least)
     return Finding("talking_shop", evidence, text)
 
 
@@ -283,11 +315,18 @@ def check_trust(model: PartnershipModel, weeks: list[Week]) -> Finding | None:
     start, now = weeks[0].trust, weeks[-1].trust
     if now >= TRUST_LOW and start - now <= TRUST_FALL:
         return None
-    evidence = {"trust_now": _r(now), "trust_window_start": _r(start),
-                "cross_sector_trust": _r(model.cross_sector_trust), "threshold": TRUST_LOW,
-                "transparency": model.params.transparency, "curation": model.params.curation}
-    text = (f"Mean trust among members is {now:.2f} (it was {start:.2f} "
-            f"{len(weeks) - 1} weeks ago), so members hold back the assets they would pool.")
+    evidence = {
+        "trust_now": _r(now),
+        "trust_window_start": _r(start),
+        "cross_sector_trust": _r(model.cross_sector_trust),
+        "threshold": TRUST_LOW,
+        "transparency": model.params.transparency,
+        "curation": model.params.curation,
+    }
+    text = (
+        f"Mean trust among members is {now:.2f} (it was {start:.2f} "
+        f"{len(weeks) - 1} weeks ago), so members hold back the assets they would pool."
+    )
     return Finding("trust_breakdown", evidence, text)
 
 
@@ -296,15 +335,24 @@ def check_legitimacy(model: PartnershipModel, weeks: list[Week]) -> Finding | No
     gap = float(np.mean([w.claims_gap for w in weeks[1:]] or [0.0]))
     if now >= LEGITIMACY_LOW or (gap <= CLAIMS_GAP_HIGH and start - now < LEGITIMACY_FALL):
         return None
-    evidence = {"legitimacy_now": _r(now), "legitimacy_window_start": _r(start),
-                "claims_gap_mean": _r(gap), "threshold": LEGITIMACY_LOW,
-                "communication": model.params.communication,
-                "transparency": model.params.transparency}
-    why = (f"its claims ran {gap:.2f} ahead of the action it could see" if gap > CLAIMS_GAP_HIGH
-           else "it sees little action and few voices from civil society and citizens")
-    text = (f"The public's judgement is down to {now:.2f} (from "
-            f"{start:.2f} {len(weeks) - 1} weeks ago) because {why}; citizens stop joining and "
-            f"members' reputations suffer.")
+    evidence = {
+        "legitimacy_now": _r(now),
+        "legitimacy_window_start": _r(start),
+        "claims_gap_mean": _r(gap),
+        "threshold": LEGITIMACY_LOW,
+        "communication": model.params.communication,
+        "transparency": model.params.transparency,
+    }
+    why = (
+        f"its claims ran {gap:.2f} ahead of the action it could see"
+        if gap > CLAIMS_GAP_HIGH
+        else "it sees little action and few voices from civil society and citizens"
+    )
+    text = (
+        f"The public's judgement is down to {now:.2f} (from "
+        f"{start:.2f} {len(weeks) - 1} weeks ago) because {why}; citizens stop joining and "
+        f"members' reputations suffer."
+    )
     return Finding("legitimacy_crisis", evidence, text)
 
 
@@ -316,14 +364,24 @@ def check_fatigue(model: PartnershipModel, weeks: list[Week]) -> Finding | None:
     if last.members >= MIN_MEMBERS and dropouts < FATIGUE_DROPOUTS and not tiring:
         return None
     least = least_reason_to_stay(weeks)
-    evidence = {"dropouts_in_window": dropouts, "members_window_start": first.members,
-                "members_now": last.members, "engagement_window_start": _r(first.engagement),
-                "engagement_now": _r(last.engagement), "least_reason_to_stay": least}
-    state = ("the partnership has dissolved" if last.members < MIN_MEMBERS
-             else f"{last.members} members remain")
-    text = (f"{dropouts} members left in the last {len(weeks) - 1} weeks and "
-            f"engagement went from {first.engagement:.2f} to {last.engagement:.2f}; "
-            f"{state}.") + _least_reason_words(least)
+    evidence = {
+        "dropouts_in_window": dropouts,
+        "members_window_start": first.members,
+        "members_now": last.members,
+        "engagement_window_start": _r(first.engagement),
+        "engagement_now": _r(last.engagement),
+        "least_reason_to_stay": least,
+    }
+    state = (
+        "the partnership has dissolved"
+        if last.members < MIN_MEMBERS
+        else f"{last.members} members remain"
+    )
+    text = (
+        f"{dropouts} members left in the last {len(weeks) - 1} weeks and "
+        f"engagement went from {first.engagement:.2f} to {last.engagement:.2f}; "
+        f"{state}."
+    ) + _least_reason_words(least)
     return Finding("partner_fatigue", evidence, text)
 
 
@@ -336,16 +394,22 @@ def check_treadmill(model: PartnershipModel, weeks: list[Week]) -> Finding | Non
         return None
     if last.systems_change >= TREADMILL_SYSTEMS_CHANGE:
         return None
-    evidence = {"gross_gain": _r(gross, 4), "regenerated": _r(regenerated, 4),
-                "regenerated_share": _r(regenerated / gross), "progress": _r(last.progress),
-                "systems_change": _r(last.systems_change, 4),
-                "policy_link": model.params.policy_link,
-                "government_members": int(model.orgs.counts(model.orgs.active())[sectors.GOV])}
-    text = (f"The partnership made {gross:.3f} of progress in the last "
-            f"{len(weeks) - 1} weeks but the problem grew back by {regenerated:.3f} "
-            f"({regenerated / gross:.0%} of it), because systems change is only "
-            f"{last.systems_change:.3f} and nothing locks the gains in (policy link "
-            f"{model.params.policy_link:.1f}).")
+    evidence = {
+        "gross_gain": _r(gross, 4),
+        "regenerated": _r(regenerated, 4),
+        "regenerated_share": _r(regenerated / gross),
+        "progress": _r(last.progress),
+        "systems_change": _r(last.systems_change, 4),
+        "policy_link": model.params.policy_link,
+        "government_members": int(model.orgs.counts(model.orgs.active())[sectors.GOV]),
+    }
+    text = (
+        f"The partnership made {gross:.3f} of progress in the last "
+        f"{len(weeks) - 1} weeks but the problem grew back by {regenerated:.3f} "
+        f"({regenerated / gross:.0%} of it), because systems change is only "
+        f"{last.systems_change:.3f} and nothing locks the gains in (policy link "
+        f"{model.params.policy_link:.1f})."
+    )
     return Finding("treadmill", evidence, text)
 
 
@@ -361,8 +425,9 @@ CHECKS: dict[str, Callable[[PartnershipModel, list[Week]], Finding | None]] = {
 assert list(CHECKS) == list(CAUSES)
 
 
-def causes(model: PartnershipModel, history: dict[int, Week],
-           window: int = STALL_WINDOW) -> list[Finding]:
+def causes(
+    model: PartnershipModel, history: dict[int, Week], window: int = STALL_WINDOW
+) -> list[Finding]:
     """Every cause that holds now, in the order of CAUSES; the first is the one named.
 
     The order puts structural gaps and events before their symptoms: a missing asset caps what
@@ -373,11 +438,17 @@ def causes(model: PartnershipModel, history: dict[int, Week],
     found = [f for check in CHECKS.values() if (f := check(model, weeks)) is not None]
     if not found:
         first, last = weeks[0], weeks[-1]
-        found = [Finding(NO_SINGLE_CAUSE,
-                         {"progress_gain": _r(last.progress - first.progress, 4),
-                          "progress": _r(last.progress)},
-                         f"Progress gained only {last.progress - first.progress:.3f} in the last "
-                         f"{len(weeks) - 1} weeks, with no single cause past its threshold.")]
+        found = [
+            Finding(
+                NO_SINGLE_CAUSE,
+                {
+                    "progress_gain": _r(last.progress - first.progress, 4),
+                    "progress": _r(last.progress),
+                },
+                f"Progress gained only {last.progress - first.progress:.3f} in the last "
+                f"{len(weeks) - 1} weeks, with no single cause past its threshold.",
+            )
+        ]
     return found
 
 
@@ -418,8 +489,12 @@ REMEDIES: tuple[Remedy, ...] = (
     Remedy("sprint", "A sprint", "sprint_intensity"),
 )
 REMEDY_BY_NAME = {r.name: r for r in REMEDIES}
-ONE_OF = {"government": "a government organisation", "business": "a business",
-          "civil_society": "a civil-society organisation", "citizens": "a citizen group"}
+ONE_OF = {
+    "government": "a government organisation",
+    "business": "a business",
+    "civil_society": "a civil-society organisation",
+    "citizens": "a citizen group",
+}
 
 
 def recruit_sector(model: PartnershipModel) -> str | None:
@@ -431,8 +506,9 @@ def recruit_sector(model: PartnershipModel) -> str | None:
     active = orgs.active()
     held = orgs.capacity[active] @ orgs.assets[active]
     asset = recruitment.binding_asset(held, model.problem.needs)
-    sector = recruitment.curated_sector(asset, orgs.counts(np.flatnonzero(orgs.status == POOL)),
-                                        sectors.asset_matrix())
+    sector = recruitment.curated_sector(
+        asset, orgs.counts(np.flatnonzero(orgs.status == POOL)), sectors.asset_matrix()
+    )
     return None if sector is None else sectors.SECTORS[sector]
 
 
@@ -454,8 +530,9 @@ def curated_recruit(model: PartnershipModel, sector: str) -> int | None:
     return newcomer
 
 
-def apply_remedy(model: PartnershipModel, name: str, *, sector: str | None = None,
-                 level: float = REMEDY_LEVEL) -> str | None:
+def apply_remedy(
+    model: PartnershipModel, name: str, *, sector: str | None = None, level: float = REMEDY_LEVEL
+) -> str | None:
     """Apply remedy `name` to `model` (a fork) in place; return what was done, or None if the
     remedy cannot change anything (the knob is already at `level`, nobody left to recruit)."""
     remedy = REMEDY_BY_NAME[name]
@@ -483,9 +560,14 @@ class RemedyResult:
     long_effect: float | None = None  # progress over the untreated fork after `long_window`
 
 
-def rank_remedies(model: PartnershipModel, *, sector: str | None = None,
-                  window: int = REMEDY_WINDOW, long_window: int | None = None,
-                  level: float = REMEDY_LEVEL) -> list[RemedyResult]:
+def rank_remedies(
+    model: PartnershipModel,
+    *,
+    sector: str | None = None,
+    window: int = REMEDY_WINDOW,
+    long_window: int | None = None,
+    level: float = REMEDY_LEVEL,
+) -> list[RemedyResult]:
     """Fork `model` once per remedy and once untreated, run each fork `window` weeks, and rank
     the remedies by the progress they add; `model` itself is only copied.
 
@@ -505,11 +587,21 @@ def rank_remedies(model: PartnershipModel, *, sector: str | None = None,
             progress, long_effect = untreated, 0.0 if long_window else None
         else:
             progress = run_on(treated, window).progress
-            long_effect = (_r(run_on(treated, more).progress - untreated_long, 6)
-                           if long_window else None)
-        results.append(RemedyResult(
-            remedy.name, remedy.label, change, _r(progress, 6), _r(progress - untreated, 6),
-            _r(progress - start, 6), progress - start >= STALL_GAIN, long_effect))
+            long_effect = (
+                _r(run_on(treated, more).progress - untreated_long, 6) if long_window else None
+            )
+        results.append(
+            RemedyResult(
+                remedy.name,
+                remedy.label,
+                change,
+                _r(progress, 6),
+                _r(progress - untreated, 6),
+                _r(progress - start, 6),
+                progress - start >= STALL_GAIN,
+                long_effect,
+            )
+        )
     return sorted(results, key=lambda r: -r.effect)  # stable: ties keep REMEDIES order
 
 
@@ -525,9 +617,15 @@ class StallObserver:
     does that). The observer keeps numbers only, never a reference to the model.
     """
 
-    def __init__(self, model: PartnershipModel | None = None, *, window: int = STALL_WINDOW,
-                 remedy_window: int = REMEDY_WINDOW, long_window: int | None = None,
-                 counterfactuals: bool = True):
+    def __init__(
+        self,
+        model: PartnershipModel | None = None,
+        *,
+        window: int = STALL_WINDOW,
+        remedy_window: int = REMEDY_WINDOW,
+        long_window: int | None = None,
+        counterfactuals: bool = True,
+    ):
         self.window, self.remedy_window, self.long_window = window, remedy_window, long_window
         self.counterfactuals = counterfactuals
         self.history: dict[int, Week] = {}
@@ -553,9 +651,12 @@ class StallObserver:
             self.stall_week = now.week
             self.findings = causes(model, self.history, self.window)
             if self.counterfactuals:
-                self.remedies = rank_remedies(model, sector=self.findings[0].sector,
-                                              window=self.remedy_window,
-                                              long_window=self.long_window)
+                self.remedies = rank_remedies(
+                    model,
+                    sector=self.findings[0].sector,
+                    window=self.remedy_window,
+                    long_window=self.long_window,
+                )
 
     def is_stalled(self, model: PartnershipModel, now: Week) -> bool:
         if now.week == 0 or now.week > model.params.end_week:
@@ -563,8 +664,11 @@ class StallObserver:
         if now.members < MIN_MEMBERS:
             return True
         before = self.history.get(now.week - self.window)
-        return (before is not None and now.progress < SOLVED_PROGRESS
-                and now.progress - before.progress < STALL_GAIN)
+        return (
+            before is not None
+            and now.progress < SOLVED_PROGRESS
+            and now.progress - before.progress < STALL_GAIN
+        )
 
     def window_gain(self) -> float | None:
         """Progress gained over the last `window` weeks, once that many have been seen."""
@@ -601,11 +705,13 @@ class StallObserver:
         }
 
 
-def run_with_diagnosis(params: Params, seed: int, *, design: str = "custom",
-                       **model_kwargs: Any) -> tuple[PartnershipModel, StallObserver]:
+def run_with_diagnosis(
+    params: Params, seed: int, *, design: str = "custom", **model_kwargs: Any
+) -> tuple[PartnershipModel, StallObserver]:
     """Run a model to its horizon under a StallObserver; return both."""
-    model = PartnershipModel(params=params, rng=seed, scenario=design,
-                             **{"collect_agents": False, **model_kwargs})
+    model = PartnershipModel(
+        params=params, rng=seed, scenario=design, **{"collect_agents": False, **model_kwargs}
+    )
     observer = StallObserver(model)
     while model.running:
         model.step()
@@ -622,16 +728,21 @@ def plain_words(report: dict[str, Any]) -> str:
     """The diagnosis as a facilitator would say it to a room."""
     if not report["stalled"]:
         return "Not stalled: the partnership kept making progress."
-    lines = [f"Stalled in week {report['stall_week']}. "
-             f"{report['stall_cause_label']}: {report['explanation']}"]
+    lines = [
+        f"Stalled in week {report['stall_week']}. "
+        f"{report['stall_cause_label']}: {report['explanation']}"
+    ]
     if report["contributing"]:
-        lines.append("Also true: " + ", ".join(CAUSE_LABELS[c].lower()
-                                               for c in report["contributing"]) + ".")
+        lines.append(
+            "Also true: " + ", ".join(CAUSE_LABELS[c].lower() for c in report["contributing"]) + "."
+        )
     best = next((r for r in report["remedies"] if r["name"] == report["best_remedy"]), None)
     if best:
-        lines.append(f"What would restart it: {best['label'].lower()} ({best['change']}) adds "
-                     f"{best['effect']:+.3f} progress in {report['remedy_window']} weeks over "
-                     "doing nothing.")
+        lines.append(
+            f"What would restart it: {best['label'].lower()} ({best['change']}) adds "
+            f"{best['effect']:+.3f} progress in {report['remedy_window']} weeks over "
+            "doing nothing."
+        )
     elif report["remedies"]:
         lines.append(f"No single remedy restarts it within {report['remedy_window']} weeks.")
     return "\n".join(lines)

@@ -52,7 +52,8 @@ def most_members(params: Any) -> int:
 def estimate(params: Any, *, agent_records: bool = False) -> dict[str, int]:
     """Peak bytes of one run, by part: public, organisations, members, trust, records."""
     organisations = sum(getattr(params, f"members_{s}") for s in SECTORS) + (
-        params.pool_per_sector * len(SECTORS))
+        params.pool_per_sector * len(SECTORS)
+    )
     members = most_members(params)
     k = max(1, min(params.working_group_size, organisations))
     slot_pairs = math.ceil(members / k) * k * k
@@ -106,9 +107,12 @@ def available_memory() -> tuple[int | None, str]:
 def _cgroup_room() -> int | None:
     """Memory left under the cgroup's limit (v2, else v1), or None if there is no limit."""
     for limit_file, usage_file in (
-            ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
-            ("/sys/fs/cgroup/memory/memory.limit_in_bytes",
-             "/sys/fs/cgroup/memory/memory.usage_in_bytes")):
+        ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+        (
+            "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+            "/sys/fs/cgroup/memory/memory.usage_in_bytes",
+        ),
+    ):
         try:
             limit = Path(limit_file).read_text().strip()
             usage = int(Path(usage_file).read_text().strip())
@@ -148,11 +152,23 @@ def memory_problem(params: Any, *, agent_records: bool = False) -> str | None:
     if need <= room:
         return None
     biggest = sorted(parts, key=parts.get, reverse=True)
-    detail = "; ".join(f"{part} {human(parts[part])} ({_FIELDS[part]})" for part in biggest
-                       if parts[part] >= need / 100)
-    sizes = ", ".join(f"{name}={getattr(params, name)}" for name in (
-        "public_size", *(f"members_{s}" for s in SECTORS), "pool_per_sector",
-        "working_group_size", "steps"))
-    return (f"this run would need about {human(need)} of memory, more than the {human(room)} "
-            f"available ({source}): {detail}. Sizes: {sizes}. Lower the fields named for the "
-            f"largest part{', or collect no agent records' if agent_records else ''}")
+    detail = "; ".join(
+        f"{part} {human(parts[part])} ({_FIELDS[part]})"
+        for part in biggest
+        if parts[part] >= need / 100
+    )
+    sizes = ", ".join(
+        f"{name}={getattr(params, name)}"
+        for name in (
+            "public_size",
+            *(f"members_{s}" for s in SECTORS),
+            "pool_per_sector",
+            "working_group_size",
+            "steps",
+        )
+    )
+    return (
+        f"this run would need about {human(need)} of memory, more than the {human(room)} "
+        f"available ({source}): {detail}. Sizes: {sizes}. Lower the fields named for the "
+        f"largest part{', or collect no agent records' if agent_records else ''}"
+    )

@@ -46,12 +46,21 @@ class PartnershipModel(mesa.Model):
         **overrides: any parameter of the scenario, for example `transparency=0.9`.
     """
 
-    def __init__(self, *, scenario: str = DEFAULT_SCENARIO, rng: Any = None,
-                 steps: int | None = None, params: Params | None = None,
-                 collect_agents: bool = True, **overrides: Any):
+    def __init__(
+        self,
+        *,
+        scenario: str = DEFAULT_SCENARIO,
+        rng: Any = None,
+        steps: int | None = None,
+        params: Params | None = None,
+        collect_agents: bool = True,
+        **overrides: Any,
+    ):
         if params is not None and not isinstance(params, Params):
-            raise ParameterError(f"params={shown(params)} is not allowed: params must be a "
-                                 "sim.params.Params (Params.build(...) or sim.scenarios.resolve)")
+            raise ParameterError(
+                f"params={shown(params)} is not allowed: params must be a "
+                "sim.params.Params (Params.build(...) or sim.scenarios.resolve)"
+            )
         if rng is not None and not isinstance(rng, np.random.Generator):
             rng = check_seed(rng)  # a whole number >= 0, or ParameterError naming the seed
         if params is None:
@@ -88,8 +97,9 @@ class PartnershipModel(mesa.Model):
         i, j, _ = self.trust_matrix.edges()
         self.trust_matrix.seed(i, j, sectors.TRUST_PRIOR[self.orgs.sector[i], self.orgs.sector[j]])
         counts = self.orgs.counts(self.orgs.active())
-        self.public = Public(p, legitimacy.composition_prior(counts, self._public_trust),
-                             self.streams["public"])
+        self.public = Public(
+            p, legitimacy.composition_prior(counts, self._public_trust), self.streams["public"]
+        )
 
         # partnership-level state
         self.systems_change = 0.0
@@ -111,8 +121,9 @@ class PartnershipModel(mesa.Model):
 
         reporters = {m.name: m.name for m in METRICS}
         agent_reporters = {c: c for c in AGENT_COLUMNS} if collect_agents else None
-        self.datacollector = mesa.DataCollector(model_reporters=reporters,
-                                                agent_reporters=agent_reporters)
+        self.datacollector = mesa.DataCollector(
+            model_reporters=reporters, agent_reporters=agent_reporters
+        )
         self.running = True
         self.datacollector.collect(self)
 
@@ -144,8 +155,9 @@ class PartnershipModel(mesa.Model):
         """Mechanism 10: government sponsors change; without backing, momentum is lost."""
         active = self.orgs.active()
         government = active[self.orgs.sector[active] == sectors.GOV]
-        changed = government[churn.sponsor_changes(government.size, self.params,
-                                                    self.streams["churn"])]
+        changed = government[
+            churn.sponsor_changes(government.size, self.params, self.streams["churn"])
+        ]
         if changed.size == 0:
             return
         self.sponsor_changes += changed.size
@@ -189,8 +201,9 @@ class PartnershipModel(mesa.Model):
             candidates = pool[self.orgs.sector[pool] == sector]
             newcomer = int(rng.choice(candidates))
             self.orgs.join(newcomer, self.steps, p)
-            self._welcome(newcomer, onboarding=p.onboarding_trust * p.curation if is_curated
-                          else 0.0)
+            self._welcome(
+                newcomer, onboarding=p.onboarding_trust * p.curation if is_curated else 0.0
+            )
             pool = pool[pool != newcomer]
             pool_counts[sector] -= 1
             held = held + self.orgs.capacity[newcomer] * self.orgs.assets[newcomer]
@@ -212,19 +225,23 @@ class PartnershipModel(mesa.Model):
         orgs, p = self.orgs, self.params
         active = orgs.active()
         action = (1.0 - self.talk) * sprints.action_multiplier(phase, p)
-        commitment = pooling.commitment(self.trust_matrix.group_trust(active), pooling.permission(p))
+        commitment = pooling.commitment(
+            self.trust_matrix.group_trust(active), pooling.permission(p)
+        )
         commitment[orgs.suspended_until[active] >= self.steps] = 0.0
         effort = orgs.capacity[active] * orgs.engagement[active]
-        contribution = pooling.contribution(orgs.capacity[active], orgs.engagement[active],
-                                            action, commitment)
+        contribution = pooling.contribution(
+            orgs.capacity[active], orgs.engagement[active], action, commitment
+        )
         orgs.commitment[active] = commitment
         orgs.contribution[active] = contribution
         orgs.performance[active] = contribution / orgs.capacity[active]
         talk_effort = effort.sum() * self.talk
         total = contribution.sum() + talk_effort
         self.action_share = float(contribution.sum() / total) if total > 0 else 0.0
-        self._pooled = pooling.pooled_assets(contribution, orgs.assets[active],
-                                             coordination.wasted_share(p))
+        self._pooled = pooling.pooled_assets(
+            contribution, orgs.assets[active], coordination.wasted_share(p)
+        )
 
     def work_on_problem(self, phase: sprints.Phase | None) -> None:
         """Mechanisms 4, 8, 9: joint work moves facets; learning and sprints raise productivity;
@@ -249,9 +266,14 @@ class PartnershipModel(mesa.Model):
     def observe_trust(self) -> None:
         """Mechanism 5: members watch each other's contributions, as far as they can see them."""
         active = self.orgs.active()
-        trust_mechanism.update(self.trust_matrix, active, self.orgs.performance[active],
-                               self.orgs.capacity[active],
-                               legitimacy.action_visibility(self.params), self.params)
+        trust_mechanism.update(
+            self.trust_matrix,
+            active,
+            self.orgs.performance[active],
+            self.orgs.capacity[active],
+            legitimacy.action_visibility(self.params),
+            self.params,
+        )
 
     def judge_legitimacy(self) -> None:
         """Mechanism 7: the public compares claims with visible action."""
@@ -259,15 +281,23 @@ class PartnershipModel(mesa.Model):
         active = orgs.active()
         counts = orgs.counts(active)
         if self.operating:
-            self.claims = legitimacy.claims(self._claim[orgs.sector[active]],
-                                            orgs.capacity[active], p)
+            self.claims = legitimacy.claims(
+                self._claim[orgs.sector[active]], orgs.capacity[active], p
+            )
             self.visible_action = legitimacy.visible_action(
-                orgs.contribution[active].sum(), orgs.capacity[active].sum(), p)
+                orgs.contribution[active].sum(), orgs.capacity[active].sum(), p
+            )
         else:
             self.claims = self.visible_action = 0.0
-        self.public.observe(legitimacy.composition_prior(counts, self._public_trust),
-                            self.claims, self.visible_action, legitimacy.voice(counts),
-                            legitimacy.watchdog(counts, p), p, self.streams["public"])
+        self.public.observe(
+            legitimacy.composition_prior(counts, self._public_trust),
+            self.claims,
+            self.visible_action,
+            legitimacy.voice(counts),
+            legitimacy.watchdog(counts, p),
+            p,
+            self.streams["public"],
+        )
 
     def change_systems(self) -> None:
         """Mechanism 8: policy momentum from engaged authority and evidence becomes lasting change."""
@@ -292,23 +322,28 @@ class PartnershipModel(mesa.Model):
             "wins": sprints.win_glow(self.weeks_since_win, p),
             "policy": self.policy_momentum,
             "legitimacy": self.legitimacy,
-            "reputation": engagement.reputation(self.legitimacy, self.claims_gap,
-                                                self._claim[sector], p),
+            "reputation": engagement.reputation(
+                self.legitimacy, self.claims_gap, self._claim[sector], p
+            ),
             "voice": p.transparency,
         }
         weights = engagement.agenda_weights(orgs.weighted_counts(active), self.convener, p)
         fit = engagement.agenda_fit(sector, weights, self._orchestration, p)
         relief = engagement.relief(signals["results"], self._stake[sector])
         benefit = orgs.motivation[active] * (
-            engagement.benefit(signals, sector, fit, self._weights) + relief)
-        talk_cost, frustration = engagement.cost_parts(self.talk, self._meeting_cost[sector],
-                                                       group_trust, p, orgs.involvement[active])
+            engagement.benefit(signals, sector, fit, self._weights) + relief
+        )
+        talk_cost, frustration = engagement.cost_parts(
+            self.talk, self._meeting_cost[sector], group_trust, p, orgs.involvement[active]
+        )
         cost = talk_cost + frustration
         self._ledger_inputs = (self.steps, active, signals, fit, relief, talk_cost, frustration)
         orgs.appraisal[active] = engagement.appraise(orgs.appraisal[active], benefit, cost, p)
         orgs.engagement[active] = engagement.update(
-            orgs.engagement[active], engagement.target(orgs.appraisal[active], p),
-            self._rate[sector])
+            orgs.engagement[active],
+            engagement.target(orgs.appraisal[active], p),
+            self._rate[sector],
+        )
         leavers = active[engagement.leaving(orgs.engagement[active], orgs.exit_threshold[active])]
         if leavers.size:
             orgs.leave(leavers, self.steps)
@@ -325,8 +360,16 @@ class PartnershipModel(mesa.Model):
             return np.full((n_sectors, len(engagement.LEDGER)), np.nan)
         _, active, signals, fit, relief, talk_cost, frustration = self._ledger_inputs
         sector = self.orgs.sector[active]
-        rows = engagement.ledger(signals, sector, fit, self._weights, self.orgs.motivation[active],
-                                 relief, talk_cost, frustration)
+        rows = engagement.ledger(
+            signals,
+            sector,
+            fit,
+            self._weights,
+            self.orgs.motivation[active],
+            relief,
+            talk_cost,
+            frustration,
+        )
         members = sector[None, :] == np.arange(n_sectors)[:, None]  # sectors x members
         counts = members.sum(axis=1)[:, None]
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -420,4 +463,3 @@ class PartnershipModel(mesa.Model):
     @property
     def cross_sector_ties(self) -> int:
         return self.trust_matrix.ties(self.orgs.active(), self.orgs.sector, TIE_THRESHOLD)
-

@@ -79,8 +79,15 @@ def quicklook_figure(timeseries: pd.DataFrame, title: str) -> Figure:
     return fig
 
 
-def write_run(folder: Path, result: RunResult, *, scenario: str, overrides: list[str],
-              parameters: dict[str, Any], quicklook: bool = True) -> dict[str, Path]:
+def write_run(
+    folder: Path,
+    result: RunResult,
+    *,
+    scenario: str,
+    overrides: list[str],
+    parameters: dict[str, Any],
+    quicklook: bool = True,
+) -> dict[str, Path]:
     """Write a finished run's files into `folder`; return their paths by name.
 
     `quicklook=False` leaves out quicklook.png (drawing it costs about as much as a short run;
@@ -99,34 +106,59 @@ def write_run(folder: Path, result: RunResult, *, scenario: str, overrides: list
     with atomic_path(paths["timeseries"]) as tmp:
         result.timeseries.to_csv(tmp)
     if quicklook:
-        fig = quicklook_figure(result.timeseries,
-                               f"{scenario}, seed {result.seed}: progress and public standing")
+        fig = quicklook_figure(
+            result.timeseries, f"{scenario}, seed {result.seed}: progress and public standing"
+        )
         with atomic_path(paths["quicklook"]) as tmp:
             fig.savefig(tmp, format="png")
     else:  # from an earlier run of this folder with a quicklook: not this run's picture
         with contextlib.suppress(FileNotFoundError):
             (folder / QUICKLOOK).unlink()
-    summary = {"scenario": scenario, "overrides": list(overrides), "parameters": parameters,
-               "completed": True, "error": None, **result.summary}
+    summary = {
+        "scenario": scenario,
+        "overrides": list(overrides),
+        "parameters": parameters,
+        "completed": True,
+        "error": None,
+        **result.summary,
+    }
     write_json(paths["summary"], summary)
     return paths
 
 
-def write_failure(folder: Path, *, scenario: Any, seed: Any, overrides: list[str],
-                  parameters: dict[str, Any], error: BaseException, trace: str,
-                  config: dict[str, Any] | None = None, config_hash: str | None = None) -> Path:
+def write_failure(
+    folder: Path,
+    *,
+    scenario: Any,
+    seed: Any,
+    overrides: list[str],
+    parameters: dict[str, Any],
+    error: BaseException,
+    trace: str,
+    config: dict[str, Any] | None = None,
+    config_hash: str | None = None,
+) -> Path:
     """Record a run that raised: `summary.json` with `"completed": false` and the error."""
     folder = Path(folder)
     for stale in (TIMESERIES, QUICKLOOK):  # from an earlier attempt: not this run's results
         with contextlib.suppress(FileNotFoundError):
             (folder / stale).unlink()
     summary = {
-        "scenario": scenario, "overrides": list(overrides), "parameters": parameters,
-        "completed": False, "error": f"{type(error).__name__}: {error}", "traceback": trace,
-        "design": scenario, "seed": seed, "config": config,
-        "provenance": {"config_hash": config_hash, "git_commit": git_commit(),
-                       "started": datetime.now(UTC).isoformat(timespec="seconds"),
-                       "completed": False},
+        "scenario": scenario,
+        "overrides": list(overrides),
+        "parameters": parameters,
+        "completed": False,
+        "error": f"{type(error).__name__}: {error}",
+        "traceback": trace,
+        "design": scenario,
+        "seed": seed,
+        "config": config,
+        "provenance": {
+            "config_hash": config_hash,
+            "git_commit": git_commit(),
+            "started": datetime.now(UTC).isoformat(timespec="seconds"),
+            "completed": False,
+        },
     }
     return write_json(folder / SUMMARY, summary)
 
@@ -143,7 +175,9 @@ def is_done(folder: Path, *, config_hash: str, seed: int) -> bool:
     """Whether `folder` holds a completed run of exactly this configuration and seed."""
     record = read_summary(folder)
     return bool(
-        record and record.get("completed") is True and record.get("seed") == seed
+        record
+        and record.get("completed") is True
+        and record.get("seed") == seed
         and record.get("provenance", {}).get("config_hash") == config_hash
         and (Path(folder) / TIMESERIES).is_file()
     )
@@ -164,6 +198,7 @@ def _jsonable(value: Any) -> Any:
 
 # --- a sweep's progress over its records ----------------------------------------------------
 
+
 def sweep_jobs(params: Any, overrides: list[str]) -> list[list[str]]:
     """Every run of a sweep, as its list of overrides: Hydra's own expansion
     (`BasicSweeper.split_arguments`) of the sweeper's `params` and the command line's
@@ -183,8 +218,10 @@ if not OmegaConf.has_resolver("flat_dirname"):
     OmegaConf.register_new_resolver("flat_dirname", flat_dirname)
 
 # the sweep folder patterns whose run folders sweep_progress can name (else it counts records)
-_DIRNAME_PATTERNS = {"${hydra.job.override_dirname}": False,
-                     "${flat_dirname:${hydra.job.override_dirname}}": True}
+_DIRNAME_PATTERNS = {
+    "${hydra.job.override_dirname}": False,
+    "${flat_dirname:${hydra.job.override_dirname}}": True,
+}
 
 
 def sweep_progress(sweep_dir: Path) -> tuple[int, int | None]:
@@ -226,8 +263,11 @@ def _sweep_plan(path: Path) -> tuple[list[str] | None, int | None]:
     parser = OverridesParser.create()
     names = {}
     for job in jobs:
-        lines = sorted(o.input_line for o in parser.parse_overrides(job)
-                       if o.key_or_group not in naming.exclude_keys)
+        lines = sorted(
+            o.input_line
+            for o in parser.parse_overrides(job)
+            if o.key_or_group not in naming.exclude_keys
+        )
         name = str(naming.item_sep).join(lines).replace("=", str(naming.kv_sep))
         names[flat_dirname(name) if _DIRNAME_PATTERNS[subdir] else name] = None
     return list(names), len(names)

@@ -44,10 +44,28 @@ class ParameterError(ValueError):
     """A parameter value that the model cannot accept; the message says which and why."""
 
 
-def _p(default, lo=None, hi=None, *, help: str, unit: str = "", source: str = "assumption",
-       group: str = "constant", choices: tuple[str, ...] | None = None, optional: bool = False):
-    meta = {"lo": lo, "hi": hi, "help": help, "unit": unit, "source": source, "group": group,
-            "choices": choices, "optional": optional}
+def _p(
+    default,
+    lo=None,
+    hi=None,
+    *,
+    help: str,
+    unit: str = "",
+    source: str = "assumption",
+    group: str = "constant",
+    choices: tuple[str, ...] | None = None,
+    optional: bool = False,
+):
+    meta = {
+        "lo": lo,
+        "hi": hi,
+        "help": help,
+        "unit": unit,
+        "source": source,
+        "group": group,
+        "choices": choices,
+        "optional": optional,
+    }
     return field(default=default, metadata=meta)
 
 
@@ -56,206 +74,534 @@ class Params:
     """Every parameter of one run. Build with `Params.build`, which validates."""
 
     # --- design knobs (0 = the ingredient is absent) -------------------------------------
-    orchestration: float = _p(0.0, 0, 1, group="knob", unit="share",
-        help="backbone team and formal process carrying the cost of coordination")
-    curation: float = _p(0.0, 0, 1, group="knob", unit="share",
-        help="active curator: introduces members who fill asset gaps, onboards, mediates")
-    leadership_backing: float = _p(0.0, 0, 1, group="knob", unit="share",
-        help="backing from system leaders: permission to pool assets, protection from churn")
-    goal_clarity: float = _p(0.0, 0, 1, group="knob", unit="share",
-        help="clear shared goals; effort on unclear goals is partly wasted")
-    sprint_intensity: float = _p(0.0, 0, 1, group="knob", unit="share",
-        help="intensive periods of joint work at a regular cadence, after a design phase")
-    transparency: float = _p(0.0, 0, 1, group="knob", unit="share",
-        help="collaboration platform: how observable contributions and action are")
-    policy_link: float = _p(0.0, 0, 1, group="knob", unit="share",
-        help="formal connection to policymaking")
-    communication: float = _p(0.0, 0, 1, group="knob", unit="share",
-        help="how loudly the partnership claims its results to the public")
+    orchestration: float = _p(
+        0.0,
+        0,
+        1,
+        group="knob",
+        unit="share",
+        help="backbone team and formal process carrying the cost of coordination",
+    )
+    curation: float = _p(
+        0.0,
+        0,
+        1,
+        group="knob",
+        unit="share",
+        help="active curator: introduces members who fill asset gaps, onboards, mediates",
+    )
+    leadership_backing: float = _p(
+        0.0,
+        0,
+        1,
+        group="knob",
+        unit="share",
+        help="backing from system leaders: permission to pool assets, protection from churn",
+    )
+    goal_clarity: float = _p(
+        0.0,
+        0,
+        1,
+        group="knob",
+        unit="share",
+        help="clear shared goals; effort on unclear goals is partly wasted",
+    )
+    sprint_intensity: float = _p(
+        0.0,
+        0,
+        1,
+        group="knob",
+        unit="share",
+        help="intensive periods of joint work at a regular cadence, after a design phase",
+    )
+    transparency: float = _p(
+        0.0,
+        0,
+        1,
+        group="knob",
+        unit="share",
+        help="collaboration platform: how observable contributions and action are",
+    )
+    policy_link: float = _p(
+        0.0, 0, 1, group="knob", unit="share", help="formal connection to policymaking"
+    )
+    communication: float = _p(
+        0.0,
+        0,
+        1,
+        group="knob",
+        unit="share",
+        help="how loudly the partnership claims its results to the public",
+    )
 
     # --- the world ------------------------------------------------------------------------
-    convener: str = _p("civil_society", group="size", choices=SECTORS,
-        help="sector of the organisation that convenes the partnership")
-    signatories: str = _p("none", group="size", choices=("none", *SECTORS),
+    convener: str = _p(
+        "civil_society",
+        group="size",
+        choices=SECTORS,
+        help="sector of the organisation that convenes the partnership",
+    )
+    signatories: str = _p(
+        "none",
+        group="size",
+        choices=("none", *SECTORS),
         help="sector whose members join as signatories: they sign the partnership's asks and "
-        "give it only signatory_time of a working member's time (none: everyone works)")
-    problem_owners: str = _p("none", group="size", choices=("none", *SECTORS),
+        "give it only signatory_time of a working member's time (none: everyone works)",
+    )
+    problem_owners: str = _p(
+        "none",
+        group="size",
+        choices=("none", *SECTORS),
         help="sector whose members the problem harms directly (town-centre firms and the crime "
         "on their street): relief from it is a benefit of their own, stake_weight times the "
-        "results, whoever writes the agenda (none: nobody has more at stake than its sector)")
-    members_government: int = _p(0, 0, MAX_MEMBERS, group="size", unit="organisations",
-        help="government members at the start")
-    members_business: int = _p(0, 0, MAX_MEMBERS, group="size", unit="organisations",
-        help="business members at the start")
-    members_civil_society: int = _p(0, 0, MAX_MEMBERS, group="size", unit="organisations",
-        help="civil-society members at the start")
-    members_citizens: int = _p(0, 0, MAX_MEMBERS, group="size", unit="organisations",
-        help="citizen groups and social innovators at the start")
-    pool_per_sector: int = _p(15, 0, MAX_MEMBERS, group="size", unit="organisations",
-        help="organisations of each sector outside the partnership that it may recruit")
-    target_members: int | None = _p(None, 1, MAX_MEMBERS, group="size", optional=True,
+        "results, whoever writes the agenda (none: nobody has more at stake than its sector)",
+    )
+    members_government: int = _p(
+        0,
+        0,
+        MAX_MEMBERS,
+        group="size",
         unit="organisations",
-        help="size the partnership recruits up to; default: its starting size")
-    public_size: int = _p(10_000, 1, MAX_PUBLIC, group="size", unit="people",
-        help="people in the watching public")
-    public_scrutiny: float = _p(0.5, 0, 1, group="size", unit="share",
-        help="how closely the public compares claims with action")
+        help="government members at the start",
+    )
+    members_business: int = _p(
+        0, 0, MAX_MEMBERS, group="size", unit="organisations", help="business members at the start"
+    )
+    members_civil_society: int = _p(
+        0,
+        0,
+        MAX_MEMBERS,
+        group="size",
+        unit="organisations",
+        help="civil-society members at the start",
+    )
+    members_citizens: int = _p(
+        0,
+        0,
+        MAX_MEMBERS,
+        group="size",
+        unit="organisations",
+        help="citizen groups and social innovators at the start",
+    )
+    pool_per_sector: int = _p(
+        15,
+        0,
+        MAX_MEMBERS,
+        group="size",
+        unit="organisations",
+        help="organisations of each sector outside the partnership that it may recruit",
+    )
+    target_members: int | None = _p(
+        None,
+        1,
+        MAX_MEMBERS,
+        group="size",
+        optional=True,
+        unit="organisations",
+        help="size the partnership recruits up to; default: its starting size",
+    )
+    public_size: int = _p(
+        10_000, 1, MAX_PUBLIC, group="size", unit="people", help="people in the watching public"
+    )
+    public_scrutiny: float = _p(
+        0.5,
+        0,
+        1,
+        group="size",
+        unit="share",
+        help="how closely the public compares claims with action",
+    )
     steps: int = _p(156, 1, MAX_STEPS, group="size", unit="weeks", help="weeks simulated")
-    partnership_weeks: int | None = _p(None, 1, MAX_STEPS, group="size", optional=True,
-        unit="weeks", help="week the partnership ends; default: it runs the whole horizon")
-    facets: tuple[tuple[str, tuple[str, ...]], ...] = _p(DEFAULT_FACETS, group="problem",
-        help="the problem's facets, each with the asset types it needs together")
-    problem_scale: float = _p(2.0, 1e-6, 1e6, group="problem", unit="joint work",
-        help="joint work at which a facet moves at half its top speed")
+    partnership_weeks: int | None = _p(
+        None,
+        1,
+        MAX_STEPS,
+        group="size",
+        optional=True,
+        unit="weeks",
+        help="week the partnership ends; default: it runs the whole horizon",
+    )
+    facets: tuple[tuple[str, tuple[str, ...]], ...] = _p(
+        DEFAULT_FACETS,
+        group="problem",
+        help="the problem's facets, each with the asset types it needs together",
+    )
+    problem_scale: float = _p(
+        2.0,
+        1e-6,
+        1e6,
+        group="problem",
+        unit="joint work",
+        help="joint work at which a facet moves at half its top speed",
+    )
 
     # --- constants: trust (ODD 7.5) -------------------------------------------------------
-    working_group_size: int = _p(50, 2, MAX_MEMBERS, unit="organisations",
+    working_group_size: int = _p(
+        50,
+        2,
+        MAX_MEMBERS,
+        unit="organisations",
         source="assumption: large partnerships work in task groups and sprint teams",
         help="most members that work together closely, observing and trusting each other; "
         "a bigger partnership splits into working groups of at most this size (at or below "
-        "it, every member works with every other)")
-    trust_gain: float = _p(0.01, 0, 1, unit="1/week", source="Kania & Kramer 2011: years of "
-        "regular meetings", help="weekly share of the gap to the trust cap closed by a partner "
-        "seen to deliver")
-    trust_loss_ratio: float = _p(3.0, 0, 20, unit="ratio", source="Slovic 1993: losses about 3x",
-        help="how much more a shortfall weighs than delivery")
-    expected_action: float = _p(0.2, 1e-3, 1, unit="share of capacity",
-        help="share of its capacity a member is expected to put into joint action")
-    breach_shortfall: float = _p(0.75, 0, 1, unit="share",
-        help="shortfall behind the group's norm that counts as a breach and scars trust")
-    scar_depth: float = _p(0.05, 0, 1, unit="trust/week", source="Schweitzer et al. 2006 (qualitative: trust never fully recovers); size assumed",
-        help="lowering of the trust cap per observed week of breach")
+        "it, every member works with every other)",
+    )
+    trust_gain: float = _p(
+        0.01,
+        0,
+        1,
+        unit="1/week",
+        source="Kania & Kramer 2011: years of regular meetings",
+        help="weekly share of the gap to the trust cap closed by a partner seen to deliver",
+    )
+    trust_loss_ratio: float = _p(
+        3.0,
+        0,
+        20,
+        unit="ratio",
+        source="Slovic 1993: losses about 3x",
+        help="how much more a shortfall weighs than delivery",
+    )
+    expected_action: float = _p(
+        0.2,
+        1e-3,
+        1,
+        unit="share of capacity",
+        help="share of its capacity a member is expected to put into joint action",
+    )
+    breach_shortfall: float = _p(
+        0.75,
+        0,
+        1,
+        unit="share",
+        help="shortfall behind the group's norm that counts as a breach and scars trust",
+    )
+    scar_depth: float = _p(
+        0.05,
+        0,
+        1,
+        unit="trust/week",
+        source="Schweitzer et al. 2006 (qualitative: trust never fully recovers); size assumed",
+        help="lowering of the trust cap per observed week of breach",
+    )
     trust_cap_floor: float = _p(0.4, 0, 1, unit="trust", help="lowest the trust cap can fall")
-    mediation: float = _p(0.5, 0, 1, unit="share",
-        help="share of trust losses a full-time curator's mediation prevents")
-    onboarding_trust: float = _p(0.15, 0, 1, unit="trust",
-        help="starting trust a curator's onboarding adds for a new member")
-    base_visibility: float = _p(0.2, 0, 1, unit="share",
-        help="share of contributions and action seen with no platform at all")
+    mediation: float = _p(
+        0.5,
+        0,
+        1,
+        unit="share",
+        help="share of trust losses a full-time curator's mediation prevents",
+    )
+    onboarding_trust: float = _p(
+        0.15, 0, 1, unit="trust", help="starting trust a curator's onboarding adds for a new member"
+    )
+    base_visibility: float = _p(
+        0.2,
+        0,
+        1,
+        unit="share",
+        help="share of contributions and action seen with no platform at all",
+    )
 
     # --- constants: coordination and pooling (ODD 7.2, 7.3) -------------------------------
-    talk_base: float = _p(0.15, 0, 1, unit="share of effort",
-        help="talk any member needs (meetings, reporting)")
-    talk_per_member: float = _p(0.03, 0, 1, unit="per member",
-        help="alignment load added by each other member")
-    diversity_talk: float = _p(1.0, 0, 10, unit="ratio",
-        help="extra alignment load of a fully diverse membership")
-    orchestration_relief: float = _p(0.8, 0, 1, unit="share",
+    talk_base: float = _p(
+        0.15, 0, 1, unit="share of effort", help="talk any member needs (meetings, reporting)"
+    )
+    talk_per_member: float = _p(
+        0.03, 0, 1, unit="per member", help="alignment load added by each other member"
+    )
+    diversity_talk: float = _p(
+        1.0, 0, 10, unit="ratio", help="extra alignment load of a fully diverse membership"
+    )
+    orchestration_relief: float = _p(
+        0.8,
+        0,
+        1,
+        unit="share",
         source="Provan & Kenis 2008 (qualitative: an administrative organisation carries coordination); share assumed",
-        help="share of the alignment load a full backbone carries centrally")
-    signatory_time: float = _p(0.25, 0.01, 1, unit="share of a member's time",
+        help="share of the alignment load a full backbone carries centrally",
+    )
+    signatory_time: float = _p(
+        0.25,
+        0.01,
+        1,
+        unit="share of a member's time",
         source="assumption: a signatory signs and attends the plenary, not the working "
         "meetings (the IEP's small core and wider membership)",
         help="time a signatory gives the partnership, and its share of the alignment talk, "
-        "against a working member's")
-    communication_talk: float = _p(0.1, 0, 1, unit="share of effort",
-        help="effort loud external communication takes from each member")
-    misalignment_waste: float = _p(0.4, 0, 1, unit="share",
-        help="share of action wasted when goals are wholly unclear")
-    permission_base: float = _p(0.4, 0, 1, unit="share",
-        help="permission to pool assets that members have with no leadership backing")
+        "against a working member's",
+    )
+    communication_talk: float = _p(
+        0.1,
+        0,
+        1,
+        unit="share of effort",
+        help="effort loud external communication takes from each member",
+    )
+    misalignment_waste: float = _p(
+        0.4, 0, 1, unit="share", help="share of action wasted when goals are wholly unclear"
+    )
+    permission_base: float = _p(
+        0.4,
+        0,
+        1,
+        unit="share",
+        help="permission to pool assets that members have with no leadership backing",
+    )
 
     # --- constants: sprints and wins (ODD 7.4) -------------------------------------------
-    design_phase_weeks: int = _p(8, 0, 520, unit="weeks",
+    design_phase_weeks: int = _p(
+        8,
+        0,
+        520,
+        unit="weeks",
         source="Nesta 100 Day Challenge: ~2-month design phase",
-        help="set-up before the first sprint")
-    setup_talk: float = _p(0.5, 0, 1, unit="share",
-        help="share of action given to design work during set-up, at full sprint intensity")
-    sprint_weeks: int = _p(14, 1, 520, unit="weeks", source="Nesta 100 Day Challenge",
-        help="length of a sprint")
-    sprint_cadence_weeks: int = _p(26, 1, 520, unit="weeks",
-        help="weeks from the start of one sprint to the next")
-    sprint_talk_cut: float = _p(0.5, 0, 1, unit="share",
-        help="share of talk a full-intensity sprint cuts")
-    sprint_focus: float = _p(0.5, 0, 5, unit="ratio",
-        help="extra productivity of focused work in a full-intensity sprint")
-    win_threshold: float = _p(0.03, 0, 1, unit="progress",
+        help="set-up before the first sprint",
+    )
+    setup_talk: float = _p(
+        0.5,
+        0,
+        1,
+        unit="share",
+        help="share of action given to design work during set-up, at full sprint intensity",
+    )
+    sprint_weeks: int = _p(
+        14, 1, 520, unit="weeks", source="Nesta 100 Day Challenge", help="length of a sprint"
+    )
+    sprint_cadence_weeks: int = _p(
+        26, 1, 520, unit="weeks", help="weeks from the start of one sprint to the next"
+    )
+    sprint_talk_cut: float = _p(
+        0.5, 0, 1, unit="share", help="share of talk a full-intensity sprint cuts"
+    )
+    sprint_focus: float = _p(
+        0.5,
+        0,
+        5,
+        unit="ratio",
+        help="extra productivity of focused work in a full-intensity sprint",
+    )
+    win_threshold: float = _p(
+        0.03,
+        0,
+        1,
+        unit="progress",
         source="assumption, read from the 100 Day Challenge (19-35% change in one indicator): a win is a visible step on one facet",
-        help="progress on one facet during a sprint that counts as a visible win")
-    win_memory_weeks: float = _p(13.0, 0.1, 520, unit="weeks",
-        help="half-life of a win in members' minds")
+        help="progress on one facet during a sprint that counts as a visible win",
+    )
+    win_memory_weeks: float = _p(
+        13.0, 0.1, 520, unit="weeks", help="half-life of a win in members' minds"
+    )
 
     # --- constants: the problem, learning, systems change (ODD 7.8, 7.9) -------------------
-    progress_rate: float = _p(0.03, 0, 1, unit="1/week",
-        help="top weekly share of a facet's remaining gap that joint work closes")
-    regeneration: float = _p(0.01, 0, 1, unit="1/week",
-        help="weekly share of progress lost as the problem regenerates")
-    lock_in: float = _p(0.9, 0, 1, unit="share",
-        help="share of regeneration stopped by complete systems change")
-    learning_gain: float = _p(0.5, 0, 5, unit="ratio",
-        help="extra productivity from reusing all the solutions that worked")
-    learning_scale: float = _p(0.2, 1e-6, 10, unit="progress",
-        help="progress made on a facet by which reuse gives most of its gain")
-    policy_momentum_weeks: float = _p(26.0, 1, 520, unit="weeks",
-        help="time for pressure towards policy change to build")
-    adoption_rate: float = _p(0.04, 0, 1, unit="1/week",
+    progress_rate: float = _p(
+        0.03,
+        0,
+        1,
+        unit="1/week",
+        help="top weekly share of a facet's remaining gap that joint work closes",
+    )
+    regeneration: float = _p(
+        0.01, 0, 1, unit="1/week", help="weekly share of progress lost as the problem regenerates"
+    )
+    lock_in: float = _p(
+        0.9, 0, 1, unit="share", help="share of regeneration stopped by complete systems change"
+    )
+    learning_gain: float = _p(
+        0.5,
+        0,
+        5,
+        unit="ratio",
+        help="extra productivity from reusing all the solutions that worked",
+    )
+    learning_scale: float = _p(
+        0.2,
+        1e-6,
+        10,
+        unit="progress",
+        help="progress made on a facet by which reuse gives most of its gain",
+    )
+    policy_momentum_weeks: float = _p(
+        26.0, 1, 520, unit="weeks", help="time for pressure towards policy change to build"
+    )
+    adoption_rate: float = _p(
+        0.04,
+        0,
+        1,
+        unit="1/week",
         source="collective impact evaluations: 3+ years to systems change",
-        help="weekly rate at which full policy momentum becomes systems change")
-    advocacy_weight: float = _p(0.2, 0, 1, unit="ratio",
-        help="strength of advocacy from outside relative to a formal policy link")
-    authority_scale: float = _p(0.3, 1e-6, 100, unit="joint work",
-        help="committed authority at which policy momentum reaches half its top")
+        help="weekly rate at which full policy momentum becomes systems change",
+    )
+    advocacy_weight: float = _p(
+        0.2,
+        0,
+        1,
+        unit="ratio",
+        help="strength of advocacy from outside relative to a formal policy link",
+    )
+    authority_scale: float = _p(
+        0.3,
+        1e-6,
+        100,
+        unit="joint work",
+        help="committed authority at which policy momentum reaches half its top",
+    )
 
     # --- constants: engagement, churn, recruitment (ODD 7.1, 7.6, 7.10) ------------------
-    initial_engagement: float = _p(0.8, 0, 1, unit="share",
+    initial_engagement: float = _p(
+        0.8,
+        0,
+        1,
+        unit="share",
         source="Chinman et al.: members differ only 8-10 months in",
-        help="engagement of a member when it joins")
-    stake_weight: float = _p(0.5, 0, 5, unit="ratio",
+        help="engagement of a member when it joins",
+    )
+    stake_weight: float = _p(
+        0.5,
+        0,
+        5,
+        unit="ratio",
         source="assumption: a member the problem harms values relief from it as a citizen "
         "group does (citizens' results weight, 0.5); a stake in the problem is what brings "
         "stakeholders to the table and keeps them there (Ansell & Gash 2008)",
         help="weight a member of the problem_owners sector puts on relief from the problem "
-        "(the results signal), on top of its sector's benefits and not scaled by the agenda")
-    convener_say: float = _p(0.4, 0, 1, unit="share",
-        help="share of the agenda the convener's sector writes; members share the rest")
-    common_agenda: float = _p(0.3, 0, 1, unit="share",
-        help="share of the gap between members' aims and the agenda a full backbone closes")
-    engagement_baseline: float = _p(0.5, 0, 1, unit="share",
-        help="engagement of a member whose benefit and cost balance")
-    appraisal_weeks: float = _p(26.0, 1, 520, unit="weeks",
+        "(the results signal), on top of its sector's benefits and not scaled by the agenda",
+    )
+    convener_say: float = _p(
+        0.4,
+        0,
+        1,
+        unit="share",
+        help="share of the agenda the convener's sector writes; members share the rest",
+    )
+    common_agenda: float = _p(
+        0.3,
+        0,
+        1,
+        unit="share",
+        help="share of the gap between members' aims and the agenda a full backbone closes",
+    )
+    engagement_baseline: float = _p(
+        0.5, 0, 1, unit="share", help="engagement of a member whose benefit and cost balance"
+    )
+    appraisal_weeks: float = _p(
+        26.0,
+        1,
+        520,
+        unit="weeks",
         source="Chinman et al.: costs and benefits separate active from inactive members only 8-10 months in",
-        help="time over which a member forms its judgement of benefit against cost")
-    results_memory_weeks: float = _p(8.0, 0.1, 520, unit="weeks",
-        help="time over which members judge the partnership's recent results")
-    results_reference: float = _p(0.004, 1e-6, 1, unit="progress/week",
-        help="weekly progress at which members find results half as good as they could be")
-    frustration_trust: float = _p(0.3, 0, 1, unit="trust",
-        help="trust in the group below which members grow frustrated")
-    sponsor_term_weeks: float = _p(104.0, 1, 5200, unit="weeks",
+        help="time over which a member forms its judgement of benefit against cost",
+    )
+    results_memory_weeks: float = _p(
+        8.0,
+        0.1,
+        520,
+        unit="weeks",
+        help="time over which members judge the partnership's recent results",
+    )
+    results_reference: float = _p(
+        0.004,
+        1e-6,
+        1,
+        unit="progress/week",
+        help="weekly progress at which members find results half as good as they could be",
+    )
+    frustration_trust: float = _p(
+        0.3, 0, 1, unit="trust", help="trust in the group below which members grow frustrated"
+    )
+    sponsor_term_weeks: float = _p(
+        104.0,
+        1,
+        5200,
+        unit="weeks",
         source="Institute for Government 2020: secretaries of state ~2 years",
-        help="mean time between changes of a government member's sponsor")
-    churn_shock: float = _p(0.3, 0, 1, unit="engagement",
-        help="loss of engagement and momentum when an unbacked sponsor leaves")
-    network_intro_rate: float = _p(0.05, 0, 100, unit="introductions/week",
-        help="introductions through the convener's own network")
-    curated_intro_rate: float = _p(0.4, 0, 100, unit="introductions/week",
+        help="mean time between changes of a government member's sponsor",
+    )
+    churn_shock: float = _p(
+        0.3,
+        0,
+        1,
+        unit="engagement",
+        help="loss of engagement and momentum when an unbacked sponsor leaves",
+    )
+    network_intro_rate: float = _p(
+        0.05,
+        0,
+        100,
+        unit="introductions/week",
+        help="introductions through the convener's own network",
+    )
+    curated_intro_rate: float = _p(
+        0.4,
+        0,
+        100,
+        unit="introductions/week",
         source="assumption, scaled from the IEP accelerator (230 introductions in six months across a whole cohort, ~9/week) to one partnership's curator",
-        help="introductions a full-time curator makes")
-    curated_conversion: float = _p(0.43, 0, 1, unit="share",
+        help="introductions a full-time curator makes",
+    )
+    curated_conversion: float = _p(
+        0.43,
+        0,
+        1,
+        unit="share",
         source="Nesta IEP accelerator: 230 introductions -> 100 partnerships",
-        help="share of curated introductions that join")
-    network_conversion: float = _p(0.25, 0, 1, unit="share",
-        help="share of network introductions that join")
-    homophily: float = _p(4.0, 1, 100, unit="ratio",
-        help="how much more likely a network introduction is of the convener's sector")
+        help="share of curated introductions that join",
+    )
+    network_conversion: float = _p(
+        0.25, 0, 1, unit="share", help="share of network introductions that join"
+    )
+    homophily: float = _p(
+        4.0,
+        1,
+        100,
+        unit="ratio",
+        help="how much more likely a network introduction is of the convener's sector",
+    )
 
     # --- constants: the public and legitimacy (ODD 7.7) ----------------------------------
-    public_attention: float = _p(0.1, 0, 1, unit="share/week",
-        help="share of the public that looks at the partnership in a week")
-    legitimacy_rate: float = _p(0.2, 0, 1, unit="share",
-        help="share of the gap to its new judgement a person closes when looking")
-    legitimacy_loss_ratio: float = _p(3.0, 1, 20, unit="ratio",
+    public_attention: float = _p(
+        0.1,
+        0,
+        1,
+        unit="share/week",
+        help="share of the public that looks at the partnership in a week",
+    )
+    legitimacy_rate: float = _p(
+        0.2,
+        0,
+        1,
+        unit="share",
+        help="share of the gap to its new judgement a person closes when looking",
+    )
+    legitimacy_loss_ratio: float = _p(
+        3.0,
+        1,
+        20,
+        unit="ratio",
         source="Slovic 1993: public trust is lost about 3x faster than it is gained",
-        help="how much faster a person's judgement falls than it rises")
-    weight_action: float = _p(0.35, 0, 1, unit="weight",
-        help="weight of visible action in the public's judgement")
-    weight_voice: float = _p(0.25, 0, 1, unit="weight",
-        help="weight of civil society and citizens having a voice in the judgement")
-    greenwash_penalty: float = _p(1.0, 0, 10, unit="ratio",
+        help="how much faster a person's judgement falls than it rises",
+    )
+    weight_action: float = _p(
+        0.35, 0, 1, unit="weight", help="weight of visible action in the public's judgement"
+    )
+    weight_voice: float = _p(
+        0.25,
+        0,
+        1,
+        unit="weight",
+        help="weight of civil society and citizens having a voice in the judgement",
+    )
+    greenwash_penalty: float = _p(
+        1.0,
+        0,
+        10,
+        unit="ratio",
         source="Berrone et al. 2017 (qualitative: greenwash backfires under scrutiny); size assumed",
-        help="legitimacy lost per unit of claims ahead of action, at full scrutiny")
-    watchdog: float = _p(0.5, 0, 5, unit="ratio",
-        help="extra scrutiny when civil society members watch from inside")
+        help="legitimacy lost per unit of claims ahead of action, at full scrutiny",
+    )
+    watchdog: float = _p(
+        0.5, 0, 5, unit="ratio", help="extra scrutiny when civil society members watch from inside"
+    )
 
     # ------------------------------------------------------------------------------------
     @classmethod
@@ -274,7 +620,9 @@ class Params:
         """
         sources = sources or {}
         if not isinstance(values, Mapping):
-            raise ParameterError(f"parameters must be a mapping of name: value, not {shown(values)}")
+            raise ParameterError(
+                f"parameters must be a mapping of name: value, not {shown(values)}"
+            )
         known = {f.name: f for f in fields(cls)}
         for key in values:
             if key not in known:
@@ -320,7 +668,8 @@ class Params:
         if sum(members.values()) == 0:
             raise ParameterError(
                 "the partnership has no members: set at least one of "
-                + ", ".join(f"members_{s}" for s in SECTORS) + " above 0"
+                + ", ".join(f"members_{s}" for s in SECTORS)
+                + " above 0"
             )
         if members[self.convener] == 0:
             raise ParameterError(
@@ -335,7 +684,8 @@ class Params:
                 f"choose another sector or none"
             )
         if self.target_members is not None and self.target_members > sum(members.values()) + (
-                self.pool_per_sector * len(SECTORS)):
+            self.pool_per_sector * len(SECTORS)
+        ):
             raise ParameterError(
                 f"target_members={self.target_members} exceeds the starting members plus the "
                 f"pool ({sum(members.values())} + {self.pool_per_sector * len(SECTORS)}); "
@@ -408,8 +758,10 @@ def _allowed(f) -> str:
 
 
 def _check_facets(value: Any, where: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    allowed = (f"facets must map up to {MAX_FACETS} facet names (text of 1 to {MAX_NAME} "
-               f"characters) to lists of asset types from {', '.join(ASSETS)}")
+    allowed = (
+        f"facets must map up to {MAX_FACETS} facet names (text of 1 to {MAX_NAME} "
+        f"characters) to lists of asset types from {', '.join(ASSETS)}"
+    )
     if isinstance(value, dict):
         items = list(value.items())
     elif isinstance(value, (list, tuple)):
@@ -427,10 +779,16 @@ def _check_facets(value: Any, where: str) -> tuple[tuple[str, tuple[str, ...]], 
     for name, needs in items:
         if isinstance(needs, str):
             needs = [needs]
-        if (not isinstance(name, str) or not 0 < len(name.strip()) <= MAX_NAME
-                or not name.isprintable() or not isinstance(needs, (list, tuple)) or not needs):
+        if (
+            not isinstance(name, str)
+            or not 0 < len(name.strip()) <= MAX_NAME
+            or not name.isprintable()
+            or not isinstance(needs, (list, tuple))
+            or not needs
+        ):
             raise ParameterError(
-                f"facets[{shown(name)}]={shown(needs)}{where} is malformed: {allowed}")
+                f"facets[{shown(name)}]={shown(needs)}{where} is malformed: {allowed}"
+            )
         if name in out:
             raise ParameterError(f"facets[{shown(name)}]{where} is given twice: {allowed}")
         for asset in needs:
@@ -446,7 +804,9 @@ def _check_facets(value: Any, where: str) -> tuple[tuple[str, tuple[str, ...]], 
 def check_seed(value: Any) -> int:
     """A run's seed: a whole number >= 0 (numpy's integers too); every stream derives from it."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 0:
-        raise ParameterError(f"seed={shown(value)} is not allowed: seed must be a whole number >= 0")
+        raise ParameterError(
+            f"seed={shown(value)} is not allowed: seed must be a whole number >= 0"
+        )
     return int(value)
 
 
@@ -459,4 +819,12 @@ def describe() -> list[dict[str, Any]]:
     return rows
 
 
-__all__ = ["Params", "ParameterError", "check_seed", "describe", "replace", "shown", "DEFAULT_FACETS"]
+__all__ = [
+    "Params",
+    "ParameterError",
+    "check_seed",
+    "describe",
+    "replace",
+    "shown",
+    "DEFAULT_FACETS",
+]

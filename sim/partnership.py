@@ -21,6 +21,7 @@ def expectation(params: Params) -> float:
     (`engagement.target` of this appraisal is `initial_engagement`)."""
     return params.initial_engagement - params.engagement_baseline
 
+
 INDIVIDUAL_SPREAD = 0.3  # lognormal sigma of assets and capacity between organisations
 THRESHOLD_SPREAD = 0.05  # sd of exit thresholds around the sector's value
 
@@ -51,8 +52,7 @@ class Organisations:
 
     @classmethod
     def create(cls, params: Params, rng: np.random.Generator) -> Organisations:
-        counts = [getattr(params, f"members_{s}") + params.pool_per_sector
-                  for s in sectors.SECTORS]
+        counts = [getattr(params, f"members_{s}") + params.pool_per_sector for s in sectors.SECTORS]
         sector = np.repeat(np.arange(len(sectors.SECTORS)), counts)
         n = sector.size
         spread = rng.lognormal(0.0, INDIVIDUAL_SPREAD, size=(n, len(sectors.ASSETS) + 2))
@@ -62,22 +62,31 @@ class Organisations:
             involvement[sector == sectors.SECTORS.index(params.signatories)] = params.signatory_time
         capacity = sectors.profile_array("capacity")[sector] * spread[:, 0] * involvement
         threshold = sectors.profile_array("exit_threshold")[sector] + rng.normal(
-            0.0, THRESHOLD_SPREAD, n)
+            0.0, THRESHOLD_SPREAD, n
+        )
         status = np.full(n, POOL, dtype=np.int8)
         start = 0
         for s, name in enumerate(sectors.SECTORS):
-            status[start:start + getattr(params, f"members_{name}")] = MEMBER
+            status[start : start + getattr(params, f"members_{name}")] = MEMBER
             start += counts[s]
         zeros = np.zeros(n)
         orgs = cls(
-            sector=sector, involvement=involvement, capacity=capacity, assets=assets,
-            exit_threshold=np.clip(threshold, 0.0, 1.0), motivation=spread[:, 1],
+            sector=sector,
+            involvement=involvement,
+            capacity=capacity,
+            assets=assets,
+            exit_threshold=np.clip(threshold, 0.0, 1.0),
+            motivation=spread[:, 1],
             status=status,
             engagement=np.where(status == MEMBER, params.initial_engagement, 0.0),
             appraisal=np.where(status == MEMBER, expectation(params), 0.0),
-            joined_week=np.where(status == MEMBER, 0, -1), left_week=np.full(n, -1),
-            talk_share=zeros.copy(), commitment=zeros.copy(), contribution=zeros.copy(),
-            performance=zeros.copy(), suspended_until=np.full(n, -1),
+            joined_week=np.where(status == MEMBER, 0, -1),
+            left_week=np.full(n, -1),
+            talk_share=zeros.copy(),
+            commitment=zeros.copy(),
+            contribution=zeros.copy(),
+            performance=zeros.copy(),
+            suspended_until=np.full(n, -1),
         )
         return orgs
 
@@ -99,8 +108,9 @@ class Organisations:
     def weighted_counts(self, idx: np.ndarray) -> np.ndarray:
         """Members of each sector among `idx`, a signatory counting as its involvement: what
         the partnership must align and whose aims its agenda weighs."""
-        return np.bincount(self.sector[idx], weights=self.involvement[idx],
-                           minlength=len(sectors.SECTORS))
+        return np.bincount(
+            self.sector[idx], weights=self.involvement[idx], minlength=len(sectors.SECTORS)
+        )
 
     def join(self, i: int, week: int, params: Params) -> None:
         """Organisation `i` joins, engaged and expecting what brought it in."""

@@ -54,8 +54,10 @@ def locate(path: Any, source: str | None = None) -> Path:
     if isinstance(path, os.PathLike):
         path = os.fspath(path)
     if not isinstance(path, str) or not path.strip():
-        raise ParameterError(f"points={shown(path)}{where} is not a file name: give the path "
-                             "of a CSV file with one row per point (or null for none)")
+        raise ParameterError(
+            f"points={shown(path)}{where} is not a file name: give the path "
+            "of a CSV file with one row per point (or null for none)"
+        )
     given = Path(path)
     candidates = [given] if given.is_absolute() else [Path.cwd() / given, ROOT / given]
     for candidate in candidates:
@@ -93,12 +95,16 @@ class Points:
 
     def check_index(self, point: Any, source: str = "the command line") -> int:
         """`point` as a row number of this file, or a ParameterError saying what is allowed."""
-        if isinstance(point, bool) or not isinstance(point, numbers.Integral) \
-                or not 0 <= point < len(self.rows):
+        if (
+            isinstance(point, bool)
+            or not isinstance(point, numbers.Integral)
+            or not 0 <= point < len(self.rows)
+        ):
             raise ParameterError(
                 f"point={shown(point)} (from {source}) is not a row of points file "
                 f"{self.where}: it has {len(self.rows)} rows, so point must be a whole number "
-                f"from 0 to {len(self.rows) - 1}")
+                f"from 0 to {len(self.rows) - 1}"
+            )
         return int(point)
 
     def values(self, index: int) -> dict[str, Any]:
@@ -114,8 +120,9 @@ class Points:
             value = _cell_value(column, cell, where)
             if column == "scenario":
                 if not isinstance(value, str):
-                    raise ParameterError(f"scenario={shown(value)} (from {where}) is not a "
-                                         "scenario name")
+                    raise ParameterError(
+                        f"scenario={shown(value)} (from {where}) is not a scenario name"
+                    )
             elif value is not None:
                 value = check_field(_FIELDS[column], value, where)
                 if column == "facets":  # as the command line gives it: a mapping of lists
@@ -133,9 +140,11 @@ def _cell_value(column: str, cell: str, where: str) -> Any:
         first = str(err).strip().splitlines()[0][:120] if str(err).strip() else type(err).__name__
         raise ParameterError(f"cannot read {shown(text)} (from {where}): {first}") from None
     if override.is_sweep_override():
-        raise ParameterError(f"{shown(text)} (from {where}) lists several values: a cell holds "
-                             "one value (quote a cell with commas in it, and make each value "
-                             "its own row)")
+        raise ParameterError(
+            f"{shown(text)} (from {where}) lists several values: a cell holds "
+            "one value (quote a cell with commas in it, and make each value "
+            "its own row)"
+        )
     value = override.value()
     return OmegaConf.to_container(value) if OmegaConf.is_config(value) else value
 
@@ -158,25 +167,30 @@ def _read(path: Path, _mtime: int) -> Points:
                 lines.append(line)
                 numbers_.append(reader.line_num)
     except csv.Error as err:
-        raise ParameterError(f"points file {shown_path} is not a CSV file: {err} (line "
-                             f"{reader.line_num})") from None
+        raise ParameterError(
+            f"points file {shown_path} is not a CSV file: {err} (line {reader.line_num})"
+        ) from None
     if not lines:
-        raise ParameterError(f"points file {shown_path} is empty: its first line names the "
-                             f"columns, e.g. {LABEL},orchestration,curation")
+        raise ParameterError(
+            f"points file {shown_path} is empty: its first line names the "
+            f"columns, e.g. {LABEL},orchestration,curation"
+        )
     header = tuple(cell.strip() for cell in lines[0])
     _check_header(header, shown_path)
     rows = tuple(tuple(line) for line in lines[1:])
     if not rows:
         raise ParameterError(f"points file {shown_path} has a header but no rows")
     if len(rows) > MAX_ROWS:
-        raise ParameterError(f"points file {shown_path} has {len(rows)} rows, more than "
-                             f"{MAX_ROWS}: split it")
+        raise ParameterError(
+            f"points file {shown_path} has {len(rows)} rows, more than {MAX_ROWS}: split it"
+        )
     for index, row in enumerate(rows):
         if len(row) != len(header):
             raise ParameterError(
                 f"points file {shown_path}, point={index} (line {numbers_[index + 1]}) has "
                 f"{len(row)} cells but the header names {len(header)} columns "
-                f"({','.join(header)})")
+                f"({','.join(header)})"
+            )
     return Points(path, header, rows, tuple(numbers_[1:]))
 
 
@@ -188,7 +202,8 @@ def _check_header(header: tuple[str, ...], where: str) -> None:
             hint = f" Did you mean {' or '.join(close)}?" if close else ""
             raise ParameterError(
                 f"points file {where}: unknown column {shown(column)} (column {number + 1})."
-                f"{hint} Allowed columns: {', '.join(allowed)}")
+                f"{hint} Allowed columns: {', '.join(allowed)}"
+            )
         if column in header[:number]:
             raise ParameterError(f"points file {where}: column {shown(column)} is given twice")
 

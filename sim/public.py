@@ -23,7 +23,9 @@ class Public:
         self.offset = rng.normal(0.0, PRIOR_SPREAD, n)
         m = params.public_scrutiny
         if 0.0 < m < 1.0:
-            self.scrutiny = rng.beta(SCRUTINY_CONCENTRATION * m, SCRUTINY_CONCENTRATION * (1 - m), n)
+            self.scrutiny = rng.beta(
+                SCRUTINY_CONCENTRATION * m, SCRUTINY_CONCENTRATION * (1 - m), n
+            )
         else:
             self.scrutiny = np.full(n, m)
         self.legitimacy = np.clip(prior + self.offset, 0.0, 1.0)
@@ -32,8 +34,16 @@ class Public:
     def mean(self) -> float:
         return float(self.legitimacy.mean())
 
-    def observe(self, prior: float, claims: float, action: float, voice: float,
-                watchdog: float, params: Params, rng: np.random.Generator) -> None:
+    def observe(
+        self,
+        prior: float,
+        claims: float,
+        action: float,
+        voice: float,
+        watchdog: float,
+        params: Params,
+        rng: np.random.Generator,
+    ) -> None:
         """One week: the people who look update their judgement (`Public.observe`)."""
         looking = np.flatnonzero(rng.random(self.legitimacy.size) < params.public_attention)
         if looking.size == 0:
@@ -41,8 +51,12 @@ class Public:
         w_prior = max(0.0, 1.0 - params.weight_action - params.weight_voice)
         gap = max(claims - action, 0.0)
         scrutiny = np.minimum(self.scrutiny[looking] * (1.0 + watchdog), 1.0)
-        target = (w_prior * (prior + self.offset[looking]) + params.weight_action * action
-                  + params.weight_voice * voice - params.greenwash_penalty * scrutiny * gap)
+        target = (
+            w_prior * (prior + self.offset[looking])
+            + params.weight_action * action
+            + params.weight_voice * voice
+            - params.greenwash_penalty * scrutiny * gap
+        )
         current = self.legitimacy[looking]
         self.legitimacy[looking] = judge(current, np.clip(target, 0.0, 1.0), params)
 

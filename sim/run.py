@@ -55,8 +55,14 @@ def config_hash(params: Params) -> str:
 
 def git_commit() -> str | None:
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
-                             text=True, timeout=5, check=True)
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        )
         return out.stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
@@ -68,22 +74,32 @@ def time_to_reach(series: pd.Series, level: float) -> int | None:
     return int(series.index[hits[0]]) if hits.size else None
 
 
-def run_one(params: Params, seed: int, *, design: str = "custom", collect_agents: bool = False,
-            keep_model: bool = False, diagnose: bool = True) -> RunResult:
+def run_one(
+    params: Params,
+    seed: int,
+    *,
+    design: str = "custom",
+    collect_agents: bool = False,
+    keep_model: bool = False,
+    diagnose: bool = True,
+) -> RunResult:
     """Run one model from `params` and `seed` to its horizon.
 
     With `diagnose`, a `sim.diagnosis.StallObserver` watches the run (it never changes it) and
     the summary gains `stalled`, `stall_week`, `stall_cause` and `best_remedy`.
     """
     if not isinstance(params, Params):
-        raise ParameterError(f"params must be a Params (sim.scenarios.resolve or Params.build "
-                             f"make one), not {type(params).__name__}")
+        raise ParameterError(
+            f"params must be a Params (sim.scenarios.resolve or Params.build "
+            f"make one), not {type(params).__name__}"
+        )
     seed = check_seed(seed)
     if collect_agents and (problem := limits.memory_problem(params, agent_records=True)):
         raise ParameterError(problem)
     started = time.perf_counter()
-    model = PartnershipModel(params=params, rng=seed, scenario=design,
-                             collect_agents=collect_agents)
+    model = PartnershipModel(
+        params=params, rng=seed, scenario=design, collect_agents=collect_agents
+    )
     observer = StallObserver(model) if diagnose else None
     while model.running:
         model.step()
@@ -112,8 +128,9 @@ def run_one(params: Params, seed: int, *, design: str = "custom", collect_agents
             "completed": True,
         },
     }
-    return RunResult(design, int(seed), params, timeseries, summary, agents,
-                     model if keep_model else None)
+    return RunResult(
+        design, int(seed), params, timeseries, summary, agents, model if keep_model else None
+    )
 
 
 def _diagnosis(observer: StallObserver | None) -> dict[str, Any]:

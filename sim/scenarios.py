@@ -41,8 +41,9 @@ def designs() -> list[str]:
 
 def path_of(name: str) -> Path:
     if not isinstance(name, str) or not name:
-        raise ParameterError(f"scenario={shown(name)} is not a scenario name: choose one of "
-                             f"{', '.join(available())}")
+        raise ParameterError(
+            f"scenario={shown(name)} is not a scenario name: choose one of {', '.join(available())}"
+        )
     candidate = Path(name)
     if candidate.suffix in (".yaml", ".yml") and _is_file(candidate):
         return candidate
@@ -72,8 +73,10 @@ def load(name: str) -> tuple[dict[str, Any], dict[str, str]]:
     if values is None:
         values = {}
     if not isinstance(values, dict):
-        raise ParameterError(f"scenario file {path} must be a mapping of parameter: value, "
-                             f"not {type(values).__name__}")
+        raise ParameterError(
+            f"scenario file {path} must be a mapping of parameter: value, "
+            f"not {type(values).__name__}"
+        )
     datafile.refuse_code(values, f"scenario file {path}")
     try:
         shown = path.relative_to(SCENARIO_DIR.parent)

@@ -115,9 +115,19 @@ class TrustMatrix:
         self.group_level[g, b, a] = prior
 
     # ------------------------------------------------------------------ the weekly update
-    def update(self, active: np.ndarray, delivered: np.ndarray, shortfall: np.ndarray,
-               visibility: float, gain: float, loss_ratio: float, loss_scale: float,
-               breach_shortfall: float, scar_depth: float, cap_floor: float) -> None:
+    def update(
+        self,
+        active: np.ndarray,
+        delivered: np.ndarray,
+        shortfall: np.ndarray,
+        visibility: float,
+        gain: float,
+        loss_ratio: float,
+        loss_scale: float,
+        breach_shortfall: float,
+        scar_depth: float,
+        cap_floor: float,
+    ) -> None:
         """One week of partners observing each other's contribution (ODD 7.5,
         `TrustMatrix.update`), in every working group at once.
 
@@ -173,8 +183,7 @@ class TrustMatrix:
         mutual = trusting & trusting.transpose(0, 2, 1)
         return np.count_nonzero(mutual & self._cross_sector_pairs(sector)) // 2  # both ends
 
-    def edges(self, active: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray,
-                                                               np.ndarray]:
+    def edges(self, active: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Working relationships as arrays (i, j, trust of i in j), each pair both ways, for
         drawing: all of them, or those between members in `active`."""
         g, a, b = np.nonzero(self._pairs())
@@ -200,8 +209,10 @@ class TrustMatrix:
     def dense(self, values: np.ndarray, fill: float) -> np.ndarray:
         """`values` (per group and slot pair) as an n x n array, `fill` where no pair is."""
         if self.n > DENSE_LIMIT:
-            raise MemoryError(f"a dense view of {self.n} organisations needs n x n memory; "
-                              "use edges() or group_trust() instead")
+            raise MemoryError(
+                f"a dense view of {self.n} organisations needs n x n memory; "
+                "use edges() or group_trust() instead"
+            )
         out = np.full((self.n, self.n), fill)
         occupied = self.members >= 0
         g, a, b = np.nonzero(occupied[:, :, None] & occupied[:, None, :])

@@ -29,24 +29,41 @@ SERVER_DEFAULTS = {"SOLARA_KERNEL_CULL_TIMEOUT": "30m"}
 
 def command(host: str, port: int) -> list[str]:
     """The `solara run` arguments that serve the app offline on host:port."""
-    return ["run", str(APP), "--host", host, "--port", str(port), "--production",
-            "--no-check-version", "--no-open"]
+    return [
+        "run",
+        str(APP),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--production",
+        "--no-check-version",
+        "--no-open",
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m sim_app", description=__doc__.split("\n")[0])
-    parser.add_argument("--host", default=os.environ.get("WORKSHOP_HOST", "127.0.0.1"),
-                        help="address to listen on (default 127.0.0.1: this machine only)")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("WORKSHOP_PORT", "8765")),
-                        help="port to listen on (default 8765)")
+    parser.add_argument(
+        "--host",
+        default=os.environ.get("WORKSHOP_HOST", "127.0.0.1"),
+        help="address to listen on (default 127.0.0.1: this machine only)",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("WORKSHOP_PORT", "8765")),
+        help="port to listen on (default 8765)",
+    )
     args = parser.parse_args(argv)
     os.environ.update(SERVER_ENV)
     for key, value in SERVER_DEFAULTS.items():
         os.environ.setdefault(key, value)
     # Solara warns on every page load served as http://127.0.0.1 (not "localhost") that it
     # cannot set a cross-site cookie; the app is not embedded anywhere, so it does not need one
-    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https",
-                            category=UserWarning)
+    warnings.filterwarnings(
+        "ignore", message="Cookies with samesite=none require https", category=UserWarning
+    )
     from solara.__main__ import main as solara_main  # after the environment is set
 
     sys.argv = ["solara", *command(args.host, args.port)]

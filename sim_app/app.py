@@ -50,30 +50,42 @@ PANEL_CSS = """
 # times slower; drawing outside it keeps a frame under half a second. Figures are plain `Figure`s
 # (no pyplot), so one drawing thread is safe.
 DRAWING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="draw")
-STATUS_COMPONENT = {"stalled": solara.Warning, "ok": solara.Success, "done": solara.Success,
-                    "early": solara.Info}
+STATUS_COMPONENT = {
+    "stalled": solara.Warning,
+    "ok": solara.Success,
+    "done": solara.Success,
+    "early": solara.Info,
+}
 
 
 @solara.component
 def StallPanel(run, tick: int, compare: bool):
     kind, headline = stall_status(run)
     title = (f"{run.name}: " if compare else "") + scenario_label(run.scenario)
-    with solara.Card(title, subtitle=f"week {run.week} of {run.horizon}, seed {run.seed}",
-                     classes=["stall-panel", f"stall-panel-{run.name}"]):
+    with solara.Card(
+        title,
+        subtitle=f"week {run.week} of {run.horizon}, seed {run.seed}",
+        classes=["stall-panel", f"stall-panel-{run.name}"],
+    ):
         STATUS_COMPONENT[kind](headline, classes=[f"stall-{kind}"])
         Words(stall_details(run), "stall-text")
 
 
 @solara.component
 def Words(text: str, css_class: str):
-    solara.HTML(tag="div", unsafe_innerHTML=markdown.markdown(text, extensions=["tables"]),
-                classes=[css_class])
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=markdown.markdown(text, extensions=["tables"]),
+        classes=[css_class],
+    )
 
 
 def png(make) -> bytes:
     """Build a figure with `make` and draw it as PNG, in the drawing thread (see DRAWING)."""
+
     def draw() -> bytes:
         return fast_png(make())
+
     return DRAWING.submit(draw).result()
 
 
@@ -135,17 +147,28 @@ def DesignControls(workshop: Workshop, which: str, refresh, disabled: bool, tick
             with workshop.lock:
                 workshop.notice = refused(lambda: run.set_knob(knob, value))
             refresh()
+
         return set_value
 
-    solara.Select(label=f"Scenario of design {run.name}", values=labels,
-                  value=scenario_label(run.scenario), on_value=pick, disabled=disabled,
-                  classes=["scenario-select"])
+    solara.Select(
+        label=f"Scenario of design {run.name}",
+        values=labels,
+        value=scenario_label(run.scenario),
+        on_value=pick,
+        disabled=disabled,
+        classes=["scenario-select"],
+    )
     for knob in KNOBS:
         with solara.Tooltip(KNOB_HELP[knob]):
             with solara.Div(classes=[f"knob-{knob}"]):
-                solara.SliderFloat(f"{knob.replace('_', ' ')}: {run.knobs[knob]:.2f}",
-                                   value=run.knobs[knob], min=0.0,
-                                   max=1.0, step=0.05, on_value=knob_setter(knob))
+                solara.SliderFloat(
+                    f"{knob.replace('_', ' ')}: {run.knobs[knob]:.2f}",
+                    value=run.knobs[knob],
+                    min=0.0,
+                    max=1.0,
+                    step=0.05,
+                    on_value=knob_setter(knob),
+                )
 
 
 @solara.component
@@ -184,6 +207,7 @@ def Page():
             with workshop.lock:
                 action()
             refresh()
+
         return handler
 
     def stop_playing():
@@ -218,36 +242,67 @@ def Page():
     with solara.Sidebar():
         with solara.Card("Run", margin=0):
             with solara.Row():
-                solara.Button("Reset", on_click=act(workshop.reset), color="primary",
-                              disabled=playing.value, classes=["btn-reset"])
-                solara.Button("Pause" if playing.value else "Play",
-                              on_click=toggle_play,
-                              color="primary", disabled=workshop.finished,
-                              classes=["btn-play"])
-                solara.Button("Step", on_click=act(lambda: workshop.step(1)), color="primary",
-                              disabled=playing.value or workshop.finished,
-                              classes=["btn-step"])
-                solara.Button(f"+{JUMP_WEEKS} weeks",
-                              on_click=act(lambda: workshop.step(JUMP_WEEKS)),
-                              disabled=playing.value or workshop.finished,
-                              classes=["btn-jump"])
-            solara.Text(f"Week {workshop.week} of {max(r.horizon for r in workshop.runs)}",
-                        classes=["week-counter"])
-            solara.InputInt("Seed (same for both designs)", value=workshop.seed,
-                            on_value=set_seed, disabled=playing.value)
+                solara.Button(
+                    "Reset",
+                    on_click=act(workshop.reset),
+                    color="primary",
+                    disabled=playing.value,
+                    classes=["btn-reset"],
+                )
+                solara.Button(
+                    "Pause" if playing.value else "Play",
+                    on_click=toggle_play,
+                    color="primary",
+                    disabled=workshop.finished,
+                    classes=["btn-play"],
+                )
+                solara.Button(
+                    "Step",
+                    on_click=act(lambda: workshop.step(1)),
+                    color="primary",
+                    disabled=playing.value or workshop.finished,
+                    classes=["btn-step"],
+                )
+                solara.Button(
+                    f"+{JUMP_WEEKS} weeks",
+                    on_click=act(lambda: workshop.step(JUMP_WEEKS)),
+                    disabled=playing.value or workshop.finished,
+                    classes=["btn-jump"],
+                )
+            solara.Text(
+                f"Week {workshop.week} of {max(r.horizon for r in workshop.runs)}",
+                classes=["week-counter"],
+            )
+            solara.InputInt(
+                "Seed (same for both designs)",
+                value=workshop.seed,
+                on_value=set_seed,
+                disabled=playing.value,
+            )
             if workshop.notice:
                 solara.Warning(workshop.notice, classes=["refused-notice"])
         with solara.Card("Design", margin=0):
-            solara.Switch(label="Compare two designs side by side", value=workshop.b is not None,
-                          on_value=set_compare, classes=["compare-switch"])
+            solara.Switch(
+                label="Compare two designs side by side",
+                value=workshop.b is not None,
+                on_value=set_compare,
+                classes=["compare-switch"],
+            )
             if workshop.b is not None:
                 with solara.Row(style={"align-items": "center"}):
                     solara.Text("Edit design")
-                    solara.ToggleButtonsSingle(value=editing.value, values=["A", "B"],
-                                               on_value=editing.set, classes=["edit-toggle"])
+                    solara.ToggleButtonsSingle(
+                        value=editing.value,
+                        values=["A", "B"],
+                        on_value=editing.set,
+                        classes=["edit-toggle"],
+                    )
             DesignControls(workshop, editing.value, refresh, playing.value, tick.value)
-            Words("Knob changes apply from the current week on; **Reset** starts again from "
-                  "week 0 with these settings. Hover over a knob for what it means.", "hint")
+            Words(
+                "Knob changes apply from the current week on; **Reset** starts again from "
+                "week 0 with these settings. Hover over a knob for what it means.",
+                "hint",
+            )
 
     compare = workshop.b is not None
     with workshop.lock:
@@ -255,19 +310,31 @@ def Page():
             for run in workshop.runs:
                 StallPanel(run, tick.value, compare)
         with solara.Card("How it is going", classes=["metrics-card"]):
-            Plot(lambda: metrics_figure(workshop.runs),
-                 ("metrics", *(run.shown() for run in workshop.runs)), "metrics-plot")
+            Plot(
+                lambda: metrics_figure(workshop.runs),
+                ("metrics", *(run.shown() for run in workshop.runs)),
+                "metrics-plot",
+            )
         for run in workshop.runs:
             title = (f"{run.name}: who" if compare else "Who") + " is at the table"
             with solara.Card(title, classes=["members-card", f"members-card-{run.name}"]):
-                Plot(lambda run=run: members_figure(run), ("members", compare, run.shown()),
-                     f"members-plot-{run.name}")
+                Plot(
+                    lambda run=run: members_figure(run),
+                    ("members", compare, run.shown()),
+                    f"members-plot-{run.name}",
+                )
         for run in workshop.runs:
             title = (f"{run.name}: why" if compare else "Why") + " members stay or leave"
             with solara.Card(title, classes=["ledger-card", f"ledger-card-{run.name}"]):
-                Plot(lambda run=run: ledger_figure(run), ("ledger", run.shown()),
-                     f"ledger-plot-{run.name}")
-                Words("Each bar is what a sector's members got from the partnership a week "
-                      "(right of 0) against what it cost them (left). Engagement follows the "
-                      "net, over months; a sector whose net stays left of its dashed exit line "
-                      "loses members.", "hint")
+                Plot(
+                    lambda run=run: ledger_figure(run),
+                    ("ledger", run.shown()),
+                    f"ledger-plot-{run.name}",
+                )
+                Words(
+                    "Each bar is what a sector's members got from the partnership a week "
+                    "(right of 0) against what it cost them (left). Engagement follows the "
+                    "net, over months; a sector whose net stays left of its dashed exit line "
+                    "loses members.",
+                    "hint",
+                )

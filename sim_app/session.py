@@ -29,8 +29,14 @@ LEDGER_WEEKS = 13  # weeks: the "what members weigh" view averages the last quar
 
 
 # The exercises of docs/workshop.md, in the order of the session plan.
-EXERCISES: tuple[str, ...] = ("talking_shop", "missing_sector", "greenwashing", "sponsor_leaves",
-                              "treadmill", "design_challenge")
+EXERCISES: tuple[str, ...] = (
+    "talking_shop",
+    "missing_sector",
+    "greenwashing",
+    "sponsor_leaves",
+    "treadmill",
+    "design_challenge",
+)
 
 
 def scenario_label(name: str) -> str:
@@ -79,8 +85,9 @@ class DesignRun:
         # the scenario exactly as the command line runs it, so the room sees the guide's numbers
         params = resolve(self.scenario, **self.knobs)
         self.start_knobs = tuple(sorted(self.knobs.items()))
-        self.model = PartnershipModel(params=params, rng=self.seed, scenario=self.scenario,
-                                      collect_agents=False)
+        self.model = PartnershipModel(
+            params=params, rng=self.seed, scenario=self.scenario, collect_agents=False
+        )
         self.observer = StallObserver(self.model, long_window=LONG_WINDOW)
         self.sector_engagement = [engagement_by_sector(self.model)]
         self.changes = []
@@ -154,9 +161,10 @@ class DesignRun:
         """Weekly metrics (the model's own records) and engagement by sector."""
         frame = self.model.datacollector.get_model_vars_dataframe().copy()
         frame.index = pd.RangeIndex(len(frame), name="week")
-        by_sector = pd.DataFrame(self.sector_engagement, columns=[f"engagement_{s}"
-                                                                  for s in SECTORS])
-        return pd.concat([frame, by_sector.set_axis(frame.index[:len(by_sector)])], axis=1)
+        by_sector = pd.DataFrame(
+            self.sector_engagement, columns=[f"engagement_{s}" for s in SECTORS]
+        )
+        return pd.concat([frame, by_sector.set_axis(frame.index[: len(by_sector)])], axis=1)
 
 
 def engagement_by_sector(model: PartnershipModel) -> list[float]:
@@ -220,4 +228,3 @@ class Workshop:
     @property
     def week(self) -> int:
         return max(run.week for run in self.runs)
-

@@ -37,9 +37,16 @@ RUN_COLOURS = {"A": OKABE_ITO["black"], "B": OKABE_ITO["vermillion"]}
 LEFT_COLOUR = "#9A9A9A"
 EDGE_MIN_TRUST = 0.2  # mutual trust below this is not drawn (sector priors start at 0.25-0.55,
 #                      so at first every working pair shows; pairs that fall out of trust fade)
-STYLE = {"font.size": 10, "axes.titlesize": 11, "axes.spines.top": False,
-         "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3,
-         "lines.linewidth": 2.0, "legend.fontsize": 9}
+STYLE = {
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "lines.linewidth": 2.0,
+    "legend.fontsize": 9,
+}
 METRIC_PANELS = {  # metric -> panel title (the registry's labels, shortened to fit)
     "progress": "Problem progress (0-1)",
     "systems_change": "Systems change (0-1)",
@@ -75,8 +82,18 @@ FRAMES_MAX = 64
 
 def frame_key(fig: Figure) -> tuple:
     """Everything about a figure that is drawn in its frame rather than with its data."""
-    axes = tuple((ax.get_position().bounds, ax.get_xlim(), ax.get_ylim(), ax.get_title(),
-                  ax.get_xlabel(), ax.get_ylabel(), ax.axison) for ax in fig.axes)
+    axes = tuple(
+        (
+            ax.get_position().bounds,
+            ax.get_xlim(),
+            ax.get_ylim(),
+            ax.get_title(),
+            ax.get_xlabel(),
+            ax.get_ylabel(),
+            ax.axison,
+        )
+        for ax in fig.axes
+    )
     legends = tuple(tuple(t.get_text() for t in legend.get_texts()) for legend in fig.legends)
     return (tuple(fig.get_size_inches()), fig.dpi, axes, legends)
 
@@ -150,21 +167,25 @@ def metrics_figure(runs: list[DesignRun]) -> Figure:
         for ax in axes[3:]:
             ax.set_xlabel("week")
         handles = [Line2D([], [], color=RUN_COLOURS[r.name], lw=2.5) for r in runs]
-        labels = [(f"{r.name}: " if len(runs) > 1 else "") + scenario_label(r.scenario)
-                  for r in runs]
+        labels = [
+            (f"{r.name}: " if len(runs) > 1 else "") + scenario_label(r.scenario) for r in runs
+        ]
         handles.append(Line2D([], [], color="grey", ls=":", lw=1.5))
         labels.append("week the design stalled")
         fig.legend(handles, labels, loc="lower center", ncols=len(handles), frameon=False)
-        fig.subplots_adjust(left=0.05, right=0.99, top=0.94, bottom=0.17, wspace=0.22,
-                            hspace=0.32)
+        fig.subplots_adjust(left=0.05, right=0.99, top=0.94, bottom=0.17, wspace=0.22, hspace=0.32)
     return fig
 
 
 def engagement_panel(ax, run: DesignRun) -> None:
     records = run.records()
     for sector in SECTORS:
-        ax.plot(records.index, records[f"engagement_{sector}"], color=SECTOR_COLOURS[sector],
-                label=sector.replace("_", " "))
+        ax.plot(
+            records.index,
+            records[f"engagement_{sector}"],
+            color=SECTOR_COLOURS[sector],
+            label=sector.replace("_", " "),
+        )
     if run.observer.stalled:
         ax.axvline(run.observer.stall_week, color="grey", ls=":", lw=1.5)
     ax.set_xlim(0, run.horizon)
@@ -199,8 +220,11 @@ def trust_edges(model, min_trust: float = EDGE_MIN_TRUST) -> list[tuple[int, int
     both: dict[tuple[int, int], list[float]] = {}
     for i, j, t in zip(rows[member], cols[member], trust[member], strict=True):
         both.setdefault((int(min(i, j)), int(max(i, j))), []).append(float(t))
-    return [(i, j, sum(ts) / len(ts)) for (i, j), ts in sorted(both.items())
-            if sum(ts) / len(ts) >= min_trust]
+    return [
+        (i, j, sum(ts) / len(ts))
+        for (i, j), ts in sorted(both.items())
+        if sum(ts) / len(ts) >= min_trust
+    ]
 
 
 def sector_layout(model) -> dict[int, tuple[float, float]]:
@@ -216,8 +240,10 @@ def sector_layout(model) -> dict[int, tuple[float, float]]:
         radius = _radius(rows.size)
         for k, row in enumerate(rows):
             angle = 2 * math.pi * k / max(rows.size, 1)
-            positions[int(row)] = (centre[0] + radius * math.cos(angle),
-                                   centre[1] + radius * math.sin(angle))
+            positions[int(row)] = (
+                centre[0] + radius * math.cos(angle),
+                centre[1] + radius * math.sin(angle),
+            )
     return positions
 
 
@@ -244,37 +270,67 @@ def network_panel(ax, model) -> None:
         colours = np.zeros((len(edges), 4))
         colours[:, :3] = 0.33
         colours[:, 3] = 0.2 + 0.6 * strength
-        ax.add_collection(LineCollection([(positions[i], positions[j]) for i, j, _ in edges],
-                                         linewidths=0.4 + 3.5 * strength, colors=colours,
-                                         zorder=1))
+        ax.add_collection(
+            LineCollection(
+                [(positions[i], positions[j]) for i, j, _ in edges],
+                linewidths=0.4 + 3.5 * strength,
+                colors=colours,
+                zorder=1,
+            )
+        )
     rows = np.array(sorted(positions), dtype=int)
     for s, sector in enumerate(SECTORS):  # name each sector's corner, so an empty one shows
         x, y = _centre(s)
         offset = _radius(int((orgs.sector[rows] == s).sum())) + 0.3
-        ax.text(x, y + (offset if y > 0 else -offset), sector.replace("_", " "), ha="center",
-                va="center", color=SECTOR_COLOURS[sector], fontsize=10)
+        ax.text(
+            x,
+            y + (offset if y > 0 else -offset),
+            sector.replace("_", " "),
+            ha="center",
+            va="center",
+            color=SECTOR_COLOURS[sector],
+            fontsize=10,
+        )
     if rows.size:
         xy = np.array([positions[r] for r in rows])
         member = orgs.status[rows] == MEMBER
         colours = [SECTOR_COLOURS[SECTORS[s]] for s in orgs.sector[rows]]
         sizes = 60 + 240 * orgs.engagement[rows]
-        ax.scatter(xy[member, 0], xy[member, 1], s=sizes[member],
-                   c=[c for c, m in zip(colours, member, strict=True) if m],
-                   edgecolors="white", linewidths=1.2, zorder=3)
-        ax.scatter(xy[~member, 0], xy[~member, 1], s=70, facecolors="none",
-                   edgecolors=LEFT_COLOUR, linewidths=1.5, linestyle="--", zorder=2)
+        ax.scatter(
+            xy[member, 0],
+            xy[member, 1],
+            s=sizes[member],
+            c=[c for c, m in zip(colours, member, strict=True) if m],
+            edgecolors="white",
+            linewidths=1.2,
+            zorder=3,
+        )
+        ax.scatter(
+            xy[~member, 0],
+            xy[~member, 1],
+            s=70,
+            facecolors="none",
+            edgecolors=LEFT_COLOUR,
+            linewidths=1.5,
+            linestyle="--",
+            zorder=2,
+        )
     counts = []
     for s, sector in enumerate(SECTORS):
         here = orgs.sector[rows] == s if rows.size else np.zeros(0, bool)
         active = int((orgs.status[rows][here] == MEMBER).sum()) if rows.size else 0
         left = int(here.sum()) - active
         counts.append((sector, active, left))
-    handles = [Line2D([], [], ls="", marker="o", ms=9, color=SECTOR_COLOURS[s])
-               for s, _, _ in counts]
-    labels = [f"{s.replace('_', ' ')}: {a}" + (f" ({left} left)" if left else "")
-              for s, a, left in counts]
-    handles += [Line2D([], [], ls="", marker="o", ms=9, mfc="none", mec=LEFT_COLOUR),
-                Line2D([], [], color="#555555", lw=2.5)]
+    handles = [
+        Line2D([], [], ls="", marker="o", ms=9, color=SECTOR_COLOURS[s]) for s, _, _ in counts
+    ]
+    labels = [
+        f"{s.replace('_', ' ')}: {a}" + (f" ({left} left)" if left else "") for s, a, left in counts
+    ]
+    handles += [
+        Line2D([], [], ls="", marker="o", ms=9, mfc="none", mec=LEFT_COLOUR),
+        Line2D([], [], color="#555555", lw=2.5),
+    ]
     labels += ["left the partnership", "trust between two members"]
     ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     ax.set_xlim(-1.8, 1.8)
@@ -322,14 +378,16 @@ def ledger_panel(ax, run: DesignRun) -> None:
         right = 0.0
         for name, value in zip(GAINS, parts[:n_benefits], strict=True):
             if value > 0:
-                ax.broken_barh([(right, value)], (y - BAR / 2, BAR),
-                               facecolors=LEDGER_COLOURS[name])
+                ax.broken_barh(
+                    [(right, value)], (y - BAR / 2, BAR), facecolors=LEDGER_COLOURS[name]
+                )
                 right += value
         left = 0.0
         for name, value in zip(LEDGER[n_benefits:], parts[n_benefits:], strict=True):
             if value > 0:
-                ax.broken_barh([(left - value, value)], (y - BAR / 2, BAR),
-                               facecolors=LEDGER_COLOURS[name])
+                ax.broken_barh(
+                    [(left - value, value)], (y - BAR / 2, BAR), facecolors=LEDGER_COLOURS[name]
+                )
                 left -= value
         exit_line = PROFILES[row].exit_threshold - baseline
         ax.plot([exit_line, exit_line], [y - 0.45, y + 0.45], color="black", ls="--", lw=1.2)
@@ -343,10 +401,10 @@ def ledger_panel(ax, run: DesignRun) -> None:
     ax.set_xlabel("per week: costs (left of 0), benefits (right); ◆ net; -- exit line")
     ended = "" if run.model.operating or run.week == 0 else ", before the partnership ended"
     ax.set_title(f"What members weigh (mean of the last {LEDGER_WEEKS} weeks{ended})")
-    handles = [Line2D([], [], ls="", marker="s", ms=10, color=LEDGER_COLOURS[name])
-               for name in LEDGER]
-    ax.legend(handles, list(LEDGER), loc="upper left", bbox_to_anchor=(1.0, 1.0),
-              frameon=False)
+    handles = [
+        Line2D([], [], ls="", marker="s", ms=10, color=LEDGER_COLOURS[name]) for name in LEDGER
+    ]
+    ax.legend(handles, list(LEDGER), loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
 
 
 def ledger_figure(run: DesignRun) -> Figure:
@@ -367,18 +425,24 @@ def stall_status(run: DesignRun) -> tuple[str, str]:
     observer: StallObserver = run.observer
     if observer.stalled:
         cause = observer.findings[0]
-        detail = f" ({cause.evidence['asset'].replace('_', ' ')})" if cause.cause == \
-            "missing_asset" else ""
+        detail = (
+            f" ({cause.evidence['asset'].replace('_', ' ')})"
+            if cause.cause == "missing_asset"
+            else ""
+        )
         return "stalled", f"Stalled in week {observer.stall_week}: {cause.label.lower()}{detail}"
     gain = observer.window_gain()
     if gain is None:
-        return "early", (f"Too early to judge (week {run.week}): a stall is judged over "
-                         f"{STALL_WINDOW} weeks")
+        return "early", (
+            f"Too early to judge (week {run.week}): a stall is judged over {STALL_WINDOW} weeks"
+        )
     if run.finished:
-        return "done", (f"Never stalled in {run.week} weeks: progress ended at "
-                        f"{run.model.progress:.2f}")
-    return "ok", (f"Not stalled (week {run.week}): progress {gain:+.3f} over the last "
-                  f"{STALL_WINDOW} weeks")
+        return "done", (
+            f"Never stalled in {run.week} weeks: progress ended at {run.model.progress:.2f}"
+        )
+    return "ok", (
+        f"Not stalled (week {run.week}): progress {gain:+.3f} over the last {STALL_WINDOW} weeks"
+    )
 
 
 def stall_details(run: DesignRun) -> str:
@@ -386,40 +450,57 @@ def stall_details(run: DesignRun) -> str:
     observer = run.observer
     lines = ["Press **Play** or **Step** to start the partnership."] if run.week == 0 else []
     if not observer.stalled:
-        lines.append(f"A design stalls when it gains less than {STALL_GAIN} progress in "
-                     f"{STALL_WINDOW} weeks with the problem unsolved, or when fewer than two "
-                     "members remain. The panel then says why, and tries each remedy on a copy "
-                     "of the model.")
+        lines.append(
+            f"A design stalls when it gains less than {STALL_GAIN} progress in "
+            f"{STALL_WINDOW} weeks with the problem unsolved, or when fewer than two "
+            "members remain. The panel then says why, and tries each remedy on a copy "
+            "of the model."
+        )
     else:
         report = observer.report()
         lines.append(f"**Why: {report['stall_cause_label'].lower()}.** {report['explanation']}")
         if report["contributing"]:
-            lines.append("Also true at the stall: "
-                         + ", ".join(CAUSE_LABELS[c].lower() for c in report["contributing"])
-                         + ".")
+            lines.append(
+                "Also true at the stall: "
+                + ", ".join(CAUSE_LABELS[c].lower() for c in report["contributing"])
+                + "."
+            )
         best = observer.best_remedy
         if best is not None:
-            lines.append(f"**What would restart it: {best.label.lower()}** "
-                         f"({pretty_change(best.change)}): {best.effect:+.3f} progress in "
-                         f"{observer.remedy_window} weeks over doing nothing.")
+            lines.append(
+                f"**What would restart it: {best.label.lower()}** "
+                f"({pretty_change(best.change)}): {best.effect:+.3f} progress in "
+                f"{observer.remedy_window} weeks over doing nothing."
+            )
         elif observer.remedies:
             top = observer.remedies[0]
-            lines.append(f"**No single remedy restarts it** within {observer.remedy_window} "
-                         f"weeks; {top.label.lower()} helps most ({top.effect:+.3f}).")
+            lines.append(
+                f"**No single remedy restarts it** within {observer.remedy_window} "
+                f"weeks; {top.label.lower()} helps most ({top.effect:+.3f})."
+            )
         if observer.long_window and observer.remedies:
             slow = max(observer.remedies, key=lambda r: r.long_effect or 0.0)
             if slow is not best and (slow.long_effect or 0.0) > 0.02:
-                lines.append(f"**Over {_years(observer.long_window)}, {slow.label.lower()} "
-                             f"does most:** {slow.long_effect:+.3f}.")
+                lines.append(
+                    f"**Over {_years(observer.long_window)}, {slow.label.lower()} "
+                    f"does most:** {slow.long_effect:+.3f}."
+                )
         lines.append(remedy_table(observer))
         if run.week > observer.stall_week:
             since = run.model.progress - observer.history[observer.stall_week].progress
-            lines.append(f"Since the stall: progress {since:+.3f} (week {observer.stall_week} "
-                         f"to {run.week}).")
+            lines.append(
+                f"Since the stall: progress {since:+.3f} (week {observer.stall_week} "
+                f"to {run.week})."
+            )
     if run.changes:
-        lines.append("Changes made during the run: " + "; ".join(
-            f"week {w}: {k.replace('_', ' ')} {old:.2f} to {new:.2f}"
-            for w, k, old, new in run.changes) + ".")
+        lines.append(
+            "Changes made during the run: "
+            + "; ".join(
+                f"week {w}: {k.replace('_', ' ')} {old:.2f} to {new:.2f}"
+                for w, k, old, new in run.changes
+            )
+            + "."
+        )
     return "\n\n".join(lines)
 
 
@@ -439,8 +520,10 @@ def remedy_table(observer: StallObserver) -> str:
     left alone: progress over the next weeks, what the remedy added, and (when judged) what it
     added over the longer run."""
     weeks, long = observer.remedy_window, observer.long_window
-    head = (f"| Tried at the stall, on a copy of the model | Progress in the next {weeks} weeks "
-            f"| Added in {weeks} weeks |")
+    head = (
+        f"| Tried at the stall, on a copy of the model | Progress in the next {weeks} weeks "
+        f"| Added in {weeks} weeks |"
+    )
     rule = "| --- | --- | --- |"
     if long:
         head += f" Added in {_years(long)} |"
@@ -448,11 +531,12 @@ def remedy_table(observer: StallObserver) -> str:
     rows = [head, rule]
     if observer.remedies:
         first = observer.remedies[0]
-        rows.append(f"| Doing nothing | {first.window_gain - first.effect:+.3f} | |"
-                    + (" |" if long else ""))
+        rows.append(
+            f"| Doing nothing | {first.window_gain - first.effect:+.3f} | |"
+            + (" |" if long else "")
+        )
     for r in observer.remedies:
-        row = (f"| {r.label} ({pretty_change(r.change)}) | {r.window_gain:+.3f} | "
-               f"{r.effect:+.3f} |")
+        row = f"| {r.label} ({pretty_change(r.change)}) | {r.window_gain:+.3f} | {r.effect:+.3f} |"
         if long:
             row += f" {r.long_effect:+.3f} |"
         rows.append(row)

@@ -19,12 +19,21 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or next(
-    (p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if os.path.exists(p)), None)
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+    (p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if os.path.exists(p)), None
+)
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 NO_CHROMIUM = pytest.mark.skipif(
     CHROMIUM is None,
-    reason="Debian's chromium is not installed (apt-get install chromium; .ci/run installs it)")
+    reason="Debian's chromium is not installed (apt-get install chromium; .ci/run installs it)",
+)
 
 
 def free_port() -> int:
@@ -34,8 +43,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def served_app(name: str, *, env: dict[str, str] | None = None,
-               wait_seconds: float = 60) -> Iterator[tuple[subprocess.Popen, str]]:
+def served_app(
+    name: str, *, env: dict[str, str] | None = None, wait_seconds: float = 60
+) -> Iterator[tuple[subprocess.Popen, str]]:
     """Start the app, wait until it listens, yield (process, url); stop it on the way out.
 
     Its output goes to test-artifacts/<name>-<port>.log, which a failure names.
@@ -43,9 +53,13 @@ def served_app(name: str, *, env: dict[str, str] | None = None,
     ARTIFACTS.mkdir(exist_ok=True)
     port = free_port()
     log = (ARTIFACTS / f"{name}-{port}.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "sim_app", "--port", str(port)], cwd=ROOT,
-                            stdout=log, stderr=subprocess.STDOUT,
-                            env={**os.environ, **(env or {})})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim_app", "--port", str(port)],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **(env or {})},
+    )
     try:
         deadline = time.monotonic() + wait_seconds
         while True:

@@ -87,7 +87,7 @@ def listening(pid: int) -> set[str]:
             cols = line.split()
             if cols[3] == "0A" and cols[9] in inodes:
                 raw = bytes.fromhex(cols[1].split(":")[0])
-                raw = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+                raw = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
                 found.add(str(ipaddress.ip_address(raw)))
     return found
 
@@ -97,8 +97,9 @@ def server():
     # A page whose websocket dropped and reconnected leaves its first session's kernel waiting
     # to be culled (30 minutes in `python -m sim_app`); a short cull here lets the test see that
     # such kernels go too, within its two-minute wait after the tabs close.
-    with served_app("app-load-server", env={"SOLARA_KERNEL_CULL_TIMEOUT": "20s"},
-                    wait_seconds=90) as served:
+    with served_app(
+        "app-load-server", env={"SOLARA_KERNEL_CULL_TIMEOUT": "20s"}, wait_seconds=90
+    ) as served:
         yield served
 
 
@@ -108,10 +109,12 @@ def server():
 # while it waits: at 30 pages waiting they took both cores, 7.5 CPU-seconds per action,
 # against the server's 0.3). Nothing the server sends or does changes.
 NO_ANIMATION = "*, *::before, *::after { animation: none !important; transition: none !important; }"
-NO_ANIMATION_SCRIPT = ("document.addEventListener('DOMContentLoaded', () => {"
-                       " const s = document.createElement('style');"
-                       f" s.textContent = {json.dumps(NO_ANIMATION)};"
-                       " document.head.appendChild(s); });")
+NO_ANIMATION_SCRIPT = (
+    "document.addEventListener('DOMContentLoaded', () => {"
+    " const s = document.createElement('style');"
+    f" s.textContent = {json.dumps(NO_ANIMATION)};"
+    " document.head.appendChild(s); });"
+)
 
 
 async def open_session(browser, url: str):
@@ -151,7 +154,8 @@ async def session(index: int, page, times: list[float]) -> tuple[int, float]:
         started = time.perf_counter()
         await page.locator(".btn-step").click()
         await expect(page.locator(".week-counter")).to_contain_text(
-            f"Week {round_ + 1} of ", timeout=TIMEOUT_MS)
+            f"Week {round_ + 1} of ", timeout=TIMEOUT_MS
+        )
         times.append(time.perf_counter() - started)
     value = float(await knob.locator("[role=slider]").get_attribute("aria-valuenow"))
     shown = await page.locator(".week-counter").inner_text()
@@ -218,8 +222,9 @@ async def load_test(url: str, server_pid: int) -> dict:
             burst: list[float] = []
             started, cpu = time.perf_counter(), cpu_seconds(server_pid)
             browsers = browser_cpu_seconds()
-            results = await asyncio.gather(*(session(i, page, burst)
-                                             for i, (_, page) in enumerate(opened)))
+            results = await asyncio.gather(
+                *(session(i, page, burst) for i, (_, page) in enumerate(opened))
+            )
             act_seconds = time.perf_counter() - started
             # the server's own work per action, whatever else the machine is doing
             cpu_per_action = (cpu_seconds(server_pid) - cpu) / len(burst)
@@ -247,24 +252,38 @@ async def load_test(url: str, server_pid: int) -> dict:
     deadline = time.monotonic() + 60
     while kernels(url)["total"] and time.monotonic() < deadline:
         await asyncio.sleep(1)
-    return {"sessions": SESSIONS, "burst_actions": len(burst), "load_seconds": load_seconds,
-            "page_load_median_seconds": statistics.median(load_times),
-            "page_load_max_seconds": max(load_times),
-            "act_seconds": act_seconds, "server_cpu_seconds_per_action": cpu_per_action,
-            "browser_cpu_seconds_per_action": browser_per_action,
-            "load_average": os.getloadavg(), "burst": burst, "turns": turns,
-            "second_wave": second, "results": results,
-            "kernels_while_open": live, "kernels_after_close": after_kernels,
-            "kernels_after_second_wave": kernels(url)["total"],
-            "rss_baseline": baseline, "rss_peak": peak, "rss_after_close": after,
-            "rss_second_wave_peak": second_peak, "rss_after_second_wave": rss(server_pid)}
+    return {
+        "sessions": SESSIONS,
+        "burst_actions": len(burst),
+        "load_seconds": load_seconds,
+        "page_load_median_seconds": statistics.median(load_times),
+        "page_load_max_seconds": max(load_times),
+        "act_seconds": act_seconds,
+        "server_cpu_seconds_per_action": cpu_per_action,
+        "browser_cpu_seconds_per_action": browser_per_action,
+        "load_average": os.getloadavg(),
+        "burst": burst,
+        "turns": turns,
+        "second_wave": second,
+        "results": results,
+        "kernels_while_open": live,
+        "kernels_after_close": after_kernels,
+        "kernels_after_second_wave": kernels(url)["total"],
+        "rss_baseline": baseline,
+        "rss_peak": peak,
+        "rss_after_close": after,
+        "rss_second_wave_peak": second_peak,
+        "rss_after_second_wave": rss(server_pid),
+    }
 
 
 def percentiles(times: list[float]) -> dict[str, float]:
     ordered = sorted(times)
-    return {"median": statistics.median(ordered),
-            "p95": ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))],
-            "max": ordered[-1]}
+    return {
+        "median": statistics.median(ordered),
+        "p95": ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))],
+        "max": ordered[-1],
+    }
 
 
 def test_thirty_sessions_at_once(server):
@@ -273,12 +292,16 @@ def test_thirty_sessions_at_once(server):
     and a second room's worth of sessions costs the server no more memory than the first."""
     proc, url = server
     assert listening(proc.pid) and all(
-        ipaddress.ip_address(a).is_loopback for a in listening(proc.pid)), listening(proc.pid)
+        ipaddress.ip_address(a).is_loopback for a in listening(proc.pid)
+    ), listening(proc.pid)
     measured = asyncio.run(load_test(url, proc.pid))
     results = measured.pop("results")
     timings = {name: measured.pop(name) for name in ("burst", "turns", "second_wave")}
-    summary = {**measured, **{f"{name}_seconds": percentiles(t) for name, t in timings.items()},
-               "cpus": os.cpu_count()}
+    summary = {
+        **measured,
+        **{f"{name}_seconds": percentiles(t) for name, t in timings.items()},
+        "cpus": os.cpu_count(),
+    }
     (ARTIFACTS / "app-load.json").write_text(json.dumps(summary, indent=2) + "\n")
     print(json.dumps(summary, indent=2))
     # every click got its answer

@@ -14,11 +14,13 @@ from sim.scenarios import resolve
 
 def test_lead_is_the_reference_median_less_the_best_baseline_median():
     # designs x seeds x weeks: reference, then two baselines; medians known by construction
-    values = np.array([
-        [[0.0, 0.5], [0.2, 0.6], [0.9, 0.9]],   # reference: medians 0.2, 0.6
-        [[0.1, 0.7], [0.1, 0.7], [0.4, 0.0]],   # baseline 0: medians 0.1, 0.7
-        [[0.3, 0.1], [0.0, 0.2], [0.3, 0.3]],   # baseline 1: medians 0.3, 0.2
-    ])
+    values = np.array(
+        [
+            [[0.0, 0.5], [0.2, 0.6], [0.9, 0.9]],  # reference: medians 0.2, 0.6
+            [[0.1, 0.7], [0.1, 0.7], [0.4, 0.0]],  # baseline 0: medians 0.1, 0.7
+            [[0.3, 0.1], [0.0, 0.2], [0.3, 0.3]],  # baseline 1: medians 0.3, 0.2
+        ]
+    )
     point, best = boundaries.lead(values)
     assert point == pytest.approx([0.2 - 0.3, 0.6 - 0.7])
     assert best.tolist() == [1, 0]
@@ -41,25 +43,33 @@ def test_the_band_holds_the_lead_and_narrows_with_more_seeds():
         widths.append(np.mean(high - low))
     assert widths[0] > 1.5 * widths[1]
     # fixed bootstrap seed: the same runs give the same band
-    assert np.array_equal(boundaries.band(few, resamples=200)[0],
-                          boundaries.band(few, resamples=200)[0])
+    assert np.array_equal(
+        boundaries.band(few, resamples=200)[0], boundaries.band(few, resamples=200)[0]
+    )
 
 
 def test_verdict_needs_the_whole_band_on_one_side_of_zero():
     low = np.array([-0.3, -0.1, 0.01, 0.0])
     high = np.array([-0.01, 0.2, 0.3, 0.0])
     assert boundaries.verdicts(low, high).tolist() == [
-        boundaries.LOSES, boundaries.UNCLEAR, boundaries.WINS, boundaries.UNCLEAR]
+        boundaries.LOSES,
+        boundaries.UNCLEAR,
+        boundaries.WINS,
+        boundaries.UNCLEAR,
+    ]
 
 
-@pytest.mark.parametrize("weeks, text", [
-    ([1, 2, 3, 7], "1–3, 7"),
-    ([7, 1, 3, 2], "1–3, 7"),
-    ([5], "5"),
-    ([1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 18], "1–9, 15–18"),
-    ([2, 4], "2, 4"),
-    ([], "none"),
-])
+@pytest.mark.parametrize(
+    "weeks, text",
+    [
+        ([1, 2, 3, 7], "1–3, 7"),
+        ([7, 1, 3, 2], "1–3, 7"),
+        ([5], "5"),
+        ([1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 18], "1–9, 15–18"),
+        ([2, 4], "2, 4"),
+        ([], "none"),
+    ],
+)
 def test_week_ranges(weeks, text):
     assert boundaries.week_ranges(weeks) == text
 
@@ -72,10 +82,9 @@ def test_the_first_weeks_of_a_long_run_equal_a_short_run(design):
     assert len(full) == 157
     numeric = full.select_dtypes("number").columns
     for h in (8, 20):
-        short = run_one(resolve(design, steps=h), seed, design=design,
-                        diagnose=False).timeseries
+        short = run_one(resolve(design, steps=h), seed, design=design, diagnose=False).timeseries
         assert len(short) == h + 1
-        pd.testing.assert_frame_equal(short[numeric], full[numeric].iloc[:h + 1])
+        pd.testing.assert_frame_equal(short[numeric], full[numeric].iloc[: h + 1])
 
 
 def test_quick_run_writes_every_condition_the_figure_and_its_section(tmp_path):
@@ -85,8 +94,12 @@ def test_quick_run_writes_every_condition_the_figure_and_its_section(tmp_path):
     table = pd.read_csv(folder / "boundaries.csv")
     conditions = set(zip(table["problem"], table["variant"], strict=True))
     assert conditions == {(p, v) for p in boundaries.PROBLEMS for v in boundaries.VARIANTS}
-    assert table.groupby(["problem", "variant"])["week"].agg(list).map(
-        lambda w: w == list(range(1, 31))).all()
+    assert (
+        table.groupby(["problem", "variant"])["week"]
+        .agg(list)
+        .map(lambda w: w == list(range(1, 31)))
+        .all()
+    )
     assert (table["low"] <= table["high"]).all()
     assert set(table["best_baseline"]) <= set(boundaries.baselines())
     assert (folder / "boundaries.png").stat().st_size > 0
@@ -110,6 +123,7 @@ def test_a_seed_count_below_one_is_refused(capsys):
 
 def test_the_comparison_report_points_here_only_for_the_impact_partnership():
     from experiments import compare
+
     assert "experiments.boundaries" in compare._conditions(REFERENCE, 156)
     other = compare._conditions("business_led", 52)
     assert "experiments.boundaries" not in other and "52 weeks" in other

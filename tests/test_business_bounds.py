@@ -25,8 +25,11 @@ def test_the_data_are_changed_inside_the_block_and_restored_after_it_even_on_err
         assert sum(business.benefit_weights.values()) == pytest.approx(1.0)
         # the other weights keep their proportions
         assert business.benefit_weights["results"] / business.benefit_weights["wins"] == (
-            pytest.approx(profiles[sectors.BUS].benefit_weights["results"]
-                          / profiles[sectors.BUS].benefit_weights["wins"]))
+            pytest.approx(
+                profiles[sectors.BUS].benefit_weights["results"]
+                / profiles[sectors.BUS].benefit_weights["wins"]
+            )
+        )
         assert sectors.AGENDA_FIT[sectors.GOV, sectors.BUS] == 0.1
         assert sectors.AGENDA_FIT[sectors.BUS, sectors.GOV] == 0.1
         assert sectors.PROFILES[sectors.GOV] is profiles[sectors.GOV]
@@ -39,8 +42,7 @@ def test_the_data_are_changed_inside_the_block_and_restored_after_it_even_on_err
 
 def test_the_model_point_gives_the_unchanged_model():
     plain = bb.run_point(bb.model_point(), "advocacy_coalition", 3, steps=40)
-    model = PartnershipModel(scenario="advocacy_coalition", rng=3, steps=40,
-                             collect_agents=False)
+    model = PartnershipModel(scenario="advocacy_coalition", rng=3, steps=40, collect_agents=False)
     shares = []
     while model.running:
         model.step()
@@ -50,11 +52,20 @@ def test_the_model_point_gives_the_unchanged_model():
 
 
 def test_a_lower_meeting_cost_keeps_more_firms_where_they_meet():
-    seeds = range(4)  # government-led: its firms sit in its meetings (the advocacy coalition's sign)
-    share = {cost: np.mean([bb.run_point({**bb.model_point(), "meeting_cost": cost},
-                                         "government_led", s, steps=80)
-                            ["engaged_business_share"] for s in seeds])
-             for cost in (0.2, 0.8)}
+    seeds = range(
+        4
+    )  # government-led: its firms sit in its meetings (the advocacy coalition's sign)
+    share = {
+        cost: np.mean(
+            [
+                bb.run_point(
+                    {**bb.model_point(), "meeting_cost": cost}, "government_led", s, steps=80
+                )["engaged_business_share"]
+                for s in seeds
+            ]
+        )
+        for cost in (0.2, 0.8)
+    }
     assert share[0.2] > share[0.8] + 0.1
 
 
@@ -63,31 +74,50 @@ def fake_runs(shares: dict[str, list[float]], gap_led: float = 0.3) -> pd.DataFr
     rows = []
     for design, values in shares.items():
         for seed, value in enumerate(values):
-            rows.append({"design": design, "seed": seed, "engaged_business_share": value,
-                         "action_share": 0.1 if design == "advocacy_coalition" else 0.5 + seed / 100,
-                         "claims_gap": gap_led + seed / 100 if design == "business_led" else seed / 100,
-                         "first_legitimacy": 0.5,
-                         "legitimacy": 0.3 if design == "business_led" else 0.6,
-                         "progress": 0.9 + seed / 100 if design == bb.REFERENCE else seed / 100,
-                         "systems_change": 0.9 if design == bb.REFERENCE else seed / 100})
+            rows.append(
+                {
+                    "design": design,
+                    "seed": seed,
+                    "engaged_business_share": value,
+                    "action_share": 0.1 if design == "advocacy_coalition" else 0.5 + seed / 100,
+                    "claims_gap": gap_led + seed / 100 if design == "business_led" else seed / 100,
+                    "first_legitimacy": 0.5,
+                    "legitimacy": 0.3 if design == "business_led" else 0.6,
+                    "progress": 0.9 + seed / 100 if design == bb.REFERENCE else seed / 100,
+                    "systems_change": 0.9 if design == bb.REFERENCE else seed / 100,
+                }
+            )
     return pd.DataFrame(rows)
 
 
-DESIGNS = ["impact_partnership", "government_led", "public_funder_partnership",
-           "ngo_business_pair", "advocacy_coalition", "crime_reduction_partnership",
-           "business_led"]
+DESIGNS = [
+    "impact_partnership",
+    "government_led",
+    "public_funder_partnership",
+    "ngo_business_pair",
+    "advocacy_coalition",
+    "crime_reduction_partnership",
+    "business_led",
+]
 
 
 def test_verdicts_apply_the_pattern_tests_statistics():
     low, high = [0.1 + i / 100 for i in range(8)], [0.6 + i / 100 for i in range(8)]
-    holds = bb.verdicts(fake_runs({d: low if d in bb.PATTERN_2_DESIGNS else high
-                                   for d in DESIGNS}))
+    holds = bb.verdicts(fake_runs({d: low if d in bb.PATTERN_2_DESIGNS else high for d in DESIGNS}))
     assert holds["pattern_2"] and holds["pattern_3"] and holds["pattern_4"] and holds["pattern_1"]
     assert holds["margin_government_led"] == pytest.approx(0.5)
     # the public funder's firms engaged as often as another design's: the clause fails
-    fails = bb.verdicts(fake_runs({d: low if d in ("government_led", "public_funder_partnership",
-                                                   "advocacy_coalition") else high
-                                   for d in DESIGNS}, gap_led=-0.2))
+    fails = bb.verdicts(
+        fake_runs(
+            {
+                d: low
+                if d in ("government_led", "public_funder_partnership", "advocacy_coalition")
+                else high
+                for d in DESIGNS
+            },
+            gap_led=-0.2,
+        )
+    )
     assert not fails["p2_public_funder_partnership"] and not fails["pattern_2"]
     assert fails["lowest_other_government_led"] == "advocacy_coalition"
     assert fails["margin_government_led"] == pytest.approx(0.0)

@@ -27,11 +27,24 @@ def sweep_folder(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("collect") / "sweep"
     env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
     done = subprocess.run(
-        [sys.executable, "-m", "sim", "-m", "scenario=impact_partnership,business_led",
-         "seed=0,1", "orchestration=0,0.5", f"steps={STEPS}", "hydra/launcher=basic",
-         f"hydra.sweep.dir={folder}"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
-        env={**env, "SIM_INJECT_FAILURE": FAILED})
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "-m",
+            "scenario=impact_partnership,business_led",
+            "seed=0,1",
+            "orchestration=0,0.5",
+            f"steps={STEPS}",
+            "hydra/launcher=basic",
+            f"hydra.sweep.dir={folder}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**env, "SIM_INJECT_FAILURE": FAILED},
+    )
     assert done.returncode == 0, done.stderr
     return folder
 
@@ -39,8 +52,14 @@ def sweep_folder(tmp_path_factory) -> Path:
 def test_one_row_per_run_and_week_with_swept_parameters(sweep_folder):
     tidy, summary = collect(sweep_folder)
     metrics = [m.name for m in METRICS]
-    assert list(tidy.columns[:6]) == ["run_id", "scenario", "seed", "orchestration", "steps",
-                                      "completed"]
+    assert list(tidy.columns[:6]) == [
+        "run_id",
+        "scenario",
+        "seed",
+        "orchestration",
+        "steps",
+        "completed",
+    ]
     assert {"week", *metrics} <= set(tidy.columns)
     done = tidy[tidy["completed"]]
     assert done.groupby("run_id").size().eq(STEPS + 1).all()  # week 0 and every week after
@@ -53,8 +72,11 @@ def test_one_row_per_run_and_week_with_swept_parameters(sweep_folder):
     failed = tidy[~tidy["completed"]]
     assert len(failed) == 1 and failed["week"].isna().all()
     assert failed[metrics].isna().all().all()
-    assert (failed.iloc[0][["scenario", "seed", "orchestration"]].tolist()
-            == ["business_led", 1, 0.5])
+    assert failed.iloc[0][["scenario", "seed", "orchestration"]].tolist() == [
+        "business_led",
+        1,
+        0.5,
+    ]
     # Each run's rows are that run's own timeseries.csv.
     run = done["run_id"].iloc[0]
     own = pd.read_csv(sweep_folder / run / "timeseries.csv")
@@ -75,12 +97,17 @@ def test_summary_has_one_row_per_run_with_final_values_and_errors(sweep_folder):
         record = json.loads((sweep_folder / run_id / "summary.json").read_text())
         if row["completed"]:
             assert row["stalled"] == record["stalled"]
-            assert (pd.isna(row["stall_week"]) if record["stall_week"] is None
-                    else row["stall_week"] == record["stall_week"])
+            assert (
+                pd.isna(row["stall_week"])
+                if record["stall_week"] is None
+                else row["stall_week"] == record["stall_week"]
+            )
             assert row["stall_cause"] == record["stall_cause"] or (
-                record["stall_cause"] is None and pd.isna(row["stall_cause"]))
+                record["stall_cause"] is None and pd.isna(row["stall_cause"])
+            )
             assert row["best_remedy"] == record["best_remedy"] or (
-                record["best_remedy"] is None and pd.isna(row["best_remedy"]))
+                record["best_remedy"] is None and pd.isna(row["best_remedy"])
+            )
         else:
             assert row[["stalled", "stall_week", "stall_cause", "best_remedy"]].isna().all()
     last = tidy[tidy["week"] == STEPS].set_index("run_id")
@@ -104,9 +131,13 @@ def test_command_line_writes_parquet_and_csv_readable_in_one_line(sweep_folder, 
 
 
 def test_module_runs_as_a_script(sweep_folder, tmp_path):
-    done = subprocess.run([sys.executable, "-m", "experiments.collect", str(sweep_folder),
-                           "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "experiments.collect", str(sweep_folder), "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert str(tmp_path / "tidy.parquet") in done.stdout
     assert len(pd.read_parquet(tmp_path / "tidy.parquet")) == 7 * (STEPS + 1) + 1
@@ -123,9 +154,13 @@ def test_parameter_named_like_a_metric_gets_its_own_column(tmp_path):
     """members_business is a starting size and a weekly count: both survive."""
     for start in (3, 6):
         params = resolve("business_led", steps=2, members_business=start)
-        write_run(tmp_path / f"members_business={start}", run_one(params, 0),
-                  scenario="business_led", overrides=[f"members_business={start}"],
-                  parameters={"members_business": start})
+        write_run(
+            tmp_path / f"members_business={start}",
+            run_one(params, 0),
+            scenario="business_led",
+            overrides=[f"members_business={start}"],
+            parameters={"members_business": start},
+        )
     tidy, summary = collect(tmp_path)
     assert set(tidy["param_members_business"]) == {3, 6}
     week0 = tidy[tidy["week"] == 0].set_index("param_members_business")["members_business"]

@@ -48,20 +48,43 @@ def params_of(scenario: str, **overrides):
 
 # A small, weakly run partnership of business, civil society and one citizen group: nobody
 # holds authority, so the facet that changes the rules cannot move, and it stalls early.
-NO_GOVERNMENT = dict(convener="civil_society", members_government=0, members_business=2,
-                     members_civil_society=2, members_citizens=1, orchestration=0.2,
-                     curation=0.0, leadership_backing=0.3, goal_clarity=0.4,
-                     sprint_intensity=0.0, transparency=0.3, policy_link=0.0, communication=0.4,
-                     steps=104)
+NO_GOVERNMENT = dict(
+    convener="civil_society",
+    members_government=0,
+    members_business=2,
+    members_civil_society=2,
+    members_citizens=1,
+    orchestration=0.2,
+    curation=0.0,
+    leadership_backing=0.3,
+    goal_clarity=0.4,
+    sprint_intensity=0.0,
+    transparency=0.3,
+    policy_link=0.0,
+    communication=0.4,
+    steps=104,
+)
 
 # Thirty members, nobody orchestrating, vague goals, loud communication, no sprints: most effort
 # goes on meetings. Every sector is present (no asset is missing) and leaders back it (a
 # sponsor's departure costs little), so the only thing wrong is where the effort goes.
-TALKING_SHOP = dict(convener="civil_society", members_government=4, members_business=8,
-                    members_civil_society=12, members_citizens=6, pool_per_sector=20,
-                    orchestration=0.0, curation=0.1, leadership_backing=0.7, goal_clarity=0.1,
-                    sprint_intensity=0.0, transparency=0.3, policy_link=0.0, communication=0.8,
-                    steps=208)
+TALKING_SHOP = dict(
+    convener="civil_society",
+    members_government=4,
+    members_business=8,
+    members_civil_society=12,
+    members_citizens=6,
+    pool_per_sector=20,
+    orchestration=0.0,
+    curation=0.1,
+    leadership_backing=0.7,
+    goal_clarity=0.1,
+    sprint_intensity=0.0,
+    transparency=0.3,
+    policy_link=0.0,
+    communication=0.8,
+    steps=208,
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -93,9 +116,23 @@ def test_observer_does_not_change_the_trajectory():
 # Forks
 # ---------------------------------------------------------------------------------------------
 
-_IMMUTABLE = (int, float, complex, str, bytes, bool, type(None), range, type, frozenset,
-              types.FunctionType, types.BuiltinFunctionType, types.ModuleType, np.generic,
-              np.dtype)
+_IMMUTABLE = (
+    int,
+    float,
+    complex,
+    str,
+    bytes,
+    bool,
+    type(None),
+    range,
+    type,
+    frozenset,
+    types.FunctionType,
+    types.BuiltinFunctionType,
+    types.ModuleType,
+    np.generic,
+    np.dtype,
+)
 
 
 def _reachable(obj, found: dict[int, str], path: str = "model") -> dict[int, str]:
@@ -153,8 +190,15 @@ def _state(model: PartnershipModel) -> dict[str, object]:
         "public": pickle.dumps(model.public),
         "problem": (model.problem.progress.copy(), model.problem.knowledge.copy()),
         "streams": {k: g.bit_generator.state for k, g in model.streams._streams.items()},
-        "scalars": (model.steps, model.systems_change, model.policy_momentum, model.dropouts,
-                    model.sponsor_changes, model.params, len(model.agents)),
+        "scalars": (
+            model.steps,
+            model.systems_change,
+            model.policy_momentum,
+            model.dropouts,
+            model.sponsor_changes,
+            model.params,
+            len(model.agents),
+        ),
     }
 
 
@@ -176,9 +220,14 @@ def test_fork_shares_nothing_mutable():
         model.step()
     original, copied = _reachable(model, {}), _reachable(fork(model), {})
     # the walk reaches the state that matters
-    for needed in (model.orgs.engagement, model.trust_matrix, model.public.legitimacy,
-                   model.problem.progress, model.streams["world"].bit_generator,
-                   model.datacollector):
+    for needed in (
+        model.orgs.engagement,
+        model.trust_matrix,
+        model.public.legitimacy,
+        model.problem.progress,
+        model.streams["world"].bit_generator,
+        model.datacollector,
+    ):
         assert id(needed) in original
     shared = set(original) & set(copied)
     assert not shared, [original[i] for i in shared]
@@ -258,9 +307,21 @@ def test_a_dissolved_partnership_stalls_at_once():
 def _flat_history(week: int, **changes) -> dict[int, Week]:
     """A constructed history of `STALL_WINDOW` weeks in which nothing moves, except `changes`
     (name -> (value at the window's start, value now), interpolated)."""
-    base = dict(progress=0.2, knowledge=0.2, action_share=0.45, trust=0.6, engagement=0.7,
-                members=13, dropouts=0, legitimacy=0.55, claims_gap=-0.2, sponsor_changes=0,
-                policy_momentum=0.05, systems_change=0.1, operating=True)
+    base = dict(
+        progress=0.2,
+        knowledge=0.2,
+        action_share=0.45,
+        trust=0.6,
+        engagement=0.7,
+        members=13,
+        dropouts=0,
+        legitimacy=0.55,
+        claims_gap=-0.2,
+        sponsor_changes=0,
+        policy_momentum=0.05,
+        systems_change=0.1,
+        operating=True,
+    )
     history = {}
     for k, w in enumerate(range(week - STALL_WINDOW, week + 1)):
         values = dict(base)
@@ -288,12 +349,18 @@ def test_constructed_talking_shop(full_table):
     assert "joint action" in found[0].text and "12%" in found[0].text
 
 
-@pytest.mark.parametrize(("cause", "changes"), [
-    ("trust_breakdown", {"trust": (0.5, 0.2)}),
-    ("legitimacy_crisis", {"legitimacy": (0.45, 0.25), "claims_gap": (0.3, 0.3)}),
-    ("partner_fatigue", {"dropouts": (0, 4), "members": (13, 9)}),
-    ("treadmill", {"knowledge": (0.3, 0.4), "progress": (0.2, 0.205), "systems_change": (0, 0)}),
-])
+@pytest.mark.parametrize(
+    ("cause", "changes"),
+    [
+        ("trust_breakdown", {"trust": (0.5, 0.2)}),
+        ("legitimacy_crisis", {"legitimacy": (0.45, 0.25), "claims_gap": (0.3, 0.3)}),
+        ("partner_fatigue", {"dropouts": (0, 4), "members": (13, 9)}),
+        (
+            "treadmill",
+            {"knowledge": (0.3, 0.4), "progress": (0.2, 0.205), "systems_change": (0, 0)},
+        ),
+    ],
+)
 def test_each_constructed_cause_is_named(full_table, cause, changes):
     assert cause in CAUSES
     found = causes(full_table, _flat_history(60, **changes))
@@ -303,8 +370,9 @@ def test_each_constructed_cause_is_named(full_table, cause, changes):
 def test_constructed_loss_of_a_sponsor(full_table):
     history = _flat_history(60)
     for w in range(50, 61):  # a sponsor leaves in week 50: momentum and engagement drop
-        history[w] = dataclasses.replace(history[w], sponsor_changes=1, policy_momentum=0.03,
-                                         engagement=0.6)
+        history[w] = dataclasses.replace(
+            history[w], sponsor_changes=1, policy_momentum=0.03, engagement=0.6
+        )
     found = causes(full_table, history)
     assert found[0].cause == "loss_of_sponsor"
     assert found[0].evidence["sponsor_change_weeks"] == [50]
@@ -319,13 +387,25 @@ def test_a_run_without_orchestration_is_a_talking_shop():
     assert report["best_remedy"] in ("orchestration", "sprint")
 
 
-@pytest.mark.parametrize(("overrides", "asset", "sector"), [
-    (NO_GOVERNMENT, "authority", "government"),
-    # government and business only: nobody brings lived experience
-    ({**NO_GOVERNMENT, "convener": "government", "members_government": 2,
-      "members_business": 3, "members_civil_society": 0, "members_citizens": 0},
-     "lived_experience", "citizens"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "asset", "sector"),
+    [
+        (NO_GOVERNMENT, "authority", "government"),
+        # government and business only: nobody brings lived experience
+        (
+            {
+                **NO_GOVERNMENT,
+                "convener": "government",
+                "members_government": 2,
+                "members_business": 3,
+                "members_civil_society": 0,
+                "members_citizens": 0,
+            },
+            "lived_experience",
+            "citizens",
+        ),
+    ],
+)
 def test_a_missing_asset_names_the_asset_and_the_sector(overrides, asset, sector):
     report = diagnose_run(params_of("impact_partnership", **overrides), 1)
     assert report["stall_cause"] == "missing_asset"
@@ -345,16 +425,24 @@ def test_a_missing_asset_names_the_asset_and_the_sector(overrides, asset, sector
 # (docs/odd.md 7.11): a knob remedy raises the knob to 0.9 from the stall week on; a curated
 # recruit is the pool organisation of the named sector holding most of that sector's defining
 # asset, joining at the usual starting engagement with a full curator's onboarding trust.
-KNOB_OF_REMEDY = {"orchestration": "orchestration", "leadership_backing": "leadership_backing",
-                  "transparency": "transparency", "policy_link": "policy_link",
-                  "sprint": "sprint_intensity"}
-SECTOR_OF_RECRUIT = {"a government organisation": "government", "a business": "business",
-                     "a civil-society organisation": "civil_society",
-                     "a citizen group": "citizens"}
+KNOB_OF_REMEDY = {
+    "orchestration": "orchestration",
+    "leadership_backing": "leadership_backing",
+    "transparency": "transparency",
+    "policy_link": "policy_link",
+    "sprint": "sprint_intensity",
+}
+SECTOR_OF_RECRUIT = {
+    "a government organisation": "government",
+    "a business": "business",
+    "a civil-society organisation": "civil_society",
+    "a citizen group": "citizens",
+}
 
 
-def _rebuilt_fork(params, seed: int, week: int, remedy: dict | None,
-                  weeks: tuple[int, ...]) -> list[float]:
+def _rebuilt_fork(
+    params, seed: int, week: int, remedy: dict | None, weeks: tuple[int, ...]
+) -> list[float]:
     """A fresh run of `seed` stepped to `week` (no copy of any other model), `remedy` (a row of
     the recorded table; None for the fork left alone) applied by hand, then run on: progress at
     `week`, then after each of `weeks` more weeks, past the design's horizon if need be."""
@@ -461,9 +549,14 @@ def test_same_seed_same_diagnosis_in_two_processes():
     printed = []
     for hash_seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": hash_seed}
-        done = subprocess.run([sys.executable, "-c", DIAGNOSE_IN_A_FRESH_PROCESS], env=env,
-                              capture_output=True, text=True, timeout=300,
-                              cwd=Path(__file__).resolve().parent.parent)
+        done = subprocess.run(
+            [sys.executable, "-c", DIAGNOSE_IN_A_FRESH_PROCESS],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
         assert done.returncode == 0, done.stderr
         printed.append(done.stdout)
     assert printed[0] == printed[1]
@@ -487,7 +580,8 @@ def test_summary_fields_and_plain_words():
     for key in ("stalled", "stall_week", "stall_cause", "evidence", "best_remedy", "remedies"):
         assert key in report
     assert [r["effect"] for r in report["remedies"]] == sorted(
-        (r["effect"] for r in report["remedies"]), reverse=True)
+        (r["effect"] for r in report["remedies"]), reverse=True
+    )
     text = plain_words(report)
     assert f"week {report['stall_week']}" in text and "restart" in text
 
@@ -514,8 +608,10 @@ def test_the_sector_with_least_reason_to_stay_is_the_lowest_net_over_weeks_with_
         return b
 
     history = _flat_history(60)
-    weeks = [dataclasses.replace(w, ledger=book(0.3 + 0.01 * k, citizens=k < 5))
-             for k, w in enumerate(history.values())]
+    weeks = [
+        dataclasses.replace(w, ledger=book(0.3 + 0.01 * k, citizens=k < 5))
+        for k, w in enumerate(history.values())
+    ]
     mean = mean_ledger([w.ledger for w in weeks])
     assert np.isnan(mean[0]).all()
     assert mean[3, 0] == pytest.approx(0.2)  # citizens: only their five weeks count

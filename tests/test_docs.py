@@ -34,11 +34,17 @@ def numeric_constants() -> list[tuple[str, str]]:
                 targets, value = [node.target], node.value
             else:
                 continue
-            numeric = any(isinstance(n, ast.Constant) and type(n.value) in (int, float)
-                          for n in ast.walk(value))
+            numeric = any(
+                isinstance(n, ast.Constant) and type(n.value) in (int, float)
+                for n in ast.walk(value)
+            )
             for target in targets:
-                if (isinstance(target, ast.Name) and target.id.isupper() and numeric
-                        and not target.id.startswith("_")):
+                if (
+                    isinstance(target, ast.Name)
+                    and target.id.isupper()
+                    and numeric
+                    and not target.id.startswith("_")
+                ):
                     found.append((str(path.relative_to(ROOT)), target.id))
     return found
 
@@ -52,8 +58,11 @@ def defining_paragraph(text: str, path: str, name: str) -> bool:
     says what it is in at least a sentence and is followed by its table of values."""
     blocks = text.split("\n\n")
     for i, block in enumerate(blocks[:-1]):
-        if (block.startswith((f"`{name}` ", f"`{path}`, `{name}` ")) and len(block.split()) >= 15
-                and any(b.lstrip().startswith("|") for b in blocks[i + 1:i + 3])):
+        if (
+            block.startswith((f"`{name}` ", f"`{path}`, `{name}` "))
+            and len(block.split()) >= 15
+            and any(b.lstrip().startswith("|") for b in blocks[i + 1 : i + 3])
+        ):
             return True
     return False
 
@@ -126,15 +135,24 @@ def test_the_odd_gives_the_sector_data_of_the_code():
     from sim import sectors
 
     names = [p.name for p in sectors.PROFILES]
-    table = {r[0]: r[1:1 + len(names)] for r in odd_table("### 8.2 Sector data")}
+    table = {r[0]: r[1 : 1 + len(names)] for r in odd_table("### 8.2 Sector data")}
     checked = 0
     for j, profile in enumerate(sectors.PROFILES):
         for a, asset in enumerate(sectors.ASSETS):
             assert same_value(table[f"asset: {asset}"][j], profile.assets[a]), (asset, profile.name)
             checked += 1
-        for field in ("capacity", "meeting_cost", "exit_threshold", "engagement_rate",
-                      "claim_propensity", "public_trust"):
-            assert same_value(table[f"`{field}`"][j], getattr(profile, field)), (field, profile.name)
+        for field in (
+            "capacity",
+            "meeting_cost",
+            "exit_threshold",
+            "engagement_rate",
+            "claim_propensity",
+            "public_trust",
+        ):
+            assert same_value(table[f"`{field}`"][j], getattr(profile, field)), (
+                field,
+                profile.name,
+            )
             checked += 1
         for benefit in sectors.BENEFITS:
             weight = profile.benefit_weights.get(benefit, 0)

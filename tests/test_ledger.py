@@ -30,31 +30,39 @@ def test_the_ledger_adds_up_to_the_benefit_and_the_cost_the_model_appraises():
     talk_cost, frustration = engagement.cost_parts(0.45, meeting, trust, params)
     stake = np.where(sector == sectors.BUS, 0.5, 0.0)  # business owns the problem
     relief = engagement.relief(signals["results"], stake)
-    rows = engagement.ledger(signals, sector, fit, weights, motivation, relief, talk_cost,
-                             frustration)
+    rows = engagement.ledger(
+        signals, sector, fit, weights, motivation, relief, talk_cost, frustration
+    )
     assert rows.shape == (40, len(LEDGER))
-    gains = rows[:, :len(GAINS)].sum(axis=1)
-    np.testing.assert_allclose(gains, motivation * (engagement.benefit(signals, sector, fit,
-                                                                       weights) + relief))
+    gains = rows[:, : len(GAINS)].sum(axis=1)
+    np.testing.assert_allclose(
+        gains, motivation * (engagement.benefit(signals, sector, fit, weights) + relief)
+    )
     # relief is the problem owners' alone, and not scaled by the agenda's fit
     business = sector == sectors.BUS
-    np.testing.assert_allclose(rows[business, GAINS.index("relief")],
-                               motivation[business] * 0.5 * signals["results"][business])
+    np.testing.assert_allclose(
+        rows[business, GAINS.index("relief")],
+        motivation[business] * 0.5 * signals["results"][business],
+    )
     assert np.all(rows[~business, GAINS.index("relief")] == 0)
-    np.testing.assert_array_equal(rows[:, -2] + rows[:, -1],
-                                  engagement.cost(0.45, meeting, trust, params))
+    np.testing.assert_array_equal(
+        rows[:, -2] + rows[:, -1], engagement.cost(0.45, meeting, trust, params)
+    )
     # a sector gets nothing from a benefit it puts no weight on (business and policy)
     assert np.all(rows[business, BENEFITS.index("policy")] == 0)
     # frustration only where trust is below the frustration level
     assert np.all((rows[:, -1] > 0) == (trust < params.frustration_trust))
 
 
-@pytest.mark.parametrize(("design", "overrides", "turnover"), [
-    ("government_led", {}, True),
-    ("advocacy_coalition", {"signatories": "none"}, True),  # its firms meet, and leave
-    ("advocacy_coalition", {}, False),  # its firms sign: a signatory's talk cost
-    ("crime_reduction_partnership", {}, False),  # its firms own the problem: relief
-])
+@pytest.mark.parametrize(
+    ("design", "overrides", "turnover"),
+    [
+        ("government_led", {}, True),
+        ("advocacy_coalition", {"signatories": "none"}, True),  # its firms meet, and leave
+        ("advocacy_coalition", {}, False),  # its firms sign: a signatory's talk cost
+        ("crime_reduction_partnership", {}, False),  # its firms own the problem: relief
+    ],
+)
 def test_the_sector_ledger_is_what_moved_each_members_appraisal(design, overrides, turnover):
     """Week by week over a year (with joiners and leavers where `turnover`): appraise sets
     a' = a + (net - a) / W, so each member's net is a + W (a' - a), and the ledger's sector
@@ -69,8 +77,11 @@ def test_the_sector_ledger_is_what_moved_each_members_appraisal(design, override
         assert book.shape == (len(sectors.SECTORS), len(LEDGER))
         # who was weighed: this week's members, and those who left in the update itself
         week = model.steps
-        active = np.flatnonzero((orgs.joined_week >= 0) & (orgs.joined_week <= week)
-                                & ((orgs.status == MEMBER) | (orgs.left_week == week)))
+        active = np.flatnonzero(
+            (orgs.joined_week >= 0)
+            & (orgs.joined_week <= week)
+            & ((orgs.status == MEMBER) | (orgs.left_week == week))
+        )
         newcomers = orgs.joined_week == week
         before[newcomers] = expectation(model.params)  # a newcomer's appraisal starts there
         joined += int(newcomers.sum())
@@ -79,7 +90,7 @@ def test_the_sector_ledger_is_what_moved_each_members_appraisal(design, override
         sector = orgs.sector[active]
         for s in range(len(sectors.SECTORS)):
             mine = sector == s
-            got = book[s, :len(GAINS)].sum() - book[s, len(GAINS):].sum()
+            got = book[s, : len(GAINS)].sum() - book[s, len(GAINS) :].sum()
             if mine.any():
                 assert got == pytest.approx(net[mine].mean(), abs=1e-9)
             else:
@@ -89,8 +100,7 @@ def test_the_sector_ledger_is_what_moved_each_members_appraisal(design, override
 
 
 def test_the_sector_ledger_is_empty_where_nothing_was_weighed():
-    model = PartnershipModel(scenario="advocacy_coalition", rng=2, steps=12,
-                             partnership_weeks=8)
+    model = PartnershipModel(scenario="advocacy_coalition", rng=2, steps=12, partnership_weeks=8)
     assert np.isnan(model.sector_ledger()).all()  # before the first week
     model.step()
     book = model.sector_ledger()
@@ -110,9 +120,15 @@ def synthetic_run(design: str, level: float, weeks: int = 10, business: bool = T
     members[:, sectors.CIV] = 2
     engagement_ = np.full((weeks + 1, 4), np.nan)
     engagement_[:, sectors.CIV] = 0.6
-    return {"design": design, "seed": 0, "ledger": book, "members": members,
-            "engagement": engagement_, "sponsor_changes": np.arange(weeks + 1.0),
-            "exit_line": np.array([-0.25, -0.15, -0.3, -0.2])}
+    return {
+        "design": design,
+        "seed": 0,
+        "ledger": book,
+        "members": members,
+        "engagement": engagement_,
+        "sponsor_changes": np.arange(weeks + 1.0),
+        "exit_line": np.array([-0.25, -0.15, -0.3, -0.2]),
+    }
 
 
 def test_summary_averages_the_window_and_counts_only_weeks_with_members():
@@ -170,10 +186,18 @@ def test_with_a_document_the_section_and_its_figure_land_beside_it(tmp_path):
     assert images_of(folder / "ledger.md") == [folder / study.FIGURE]
 
 
-def test_other_designs_and_settings_are_run_stated_and_kept_out_of_the_document(tmp_path,
-                                                                                 capsys):
-    folder = study.main(["--quick", "--out", str(tmp_path), "--designs",
-                         "workshop/talking_shop", "impact_partnership", "transparency=0.9"])
+def test_other_designs_and_settings_are_run_stated_and_kept_out_of_the_document(tmp_path, capsys):
+    folder = study.main(
+        [
+            "--quick",
+            "--out",
+            str(tmp_path),
+            "--designs",
+            "workshop/talking_shop",
+            "impact_partnership",
+            "transparency=0.9",
+        ]
+    )
     table = pd.read_csv(folder / "ledger.csv")
     assert set(table["design"]) == {"workshop/talking_shop", "impact_partnership"}
     text = (folder / "ledger.md").read_text()
@@ -182,31 +206,41 @@ def test_other_designs_and_settings_are_run_stated_and_kept_out_of_the_document(
     assert all(image.is_file() for image in images_of(folder / "ledger.md"))
     assert "Wrote the" not in capsys.readouterr().err
     # the setting reached the runs: a shared platform shows more action, so the ledger differs
-    plain = pd.read_csv(study.main(["--quick", "--out", str(tmp_path / "plain"), "--designs",
-                                    "impact_partnership"]) / "ledger.csv")
+    plain = pd.read_csv(
+        study.main(["--quick", "--out", str(tmp_path / "plain"), "--designs", "impact_partnership"])
+        / "ledger.csv"
+    )
     mine = table[table["design"] == "impact_partnership"].set_index("sector")["voice"]
     assert (mine > plain.set_index("sector")["voice"].reindex(mine.index)).any()
 
 
 def test_a_sector_only_one_design_has_is_read_once():
     row = {"benefit": 0.5, "cost": 0.13, "net": 0.37, "talk": 0.1, "frustration": 0.03}
-    table = pd.DataFrame([{"design": "mine", "sector": "citizens", **row},
-                          {"design": "mine", "sector": "business", **row, "net": 0.1},
-                          {"design": "other", "sector": "business", **row, "net": -0.2}])
+    table = pd.DataFrame(
+        [
+            {"design": "mine", "sector": "citizens", **row},
+            {"design": "mine", "sector": "business", **row, "net": 0.1},
+            {"design": "other", "sector": "business", **row, "net": -0.2},
+        ]
+    )
     assert study._reading(table, "citizens") == (
         "- **citizens**: only mine has members of this sector: net +0.37 (benefit 0.50 "
-        "against cost 0.13, mostly talk).")
+        "against cost 0.13, mostly talk)."
+    )
     both = study._reading(table, "business")
     assert "lowest net in other (-0.20" in both and "highest in mine (+0.10)" in both
     defaults = study.markdown(pd.DataFrame(columns=table.columns), (1, 5), [4000], "", 1.0)
     assert "each design at its defaults" in defaults and "Settings on top" not in defaults
 
 
-@pytest.mark.parametrize(("argv", "named"), [
-    (["--designs", "no_such_design"], "scenario='no_such_design' does not exist"),
-    (["transparency=1.5"], "transparency=1.5"),
-    (["transparency"], "'transparency' is not a setting"),
-])
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (["--designs", "no_such_design"], "scenario='no_such_design' does not exist"),
+        (["transparency=1.5"], "transparency=1.5"),
+        (["transparency"], "'transparency' is not a setting"),
+    ],
+)
 def test_bad_designs_and_settings_are_refused_before_any_run(argv, named, capsys, tmp_path):
     with pytest.raises(SystemExit):
         study.main(["--quick", "--out", str(tmp_path), *argv])

@@ -66,8 +66,7 @@ def binding(held, params, facets):
 def test_network_recruitment_favours_the_conveners_sector(impact, convener):
     rng = np.random.default_rng(11)
     pool = np.full(len(sectors.SECTORS), 15)
-    draws = np.array([recruitment.network_sector(pool, convener, impact, rng)
-                      for _ in range(4000)])
+    draws = np.array([recruitment.network_sector(pool, convener, impact, rng) for _ in range(4000)])
     counts = np.bincount(draws, minlength=len(sectors.SECTORS))
     assert counts.argmax() == convener
     # far more than the quarter an unbiased draw from an even pool gives
@@ -92,8 +91,10 @@ def test_network_recruitment_only_draws_sectors_with_candidates(impact):
     assert recruitment.network_sector(np.zeros(4, dtype=int), GOV, impact, rng) is None
 
 
-@pytest.mark.parametrize("missing, bringer", [("authority", GOV), ("lived_experience", CIT),
-                                               ("reach", BUS), ("expertise", CIV)])
+@pytest.mark.parametrize(
+    "missing, bringer",
+    [("authority", GOV), ("lived_experience", CIT), ("reach", BUS), ("expertise", CIV)],
+)
 def test_curation_recruits_the_sector_that_brings_the_binding_asset(impact, missing, bringer):
     held = np.full(len(sectors.ASSETS), 50.0)
     held[ASSET[missing]] = 0.0
@@ -162,8 +163,9 @@ def test_citizens_join_only_a_partnership_the_public_finds_legitimate(impact):
     rng = np.random.default_rng(16)
 
     def rate(legit, citizen, curated=True):
-        return np.mean([recruitment.accepts(curated, legit, citizen, impact, rng)
-                        for _ in range(4000)])
+        return np.mean(
+            [recruitment.accepts(curated, legit, citizen, impact, rng) for _ in range(4000)]
+        )
 
     assert rate(0.0, citizen=True) == 0.0
     assert rate(0.1, citizen=True) < rate(0.4, citizen=True)
@@ -180,8 +182,12 @@ def test_diversity_index_bounds():
     assert coordination.diversity(np.array([0, 0, 0, 0])) == 0.0
     assert coordination.diversity(np.array([7, 0, 0, 0])) == 0.0
     assert coordination.diversity(np.array([3, 3, 3, 3])) == pytest.approx(1.0)
-    assert 0.0 < coordination.diversity(np.array([5, 1, 0, 0])) < coordination.diversity(
-        np.array([3, 3, 0, 0])) < coordination.diversity(np.array([2, 2, 2, 0]))
+    assert (
+        0.0
+        < coordination.diversity(np.array([5, 1, 0, 0]))
+        < coordination.diversity(np.array([3, 3, 0, 0]))
+        < coordination.diversity(np.array([2, 2, 2, 0]))
+    )
 
 
 def test_more_orchestration_lowers_talk(impact):
@@ -199,8 +205,9 @@ def test_talk_grows_with_members_and_diversity(impact):
 
 def test_orchestration_shrinks_the_growth_of_talk_with_size(impact):
     def growth(orchestration):
-        return (coordination.talk_share(30, 0.8, orchestration, impact)
-                - coordination.talk_share(3, 0.8, orchestration, impact))
+        return coordination.talk_share(30, 0.8, orchestration, impact) - coordination.talk_share(
+            3, 0.8, orchestration, impact
+        )
 
     assert 0 <= growth(1.0) < growth(0.5) < growth(0.0)
 
@@ -242,13 +249,18 @@ def test_the_backbone_is_built_over_the_design_phase(impact):
 def test_commitment_rises_with_trust_and_leadership_backing(impact):
     trust = GRID
     for backing in (0.0, 0.5, 1.0):
-        commit = pooling.commitment(trust, pooling.permission(impact.with_(leadership_backing=backing)))
+        commit = pooling.commitment(
+            trust, pooling.permission(impact.with_(leadership_backing=backing))
+        )
         assert commit[0] == 0.0
         assert strictly_increasing(commit)
         assert np.all((commit >= 0) & (commit <= 1))
-    by_backing = [pooling.commitment(np.array([0.6]),
-                                     pooling.permission(impact.with_(leadership_backing=b)))[0]
-                  for b in GRID]
+    by_backing = [
+        pooling.commitment(np.array([0.6]), pooling.permission(impact.with_(leadership_backing=b)))[
+            0
+        ]
+        for b in GRID
+    ]
     assert strictly_increasing(by_backing)
 
 
@@ -279,8 +291,9 @@ def test_misalignment_waste_lowers_pooled_assets():
 
 
 def test_complementarity_a_missing_asset_cannot_be_made_up(impact):
-    problem = Problem(impact.with_(facets={"rules": ["authority", "expertise"],
-                                           "scale": ["funding", "reach"]}))
+    problem = Problem(
+        impact.with_(facets={"rules": ["authority", "expertise"], "scale": ["funding", "reach"]})
+    )
     plenty = np.full(len(sectors.ASSETS), 1e6)
     no_authority = plenty.copy()
     no_authority[ASSET["authority"]] = 0.0
@@ -351,8 +364,12 @@ def phases(params, weeks=200):
 
 @pytest.mark.parametrize("design, length, cadence", [(8, 14, 26), (3, 4, 10), (0, 2, 5)])
 def test_sprint_rhythm(impact, design, length, cadence):
-    params = impact.with_(sprint_intensity=0.8, design_phase_weeks=design, sprint_weeks=length,
-                          sprint_cadence_weeks=cadence)
+    params = impact.with_(
+        sprint_intensity=0.8,
+        design_phase_weeks=design,
+        sprint_weeks=length,
+        sprint_cadence_weeks=cadence,
+    )
     names = [p.name for p in phases(params)]
     assert names[:design] == [sprints.SETUP] * design
     assert sprints.SETUP not in names[design:]
@@ -361,7 +378,7 @@ def test_sprint_rhythm(impact, design, length, cadence):
     assert starts[0] == design  # the first sprint starts the week after set-up (0-based index)
     assert np.all(np.diff(starts) == cadence)
     ends = np.flatnonzero([p.sprint_ends for p in phases(params)])
-    assert np.all(ends - starts[:ends.size] == length - 1)
+    assert np.all(ends - starts[: ends.size] == length - 1)
     assert in_sprint.sum() >= (len(names) - design) // cadence * length
 
 
@@ -390,8 +407,9 @@ def test_focus_and_talk_cut_only_in_sprints_setup_costs_action(impact):
             assert 0.0 <= sprints.action_multiplier(p, params) < 1.0
         else:
             assert sprints.action_multiplier(p, params) == 1.0
-    focus = [sprints.focus(sprints.Phase(sprints.SPRINT), impact.with_(sprint_intensity=s))
-             for s in GRID]
+    focus = [
+        sprints.focus(sprints.Phase(sprints.SPRINT), impact.with_(sprint_intensity=s)) for s in GRID
+    ]
     assert focus[0] == 1.0 and strictly_increasing(focus)
 
 
@@ -427,12 +445,18 @@ def observe(matrix, delivered_by_1, params, visibility=1.0, curation=0.0, shortf
     behind the norm."""
     if shortfall_by_1 is None:
         shortfall_by_1 = 1.0 - delivered_by_1
-    matrix.update(active=np.array([0, 1]), delivered=np.array([1.0, delivered_by_1]),
-                  shortfall=np.array([0.0, shortfall_by_1]), visibility=visibility,
-                  gain=params.trust_gain, loss_ratio=params.trust_loss_ratio,
-                  loss_scale=1.0 - params.mediation * curation,
-                  breach_shortfall=params.breach_shortfall, scar_depth=params.scar_depth,
-                  cap_floor=params.trust_cap_floor)
+    matrix.update(
+        active=np.array([0, 1]),
+        delivered=np.array([1.0, delivered_by_1]),
+        shortfall=np.array([0.0, shortfall_by_1]),
+        visibility=visibility,
+        gain=params.trust_gain,
+        loss_ratio=params.trust_loss_ratio,
+        loss_scale=1.0 - params.mediation * curation,
+        breach_shortfall=params.breach_shortfall,
+        scar_depth=params.scar_depth,
+        cap_floor=params.trust_cap_floor,
+    )
 
 
 def test_trust_is_lost_faster_than_it_is_regained(impact):
@@ -533,9 +557,14 @@ def test_members_judge_each_other_by_contribution_with_curation_mediating(impact
         matrix = TrustMatrix(3)
         for i in range(3):
             matrix.seed(i, np.delete(active, i), np.full(2, 0.6))
-        trust_mechanism.update(matrix=matrix, active=active, performance=performance,
-                               capacity=np.ones(3), visibility=1.0,
-                               params=impact.with_(curation=curation))
+        trust_mechanism.update(
+            matrix=matrix,
+            active=active,
+            performance=performance,
+            capacity=np.ones(3),
+            visibility=1.0,
+            params=impact.with_(curation=curation),
+        )
         results[curation] = matrix.level.copy()
     assert results[0.0][0, 1] < results[0.9][0, 1] < 0.6
     assert results[0.0][0, 2] > 0.6
@@ -558,9 +587,14 @@ def test_trust_stays_within_its_cap_and_nobody_rates_themselves(impact):
         matrix.seed(i, np.delete(np.arange(n), i), rng.random(n - 1))
     active = np.arange(n)
     for _ in range(300):
-        trust_mechanism.update(matrix=matrix, active=active,
-                               performance=rng.random(n) * 2 * impact.expected_action,
-                               capacity=np.ones(n), visibility=rng.random(), params=impact)
+        trust_mechanism.update(
+            matrix=matrix,
+            active=active,
+            performance=rng.random(n) * 2 * impact.expected_action,
+            capacity=np.ones(n),
+            visibility=rng.random(),
+            params=impact,
+        )
         assert np.all(matrix.level >= 0) and np.all(matrix.level <= matrix.cap + 1e-12)
         assert np.all(np.diag(matrix.level) == 0)
     assert matrix.group_trust(active).shape == (n,)
@@ -586,7 +620,8 @@ def test_engagement_target_rises_with_the_appraisal(impact):
     assert extreme[0] == 1.0 and extreme[1] == 0.0
     # a newcomer's target is the engagement it joined with
     assert engagement.target(np.array([expectation(impact)]), impact)[0] == pytest.approx(
-        impact.initial_engagement)
+        impact.initial_engagement
+    )
 
 
 def test_appraisal_rises_with_benefit_falls_with_cost_and_moves_a_step_a_week(impact):
@@ -701,8 +736,9 @@ def test_claims_ahead_of_action_cost_legitimacy(impact):
 def test_greenwashing_costs_more_under_closer_scrutiny(impact):
     def penalty(scrutiny, watchdog=0.0):
         params = impact.with_(public_scrutiny=scrutiny)
-        return (judged(params, 0.3, 0.3, watchdog=watchdog)
-                - judged(params, 0.8, 0.3, watchdog=watchdog))
+        return judged(params, 0.3, 0.3, watchdog=watchdog) - judged(
+            params, 0.8, 0.3, watchdog=watchdog
+        )
 
     assert penalty(0.0) == pytest.approx(0.0)
     assert 0 < penalty(0.2) < penalty(0.5) < penalty(0.9)
@@ -715,6 +751,7 @@ def test_a_judgement_falls_faster_than_it_rises(impact):
     down = 0.6 - public_judge(np.array([0.6]), np.array([0.4]), impact)[0]
     assert up == pytest.approx(impact.legitimacy_rate * 0.2)
     assert down == pytest.approx(impact.legitimacy_loss_ratio * up)
+
     # the public: weeks of greenwashing that cost 0.1 of legitimacy, with and without the ratio
     def weeks_to_lose(params):
         params = params.with_(public_attention=1.0, public_size=2000)
@@ -754,8 +791,10 @@ def test_no_communication_no_claims_no_action_nothing_visible(impact):
     assert legitimacy.claims(np.array([1.0, 1.0]), np.array([1.0, 1.0]), params) == 0.0
     assert legitimacy.visible_action(0.0, 5.0, impact) == 0.0
     assert legitimacy.visible_action(1e6, 5.0, impact) <= 1.0
-    louder = [legitimacy.claims(np.array([1.0]), np.array([1.0]), impact.with_(communication=c))
-              for c in GRID]
+    louder = [
+        legitimacy.claims(np.array([1.0]), np.array([1.0]), impact.with_(communication=c))
+        for c in GRID
+    ]
     assert strictly_increasing(louder)
 
 
@@ -788,14 +827,17 @@ def test_drive_needs_evidence_and_support(impact):
 
 
 def test_a_formal_link_drives_policy_and_advocacy_pushes_weakly(impact):
-    by_link = [systems_change.drive(0.8, 0.0, 0.5, 0.5, impact.with_(policy_link=x,
-                                                                     communication=0.0))
-               for x in GRID]
+    by_link = [
+        systems_change.drive(0.8, 0.0, 0.5, 0.5, impact.with_(policy_link=x, communication=0.0))
+        for x in GRID
+    ]
     assert strictly_increasing(by_link)
-    advocacy_only = systems_change.drive(0.0, 1.0, 0.5, 0.5,
-                                         impact.with_(policy_link=0.0, communication=1.0))
-    formal_only = systems_change.drive(1.0, 0.0, 0.5, 0.5,
-                                       impact.with_(policy_link=1.0, communication=0.0))
+    advocacy_only = systems_change.drive(
+        0.0, 1.0, 0.5, 0.5, impact.with_(policy_link=0.0, communication=1.0)
+    )
+    formal_only = systems_change.drive(
+        1.0, 0.0, 0.5, 0.5, impact.with_(policy_link=1.0, communication=0.0)
+    )
     assert 0.0 < advocacy_only < formal_only
 
 
@@ -831,8 +873,11 @@ def test_learning_pays_only_where_solutions_can_be_seen(impact):
     hidden = impact.with_(transparency=0.0, curation=0.0)
     assert learning.reuse(hidden) == 0.0
     assert np.all(learning.productivity(knowledge, hidden) == 1.0)
-    for params in (impact.with_(transparency=0.5, curation=0.0),
-                   impact.with_(transparency=0.0, curation=0.5), impact):
+    for params in (
+        impact.with_(transparency=0.5, curation=0.0),
+        impact.with_(transparency=0.0, curation=0.5),
+        impact,
+    ):
         assert learning.reuse(params) > 0
         productivity = learning.productivity(knowledge, params)
         assert productivity[0] == 1.0 and strictly_increasing(productivity)
@@ -840,9 +885,10 @@ def test_learning_pays_only_where_solutions_can_be_seen(impact):
 
 def test_more_reuse_more_productivity(impact):
     knowledge = np.array([0.3])
-    by_transparency = [learning.productivity(knowledge, impact.with_(transparency=t,
-                                                                     curation=0.2))[0]
-                       for t in GRID]
+    by_transparency = [
+        learning.productivity(knowledge, impact.with_(transparency=t, curation=0.2))[0]
+        for t in GRID
+    ]
     assert strictly_increasing(by_transparency)
     reuse = [learning.reuse(impact.with_(transparency=t, curation=c)) for t in GRID for c in GRID]
     assert min(reuse) >= 0.0 and max(reuse) <= 1.0
@@ -889,12 +935,15 @@ def paired_difference(run_model, metric, on, off, *, final=False, **common):
     return float(np.mean(diffs))
 
 
-@pytest.mark.parametrize("knob, on, off, metric, final", [
-    ("orchestration", 0.9, 0.0, "action_share", False),
-    ("transparency", 0.8, 0.0, "trust", False),
-    ("policy_link", 0.8, 0.0, "systems_change", True),
-    ("leadership_backing", 0.8, 0.0, "progress", False),
-])
+@pytest.mark.parametrize(
+    "knob, on, off, metric, final",
+    [
+        ("orchestration", 0.9, 0.0, "action_share", False),
+        ("transparency", 0.8, 0.0, "trust", False),
+        ("policy_link", 0.8, 0.0, "systems_change", True),
+        ("leadership_backing", 0.8, 0.0, "progress", False),
+    ],
+)
 def test_switching_a_mechanism_off_moves_its_metric(run_model, knob, on, off, metric, final):
     assert paired_difference(run_model, metric, {knob: on}, {knob: off}, final=final) > 0
 
@@ -902,5 +951,14 @@ def test_switching_a_mechanism_off_moves_its_metric(run_model, knob, on, off, me
 def test_switching_curation_off_leaves_the_asset_gap_open(run_model):
     """No government at the start: the curator recruits the sector that brings authority."""
     common = {"members_government": 0, "convener": "civil_society"}
-    assert paired_difference(run_model, "members_government", {"curation": 0.9},
-                             {"curation": 0.0}, final=True, **common) > 0
+    assert (
+        paired_difference(
+            run_model,
+            "members_government",
+            {"curation": 0.9},
+            {"curation": 0.0},
+            final=True,
+            **common,
+        )
+        > 0
+    )

@@ -21,12 +21,32 @@ from sim.scenarios import designs
 ROOT = Path(__file__).resolve().parent.parent
 
 # the contract of issue 2: keep these names exactly
-KNOBS = ["orchestration", "curation", "leadership_backing", "goal_clarity", "sprint_intensity",
-         "transparency", "policy_link", "communication"]
-MODEL_COLUMNS = ["progress", "systems_change", "action_share", "trust", "cross_sector_trust",
-                 "engagement", "members", "members_government", "members_business",
-                 "members_civil_society", "members_citizens", "dropouts", "legitimacy",
-                 "claims_gap"]
+KNOBS = [
+    "orchestration",
+    "curation",
+    "leadership_backing",
+    "goal_clarity",
+    "sprint_intensity",
+    "transparency",
+    "policy_link",
+    "communication",
+]
+MODEL_COLUMNS = [
+    "progress",
+    "systems_change",
+    "action_share",
+    "trust",
+    "cross_sector_trust",
+    "engagement",
+    "members",
+    "members_government",
+    "members_business",
+    "members_civil_society",
+    "members_citizens",
+    "dropouts",
+    "legitimacy",
+    "claims_gap",
+]
 AGENT_COLUMNS = ["sector", "active", "engagement", "contribution"]
 
 
@@ -120,8 +140,7 @@ def test_keyword_overrides_a_scenario_and_keeps_the_rest():
     model = PartnershipModel(scenario="business_led", rng=3, transparency=0.9)
     plain = PartnershipModel(scenario="business_led", rng=3)
     assert model.params.transparency == 0.9
-    changed = [f for f in Params.names()
-               if getattr(model.params, f) != getattr(plain.params, f)]
+    changed = [f for f in Params.names() if getattr(model.params, f) != getattr(plain.params, f)]
     assert changed == ["transparency"]
     assert plain.params.convener == "business"
     with pytest.raises(TypeError):
@@ -175,9 +194,14 @@ BATCH_SCRIPT = textwrap.dedent("""
 @pytest.fixture(scope="module")
 def batch():
     """mesa.batch_run in a subprocess: it switches multiprocessing to spawn for the process."""
-    out = subprocess.run([sys.executable, "-W", "error", "-c", BATCH_SCRIPT,
-                          ",".join(MODEL_COLUMNS)], cwd=ROOT,
-                         capture_output=True, text=True, timeout=300, check=False)
+    out = subprocess.run(
+        [sys.executable, "-W", "error", "-c", BATCH_SCRIPT, ",".join(MODEL_COLUMNS)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)
 
@@ -193,10 +217,14 @@ def test_batch_run_carries_the_model_columns_on_every_agent_row(batch):
     assert set(batch["varies"]) - {"engagement"} == set()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 2 names both a model column and an agent column `engagement`; mesa.batch_run merges "
-    "model and agent data into one dict per agent row, so the agent's value overwrites the "
-    "model's mean engagement in every record"))
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "issue 2 names both a model column and an agent column `engagement`; mesa.batch_run merges "
+        "model and agent data into one dict per agent row, so the agent's value overwrites the "
+        "model's mean engagement in every record"
+    ),
+)
 def test_batch_run_keeps_the_model_engagement(batch):
     assert "engagement" not in batch["varies"]
 
@@ -204,7 +232,13 @@ def test_batch_run_keeps_the_model_engagement(batch):
 def test_batch_run_without_agent_records_gives_the_model_engagement():
     """The README's way round the column clash: with `collect_agents` off, batch_run's records
     are one per run and week and `engagement` is the partnership's mean."""
-    out = subprocess.run([sys.executable, "-W", "error", "-c", textwrap.dedent("""
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-W",
+            "error",
+            "-c",
+            textwrap.dedent("""
         import json, mesa
         from sim import PartnershipModel
         rows = mesa.batch_run(PartnershipModel, parameters={"scenario": "business_led",
@@ -217,7 +251,14 @@ def test_batch_run_without_agent_records_gives_the_model_engagement():
         mean = model.datacollector.get_model_vars_dataframe()["engagement"].tolist()
         json.dump({"steps": [r["Step"] for r in rows], "agents": any("AgentID" in r for r in rows),
                    "batch": [r["engagement"] for r in rows], "model": mean}, __import__("sys").stdout)
-        """)], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+        """),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert out.returncode == 0, out.stderr
     found = json.loads(out.stdout)
     assert found["steps"] == list(range(6)) and not found["agents"]
@@ -225,8 +266,12 @@ def test_batch_run_without_agent_records_gives_the_model_engagement():
 
 
 def test_batch_run_covers_both_scenarios_seeds_and_weeks(batch):
-    assert batch["runs"] == [["business_led", 1], ["business_led", 2],
-                             ["impact_partnership", 1], ["impact_partnership", 2]]
+    assert batch["runs"] == [
+        ["business_led", 1],
+        ["business_led", 2],
+        ["impact_partnership", 1],
+        ["impact_partnership", 2],
+    ]
     assert batch["steps"] == list(range(11))
     assert batch["n"] > 4 * 11
 

@@ -117,14 +117,17 @@ def test_fingerprint_leaves_out_only_modules_runs_never_import():
     from experiments import runstore
 
     skipped = {p.removesuffix(".py").replace("/", ".") for p in runstore.NOT_FINGERPRINTED}
-    code = ("import sys\n"
-            "import experiments.runstore, experiments.patterns, experiments.ofat, "
-            "experiments.replications, experiments.crosscheck, experiments.readings, "
-            "experiments.timing, experiments.boundaries, experiments.business_bounds, "
-            "experiments.ledger, sim.diagnosis, sim.run, sim.scenarios\n"
-            "print(' '.join(sorted(m for m in sys.modules if m.startswith('sim'))))")
-    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True, cwd=runstore.ROOT).stdout.split()
+    code = (
+        "import sys\n"
+        "import experiments.runstore, experiments.patterns, experiments.ofat, "
+        "experiments.replications, experiments.crosscheck, experiments.readings, "
+        "experiments.timing, experiments.boundaries, experiments.business_bounds, "
+        "experiments.ledger, sim.diagnosis, sim.run, sim.scenarios\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith('sim'))))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=runstore.ROOT
+    ).stdout.split()
     assert "sim.model" in loaded
     assert not skipped & set(loaded), skipped & set(loaded)
     for path in runstore.NOT_FINGERPRINTED:
@@ -137,8 +140,9 @@ def test_fingerprint_follows_the_model_not_the_command_line(tmp_path, monkeypatc
     from experiments import runstore
 
     for folder in ("sim", "scenarios", "experiments"):
-        shutil.copytree(runstore.ROOT / folder, tmp_path / folder,
-                        ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(
+            runstore.ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__")
+        )
     monkeypatch.setattr(runstore, "ROOT", tmp_path)
     before = runstore.fingerprint()
     with open(tmp_path / "sim" / "__main__.py", "a") as f:

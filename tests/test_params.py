@@ -53,8 +53,14 @@ def test_unknown_parameter_through_the_model():
 def test_unknown_scenario_lists_the_designs():
     with pytest.raises(ParameterError) as info:
         PartnershipModel(scenario="talking_shop_deluxe", rng=0)
-    assert_says(str(info.value), "scenario", "talking_shop_deluxe", "impact_partnership",
-                "business_led", "advocacy_coalition")
+    assert_says(
+        str(info.value),
+        "scenario",
+        "talking_shop_deluxe",
+        "impact_partnership",
+        "business_led",
+        "advocacy_coalition",
+    )
 
 
 def test_unknown_convener_lists_the_sectors():
@@ -68,7 +74,9 @@ def test_unknown_signatory_sector_lists_the_choices():
 
 
 def test_the_conveners_sector_cannot_only_sign():
-    message = refused(convener="civil_society", members_civil_society=3, signatories="civil_society")
+    message = refused(
+        convener="civil_society", members_civil_society=3, signatories="civil_society"
+    )
     assert_says(message, "signatories", "civil_society", "convener")
 
 
@@ -96,32 +104,38 @@ def test_knob_out_of_range(knob, value):
     assert UNIT_RANGE.search(message), message
 
 
-@pytest.mark.parametrize("value, shown", [
-    ("0.5", "'0.5'"),
-    (True, "True"),
-    (None, "None"),
-    ([0.5], "[0.5]"),
-    (float("nan"), "nan"),
-    (float("inf"), "inf"),
-    (-math.inf, "-inf"),
-])
+@pytest.mark.parametrize(
+    "value, shown",
+    [
+        ("0.5", "'0.5'"),
+        (True, "True"),
+        (None, "None"),
+        ([0.5], "[0.5]"),
+        (float("nan"), "nan"),
+        (float("inf"), "inf"),
+        (-math.inf, "-inf"),
+    ],
+)
 def test_knob_of_the_wrong_type(value, shown):
     message = refused(transparency=value)
     assert_says(message, "transparency", shown)
     assert UNIT_RANGE.search(message), message
 
 
-@pytest.mark.parametrize("field, value, shown", [
-    ("steps", 0, "0"),
-    ("steps", -3, "-3"),
-    ("steps", 2.5, "2.5"),
-    ("steps", float("nan"), "nan"),
-    ("steps", "ten", "'ten'"),
-    ("members_business", -1, "-1"),
-    ("members_business", 1.5, "1.5"),
-    ("public_size", 0, "0"),
-    ("public_scrutiny", 2.0, "2.0"),
-])
+@pytest.mark.parametrize(
+    "field, value, shown",
+    [
+        ("steps", 0, "0"),
+        ("steps", -3, "-3"),
+        ("steps", 2.5, "2.5"),
+        ("steps", float("nan"), "nan"),
+        ("steps", "ten", "'ten'"),
+        ("members_business", -1, "-1"),
+        ("members_business", 1.5, "1.5"),
+        ("public_size", 0, "0"),
+        ("public_scrutiny", 2.0, "2.0"),
+    ],
+)
 def test_sizes_out_of_range_or_not_whole(field, value, shown):
     message = refused(**{field: value})
     assert_says(message, field, shown)
@@ -140,8 +154,9 @@ def test_whole_floats_are_accepted_as_counts():
 
 
 def test_numpy_numbers_are_numbers():
-    params = resolve("impact_partnership", members_business=np.int64(3),
-                     transparency=np.float32(0.5))
+    params = resolve(
+        "impact_partnership", members_business=np.int64(3), transparency=np.float32(0.5)
+    )
     assert params.members_business == 3 and params.transparency == 0.5
 
 
@@ -240,9 +255,14 @@ def test_shipped_scenarios_are_valid():
 # A problem one sector can meet alone is accepted, and that sector makes progress on it
 # ---------------------------------------------------------------------------------------------
 
-ONE_SECTOR = {"facets": {"one": ["funding", "reach"]}, "convener": "business",
-              "members_government": 0, "members_business": 4, "members_civil_society": 0,
-              "members_citizens": 0}
+ONE_SECTOR = {
+    "facets": {"one": ["funding", "reach"]},
+    "convener": "business",
+    "members_government": 0,
+    "members_business": 4,
+    "members_civil_society": 0,
+    "members_citizens": 0,
+}
 
 
 def test_a_problem_one_sector_can_meet_is_accepted():
@@ -259,9 +279,17 @@ def test_a_business_only_partnership_makes_progress_on_it():
     assert data["members_business"].iloc[-1] > 0
     # the same business-only partnership cannot move the default problem's facet that
     # needs authority and expertise (complementarity)
-    default = PartnershipModel(rng=0, steps=52, public_size=300,
-                               **{**ONE_SECTOR, "facets": {"rules": ["authority", "expertise"]},
-                                  "curation": 0.0, "pool_per_sector": 0})
+    default = PartnershipModel(
+        rng=0,
+        steps=52,
+        public_size=300,
+        **{
+            **ONE_SECTOR,
+            "facets": {"rules": ["authority", "expertise"]},
+            "curation": 0.0,
+            "pool_per_sector": 0,
+        },
+    )
     while default.running:
         default.step()
     assert default.progress == 0.0

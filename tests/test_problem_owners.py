@@ -24,10 +24,12 @@ def test_relief_is_the_stake_times_the_results_signal():
 
 
 def test_nobody_owns_the_problem_is_the_same_as_owners_with_no_stake():
-    a = run_one(resolve("crime_reduction_partnership", problem_owners="none"), 4,
-                diagnose=False).timeseries
-    b = run_one(resolve("crime_reduction_partnership", stake_weight=0.0), 4,
-                diagnose=False).timeseries
+    a = run_one(
+        resolve("crime_reduction_partnership", problem_owners="none"), 4, diagnose=False
+    ).timeseries
+    b = run_one(
+        resolve("crime_reduction_partnership", stake_weight=0.0), 4, diagnose=False
+    ).timeseries
     assert a.equals(b)
 
 
@@ -45,7 +47,8 @@ def test_only_the_owners_weigh_relief_and_each_by_its_own_motivation():
     book = model.sector_ledger()
     column = engagement.LEDGER.index("relief")
     assert book[BUS, column] == pytest.approx(
-        np.mean(model.orgs.motivation[active][owners] * expected))
+        np.mean(model.orgs.motivation[active][owners] * expected)
+    )
     assert book[sectors.GOV, column] == 0
 
 
@@ -53,15 +56,26 @@ def test_owning_the_problem_keeps_firms_engaged():
     """Over 12 paired seeds, the crime reduction partnership's `engaged_business_share` averaged
     over the run is higher when its firms own the problem than when nobody does: one-sided
     Wilcoxon signed-rank p < 0.01."""
+
     def share(**overrides):
         params = resolve("crime_reduction_partnership", steps=104, **overrides)
-        return np.array([run_one(params, s, diagnose=False).timeseries["engaged_business_share"]
-                         .iloc[1:].mean() for s in range(300, 312)])
+        return np.array(
+            [
+                run_one(params, s, diagnose=False)
+                .timeseries["engaged_business_share"]
+                .iloc[1:]
+                .mean()
+                for s in range(300, 312)
+            ]
+        )
+
     owned, not_owned = share(), share(problem_owners="none")
     assert stats.wilcoxon(owned, not_owned, alternative="greater").pvalue < 0.01
 
 
 def test_a_problem_owner_must_be_a_sector():
-    with pytest.raises(ParameterError, match="problem_owners='shops'.*allowed values are none, "
-                                             "government, business"):
+    with pytest.raises(
+        ParameterError,
+        match="problem_owners='shops'.*allowed values are none, government, business",
+    ):
         resolve("crime_reduction_partnership", problem_owners="shops")

@@ -27,17 +27,51 @@ from sim.metrics import METRICS
 from sim.scenarios import resolve
 from sim.sectors import SECTORS
 
-SHARES = ["progress", "systems_change", "action_share", "trust", "cross_sector_trust",
-          "engagement", "engaged_business_share", "legitimacy", "claims", "visible_action",
-          "policy_momentum"]
-COUNTS = ["members", *(f"members_{s}" for s in SECTORS), "engaged_business", "dropouts",
-          "sectors_represented", "cross_sector_ties", "wins", "sponsor_changes"]
+SHARES = [
+    "progress",
+    "systems_change",
+    "action_share",
+    "trust",
+    "cross_sector_trust",
+    "engagement",
+    "engaged_business_share",
+    "legitimacy",
+    "claims",
+    "visible_action",
+    "policy_momentum",
+]
+COUNTS = [
+    "members",
+    *(f"members_{s}" for s in SECTORS),
+    "engaged_business",
+    "dropouts",
+    "sectors_represented",
+    "cross_sector_ties",
+    "wins",
+    "sponsor_changes",
+]
 CUMULATIVE = ["dropouts", "wins", "sponsor_changes"]
-SIZES = {"members_government", "members_business", "members_civil_society", "members_citizens",
-         "pool_per_sector", "target_members", "public_size", "steps", "partnership_weeks",
-         "working_group_size", "convener", "signatories", "problem_owners", "facets"}
-FAST = settings(max_examples=40, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SIZES = {
+    "members_government",
+    "members_business",
+    "members_civil_society",
+    "members_citizens",
+    "pool_per_sector",
+    "target_members",
+    "public_size",
+    "steps",
+    "partnership_weeks",
+    "working_group_size",
+    "convener",
+    "signatories",
+    "problem_owners",
+    "facets",
+}
+FAST = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 def test_the_invariants_cover_every_metric():
@@ -60,10 +94,14 @@ def settings_(draw) -> dict:
         values[f"members_{sector}"] = draw(st.integers(1 if sector == convener else 0, 12))
     values["signatories"] = draw(st.sampled_from(["none", *(s for s in SECTORS if s != convener)]))
     values["problem_owners"] = draw(st.sampled_from(["none", *SECTORS]))
-    values.update(convener=convener, pool_per_sector=draw(st.integers(0, 6)),
-                  public_size=draw(st.integers(1, 300)), steps=draw(st.integers(1, 25)),
-                  public_scrutiny=draw(st.floats(0, 1)),
-                  working_group_size=draw(st.integers(2, 12)))
+    values.update(
+        convener=convener,
+        pool_per_sector=draw(st.integers(0, 6)),
+        public_size=draw(st.integers(1, 300)),
+        steps=draw(st.integers(1, 25)),
+        public_scrutiny=draw(st.floats(0, 1)),
+        working_group_size=draw(st.integers(2, 12)),
+    )
     if draw(st.booleans()):
         values["target_members"] = draw(st.integers(1, 60))
     if draw(st.booleans()):
@@ -113,17 +151,60 @@ def test_a_run_keeps_its_invariants_or_refuses_clearly(values, seed, agents):
 
 # --- hostile input -----------------------------------------------------------------------
 
-NASTY_NUMBERS = st.sampled_from([math.nan, math.inf, -math.inf, 1e308, -1e308, 5e-324, -0.0,
-                                 10**400, -(10**400), 2**63, -1, 0, 1, 0.5, 1.5, 5200, 5201])
+NASTY_NUMBERS = st.sampled_from(
+    [
+        math.nan,
+        math.inf,
+        -math.inf,
+        1e308,
+        -1e308,
+        5e-324,
+        -0.0,
+        10**400,
+        -(10**400),
+        2**63,
+        -1,
+        0,
+        1,
+        0.5,
+        1.5,
+        5200,
+        5201,
+    ]
+)
 SCALARS = st.one_of(
-    NASTY_NUMBERS, st.integers(), st.floats(), st.booleans(), st.none(),
-    st.text(max_size=30), st.sampled_from(["${oc.env:HOME}", "${now:%Y}", "${steps}", "政府",
-                                           "business", "x" * 5000, "\x00", "~", "null", ""]))
-YAML_DATA = st.recursive(SCALARS, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=10), inner, max_size=4)),
-    max_leaves=20)
-KEYS = st.one_of(st.sampled_from(Params.names() + ["scenario", "seed", "_target_", "_args_"]),
-                 st.text(max_size=12))
+    NASTY_NUMBERS,
+    st.integers(),
+    st.floats(),
+    st.booleans(),
+    st.none(),
+    st.text(max_size=30),
+    st.sampled_from(
+        [
+            "${oc.env:HOME}",
+            "${now:%Y}",
+            "${steps}",
+            "政府",
+            "business",
+            "x" * 5000,
+            "\x00",
+            "~",
+            "null",
+            "",
+        ]
+    ),
+)
+YAML_DATA = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=10), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+KEYS = st.one_of(
+    st.sampled_from(Params.names() + ["scenario", "seed", "_target_", "_args_"]),
+    st.text(max_size=12),
+)
 
 
 def _refused_clearly_or_valid(action) -> None:
@@ -145,11 +226,49 @@ def test_scenario_files_of_random_structure(tmp_path_factory, data):
 
 
 YAML_PIECES = st.sampled_from(
-    ["steps: 5\n", "members_business: 3\n", "convener: business\n", "facets:\n", "  - ",
-     "  a: ", "[", "]", "{", "}", "&a ", "*a ", "*b ", "!!python/object:os.system ",
-     "!!binary ", "<<: ", "? ", ": ", "- ", "'", '"', "#", "\t", "\n", "---\n", "...\n",
-     "${oc.env:X}", "_target_: os.system\n", ".nan", ".inf", "-.0", "1e308", "9" * 400,
-     "\x00", "\ufeff", "\u2028", "%YAML 1.1\n", "!tag ", "|\n", ">\n"])
+    [
+        "steps: 5\n",
+        "members_business: 3\n",
+        "convener: business\n",
+        "facets:\n",
+        "  - ",
+        "  a: ",
+        "[",
+        "]",
+        "{",
+        "}",
+        "&a ",
+        "*a ",
+        "*b ",
+        "!!python/object:os.system ",
+        "!!binary ",
+        "<<: ",
+        "? ",
+        ": ",
+        "- ",
+        "'",
+        '"',
+        "#",
+        "\t",
+        "\n",
+        "---\n",
+        "...\n",
+        "${oc.env:X}",
+        "_target_: os.system\n",
+        ".nan",
+        ".inf",
+        "-.0",
+        "1e308",
+        "9" * 400,
+        "\x00",
+        "\ufeff",
+        "\u2028",
+        "%YAML 1.1\n",
+        "!tag ",
+        "|\n",
+        ">\n",
+    ]
+)
 
 
 @settings(FAST, max_examples=300)
@@ -186,18 +305,69 @@ def test_yaml_bombs_are_bounded(levels):
 # --- the command line, in-process (its subprocess cases are in test_validation.py) ---------
 
 VALUE_TEXT = st.one_of(
-    st.sampled_from(["nan", "inf", "-inf", "1e308", "-0", "-0.0", "9" * 5000, "0x10", "1_000",
-                     "null", "[]", "{}", "[1,2]", "{a:1}", "'x'", "${oc.env:HOME}", "政府",
-                     "range(0,3)", "range(0,100000000)", "range(0,1,0)", "interval(0,1)",
-                     "choice()", "glob(*)", "0,1", "1,", ",", "a=b", "\x00", "'" * 3,
-                     "[" * 500 + "]" * 500, "business", "impact_partnership", "x" * 3000]),
-    st.integers().map(str), st.floats().map(repr), st.text(max_size=20))
+    st.sampled_from(
+        [
+            "nan",
+            "inf",
+            "-inf",
+            "1e308",
+            "-0",
+            "-0.0",
+            "9" * 5000,
+            "0x10",
+            "1_000",
+            "null",
+            "[]",
+            "{}",
+            "[1,2]",
+            "{a:1}",
+            "'x'",
+            "${oc.env:HOME}",
+            "政府",
+            "range(0,3)",
+            "range(0,100000000)",
+            "range(0,1,0)",
+            "interval(0,1)",
+            "choice()",
+            "glob(*)",
+            "0,1",
+            "1,",
+            ",",
+            "a=b",
+            "\x00",
+            "'" * 3,
+            "[" * 500 + "]" * 500,
+            "business",
+            "impact_partnership",
+            "x" * 3000,
+        ]
+    ),
+    st.integers().map(str),
+    st.floats().map(repr),
+    st.text(max_size=20),
+)
 ARG = st.one_of(
-    st.builds(lambda k, v, prefix: f"{prefix}{k}={v}", KEYS, VALUE_TEXT,
-              st.sampled_from(["", "", "+", "++", "~"])),
-    st.sampled_from(["-m", "--cfg", "job", "+experiment=smoke", "experiment=smoke",
-                     "+experiment=nope", "foo", "~steps", "--help"]),
-    st.text(max_size=15))
+    st.builds(
+        lambda k, v, prefix: f"{prefix}{k}={v}",
+        KEYS,
+        VALUE_TEXT,
+        st.sampled_from(["", "", "+", "++", "~"]),
+    ),
+    st.sampled_from(
+        [
+            "-m",
+            "--cfg",
+            "job",
+            "+experiment=smoke",
+            "experiment=smoke",
+            "+experiment=nope",
+            "foo",
+            "~steps",
+            "--help",
+        ]
+    ),
+    st.text(max_size=15),
+)
 
 
 @settings(FAST, max_examples=300)
@@ -211,8 +381,7 @@ def test_accepted_settings_run(tmp_path):
     check_argv(["steps=3", "transparency=-0.0", "seed=99999999999999999999", "facets=null"])
     params = resolve("impact_partnership", steps=3, transparency=-0.0)
     assert params.transparency == 0.0 and math.copysign(1, params.transparency) == 1
-    frame = PartnershipModel(params=params, rng=99999999999999999999,
-                             collect_agents=False)
+    frame = PartnershipModel(params=params, rng=99999999999999999999, collect_agents=False)
     while frame.running:
         frame.step()
     assert isinstance(frame.datacollector.get_model_vars_dataframe(), pd.DataFrame)

@@ -51,11 +51,25 @@ def synthetic(fails_when_high: bool):
     for reading in range(10):
         a, b = reading / 10, 0.5 + (reading % 2) / 100
         for knob, value in (("a", a), ("b", b)):
-            knob_rows.append({"width": 0.2, "reading": reading, "design": "d", "knob": knob,
-                              "value": value, "scenario": 0.5})
+            knob_rows.append(
+                {
+                    "width": 0.2,
+                    "reading": reading,
+                    "design": "d",
+                    "knob": knob,
+                    "value": value,
+                    "scenario": 0.5,
+                }
+            )
         high = a >= 0.5
-        result_rows.append({"width": 0.2, "reading": reading, "pattern": "p",
-                            "holds": not high if fails_when_high else high})
+        result_rows.append(
+            {
+                "width": 0.2,
+                "reading": reading,
+                "pattern": "p",
+                "holds": not high if fails_when_high else high,
+            }
+        )
     return pd.DataFrame(result_rows), pd.DataFrame(knob_rows)
 
 
@@ -86,11 +100,14 @@ def test_quick_run_writes_its_tables_and_no_document(tmp_path, capsys):
     assert "Wrote the" not in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--readings", "0"], "--readings 0"),
-    (["--widths", "0"], "--widths 0"),
-    (["--seeds", "0"], "--seeds 0"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--readings", "0"], "--readings 0"),
+        (["--widths", "0"], "--widths 0"),
+        (["--seeds", "0"], "--seeds 0"),
+    ],
+)
 def test_bad_settings_are_refused_before_any_run(argv, message, capsys, tmp_path):
     with pytest.raises(SystemExit):
         readings.main([*argv, "--quick", "--out", str(tmp_path / "never")])
@@ -100,5 +117,6 @@ def test_bad_settings_are_refused_before_any_run(argv, message, capsys, tmp_path
 
 def test_the_comparison_report_points_here_whatever_the_reference():
     from experiments import compare
+
     for reference in ("impact_partnership", "business_led"):
         assert "experiments.readings" in compare._conditions(reference, 156)

@@ -19,8 +19,7 @@ BUS = sectors.BUS
 
 
 def coalition(**overrides) -> PartnershipModel:
-    return PartnershipModel(scenario="advocacy_coalition", rng=3, collect_agents=False,
-                            **overrides)
+    return PartnershipModel(scenario="advocacy_coalition", rng=3, collect_agents=False, **overrides)
 
 
 def talk_at_start(**overrides) -> float:
@@ -34,10 +33,12 @@ def test_a_signatory_gives_its_share_of_a_members_time():
     business = working.orgs.sector == BUS
     share = signing.params.signatory_time
     assert 0 < share < 1
-    np.testing.assert_allclose(signing.orgs.capacity[business],
-                               share * working.orgs.capacity[business])
-    np.testing.assert_array_equal(signing.orgs.capacity[~business],
-                                  working.orgs.capacity[~business])
+    np.testing.assert_allclose(
+        signing.orgs.capacity[business], share * working.orgs.capacity[business]
+    )
+    np.testing.assert_array_equal(
+        signing.orgs.capacity[~business], working.orgs.capacity[~business]
+    )
     assert (signing.orgs.involvement[business] == share).all()
     assert (signing.orgs.involvement[~business] == 1.0).all()
 
@@ -73,8 +74,9 @@ def test_signatories_sign_an_agenda_others_write():
 
 def test_everyone_working_is_the_same_as_signatories_giving_all_their_time():
     a = run_one(resolve("advocacy_coalition", signatories="none"), 5, diagnose=False).timeseries
-    b = run_one(resolve("advocacy_coalition", signatories="business", signatory_time=1.0), 5,
-                diagnose=False).timeseries
+    b = run_one(
+        resolve("advocacy_coalition", signatories="business", signatory_time=1.0), 5, diagnose=False
+    ).timeseries
     assert a.equals(b)
 
 
@@ -83,9 +85,11 @@ def test_firms_that_sign_stay_engaged_where_firms_that_must_meet_leave():
     (engagement >= 0.5) for more of the run than the same firms as working members, in every
     seed: the talk cost (business's meeting_cost 0.8 x a talk share near 0.6) is what drives
     them out (ODD 1.3)."""
+
     def engaged(signatories, seed):
         params = resolve("advocacy_coalition", signatories=signatories)
         ts = run_one(params, seed, diagnose=False).timeseries
         return ts["engaged_business_share"].iloc[1:].mean()
+
     pairs = [(engaged("business", s), engaged("none", s)) for s in range(10)]
     assert all(sign > work for sign, work in pairs), pairs

@@ -6,8 +6,15 @@ import pytest
 from sim import PartnershipModel
 from sim.scenarios import designs
 
-SHARES = ["progress", "systems_change", "action_share", "trust", "cross_sector_trust",
-          "engagement", "legitimacy"]
+SHARES = [
+    "progress",
+    "systems_change",
+    "action_share",
+    "trust",
+    "cross_sector_trust",
+    "engagement",
+    "legitimacy",
+]
 
 
 @pytest.mark.parametrize("design", designs())

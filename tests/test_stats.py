@@ -87,17 +87,19 @@ def test_replications_needed():
     n = stats.replications_needed(x, tolerance=0.01)
     change = np.abs(np.diff(stats.cv_curve(x).to_numpy()))
     # from n on, every further replication moves the CV by less than the tolerance
-    assert (change[n - 2:] < 0.01).all() and change[n - 3] >= 0.01
+    assert (change[n - 2 :] < 0.01).all() and change[n - 3] >= 0.01
     assert stats.replications_needed([0.0, 0.0, 0.0]) is None  # CV undefined
     assert stats.replications_needed([1.0, 1.0, 5.0]) is None  # still moving
 
 
 def test_effects_against_reference_orients_by_metric():
-    finals = pd.DataFrame({
-        "design": ["ref"] * 5 + ["base"] * 5,
-        "progress": [0.8, 0.9, 0.85, 0.95, 0.9, 0.1, 0.2, 0.15, 0.3, 0.2],
-        "dropouts": [0, 1, 0, 1, 0, 5, 6, 4, 7, 5],
-    })
+    finals = pd.DataFrame(
+        {
+            "design": ["ref"] * 5 + ["base"] * 5,
+            "progress": [0.8, 0.9, 0.85, 0.95, 0.9, 0.1, 0.2, 0.15, 0.3, 0.2],
+            "dropouts": [0, 1, 0, 1, 0, 5, 6, 4, 7, 5],
+        }
+    )
     table = stats.effects_against(finals, "ref", ["progress", "dropouts"]).set_index("metric")
     assert table.loc["progress", "A"] == 0.0  # the baseline never does better
     assert table.loc["dropouts", "A"] == 0.0  # more dropouts is worse
@@ -108,6 +110,7 @@ def test_effects_against_reference_orients_by_metric():
 
 
 # --- too few runs: NaN, never an error ------------------------------------------------------
+
 
 def test_min_runs_is_where_the_range_of_the_runs_can_hold_the_median_95_percent():
     # every run on one side of the median has chance 2 * 0.5**n: 0.0625 at 5 runs, 0.03 at 6
@@ -121,8 +124,7 @@ def test_one_run_against_a_spread_gives_the_difference_without_an_interval():
     diff, low, high = stats.median_difference_ci([0.5], [0.1, 0.3])
     assert diff == pytest.approx(0.3) and np.isnan(low) and np.isnan(high)
     assert np.isnan(stats.median_difference_ci([0.2, 0.4, 0.9], [0.1])[1])
-    assert stats.median_difference_ci([], [0.1, 0.3]) == pytest.approx((np.nan,) * 3,
-                                                                      nan_ok=True)
+    assert stats.median_difference_ci([], [0.1, 0.3]) == pytest.approx((np.nan,) * 3, nan_ok=True)
     # what did not crash before is unchanged
     assert stats.median_difference_ci([1], [1]) == (0.0, 0.0, 0.0)
     assert stats.median_difference_ci([2], [1, 1, 1]) == (1.0, 1.0, 1.0)
@@ -138,14 +140,20 @@ def test_min_runs_leaves_the_estimate_and_drops_the_interval():
 
 
 def finals_with(groups: dict[str, list[float]]) -> pd.DataFrame:
-    return pd.DataFrame([{"design": g, "seed": k, "progress": v}
-                         for g, values in groups.items() for k, v in enumerate(values)])
+    return pd.DataFrame(
+        [
+            {"design": g, "seed": k, "progress": v}
+            for g, values in groups.items()
+            for k, v in enumerate(values)
+        ]
+    )
 
 
 def test_effects_and_summary_give_nan_with_the_reason_for_small_and_empty_groups():
     finals = finals_with({"ref": [0.8, 0.9, 0.7], "one": [0.2]})
-    effects = stats.effects_against(finals, "ref", ["progress"], min_runs=6,
-                                    groups=["ref", "one", "none"]).set_index("design")
+    effects = stats.effects_against(
+        finals, "ref", ["progress"], min_runs=6, groups=["ref", "one", "none"]
+    ).set_index("design")
     assert list(effects.index) == ["one", "none"]
     one, none = effects.loc["one"], effects.loc["none"]
     assert one["median_difference"] == pytest.approx(0.2 - 0.8)
@@ -154,14 +162,16 @@ def test_effects_and_summary_give_nan_with_the_reason_for_small_and_empty_groups
     assert none["n"] == 0 and np.isnan(none[["median_difference", "A", "p"]].astype(float)).all()
     assert none["note"] == "no runs" and none["magnitude"] == "n/a"
     np.testing.assert_allclose(effects["p_holm"], stats.holm(effects["p"]))
-    summary = stats.summary_table(finals, ["progress"], min_runs=6,
-                                  groups=["ref", "one", "none"]).set_index("design")
+    summary = stats.summary_table(
+        finals, ["progress"], min_runs=6, groups=["ref", "one", "none"]
+    ).set_index("design")
     assert summary.loc["none", "n"] == 0 and np.isnan(summary.loc["none", "median"])
     assert summary.loc["ref", "median"] == pytest.approx(0.8)
     assert summary["ci_low"].isna().all() and (summary["note"] != "").all()
 
 
 # --- the paired analysis ------------------------------------------------------------------------
+
 
 def test_wilcoxon_by_hand():
     # six pairs, all lower: the exact two-sided p is 2 / 2**6
@@ -185,11 +195,14 @@ def test_paired_effects_see_a_shift_the_unpaired_cannot():
     """Each seed of the variant is its reference run minus 0.01: the seeds' spread (0.1 to
     0.9) hides it from the unpaired statistics; pairs by seed show it exactly."""
     base = np.linspace(0.1, 0.9, 10)
-    finals = pd.DataFrame({"design": ["ref"] * 10 + ["variant"] * 10,
-                           "seed": [*range(10), *range(10)],
-                           "progress": [*base, *(base - 0.01)]})
-    row = stats.effects_against(finals, "ref", ["progress"], min_runs=6,
-                                pair_by="seed").iloc[0]
+    finals = pd.DataFrame(
+        {
+            "design": ["ref"] * 10 + ["variant"] * 10,
+            "seed": [*range(10), *range(10)],
+            "progress": [*base, *(base - 0.01)],
+        }
+    )
+    row = stats.effects_against(finals, "ref", ["progress"], min_runs=6, pair_by="seed").iloc[0]
     assert row["pairs"] == 10 and row["paired_note"] == ""
     assert row["paired_difference"] == pytest.approx(-0.01)
     assert row["paired_ci_low"] == pytest.approx(-0.01) == row["paired_ci_high"]
@@ -199,7 +212,8 @@ def test_paired_effects_see_a_shift_the_unpaired_cannot():
     gone = finals.drop(index=[0, 15])
     row = stats.effects_against(gone, "ref", ["progress"], min_runs=6, pair_by="seed").iloc[0]
     assert row["pairs"] == 8 and row["paired_difference"] == pytest.approx(-0.01)
-    few = stats.effects_against(gone[gone["seed"] < 4], "ref", ["progress"], min_runs=6,
-                                pair_by="seed").iloc[0]
+    few = stats.effects_against(
+        gone[gone["seed"] < 4], "ref", ["progress"], min_runs=6, pair_by="seed"
+    ).iloc[0]
     assert few["pairs"] == 3 and np.isnan(few["paired_ci_low"])  # seeds 1-3
     assert "too few seed pairs" in few["paired_note"]

@@ -42,8 +42,11 @@ WEEKS = 40
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("SIM_INJECT_FAILURE", "HYDRA_FULL_ERROR", "SIM_MEMORY_LIMIT")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("SIM_INJECT_FAILURE", "HYDRA_FULL_ERROR", "SIM_MEMORY_LIMIT")
+    }
     return {**env, **extra}
 
 
@@ -99,11 +102,21 @@ WRITER = textwrap.dedent("""
 def test_a_writer_killed_mid_write_leaves_the_old_file_and_an_ignored_temp(tmp_path):
     params = resolve("business_led", steps=3, public_size=200)
     run = tmp_path / "sweep" / "seed=0"
-    output.write_run(run, run_one(params, 0), scenario="business_led", overrides=["seed=0"],
-                     parameters={"seed": 0})
+    output.write_run(
+        run,
+        run_one(params, 0),
+        scenario="business_led",
+        overrides=["seed=0"],
+        parameters={"seed": 0},
+    )
     before = (run / output.SUMMARY).read_bytes()
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(run / output.SUMMARY)],
-                              cwd=ROOT, stdout=subprocess.PIPE, text=True, env=clean_env())
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(run / output.SUMMARY)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=clean_env(),
+    )
     assert writer.stdout.readline().strip() == "writing"
     writer.send_signal(signal.SIGKILL)
     writer.communicate(timeout=30)
@@ -121,20 +134,32 @@ def test_a_writer_killed_mid_write_leaves_the_old_file_and_an_ignored_temp(tmp_p
     assert output.is_done(run, config_hash=config_hash(params), seed=0)
     assert not output.is_done(other, config_hash=config_hash(params), seed=1)
     # writing the run again tidies the leftover away
-    output.write_run(run, run_one(params, 0), scenario="business_led", overrides=["seed=0"],
-                     parameters={"seed": 0})
+    output.write_run(
+        run,
+        run_one(params, 0),
+        scenario="business_led",
+        overrides=["seed=0"],
+        parameters={"seed": 0},
+    )
     assert not list(run.glob("*.tmp"))
 
 
 # --- a sweep killed with SIGKILL, and resumed -----------------------------------------------
 
+
 @pytest.mark.slow
 def test_sigkill_mid_sweep_keeps_finished_runs_and_resume_does_the_rest(tmp_path):
     """A basic-launcher sweep of 8 runs is SIGKILLed once 3 have finished, then run again."""
     folder = tmp_path / "sweep"
-    proc = subprocess.Popen(sweep_cmd(folder, "hydra/launcher=basic"), cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env=clean_env(), start_new_session=True)
+    proc = subprocess.Popen(
+        sweep_cmd(folder, "hydra/launcher=basic"),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=clean_env(),
+        start_new_session=True,
+    )
     try:
         wait_for(lambda: len(completed_runs(folder)) >= 3, timeout=240, proc=proc)
     finally:
@@ -146,8 +171,14 @@ def test_sigkill_mid_sweep_keeps_finished_runs_and_resume_does_the_rest(tmp_path
         assert_whole(folder / name, record)
     stamps = {p: p.stat().st_mtime_ns for name in finished for p in (folder / name).iterdir()}
 
-    rerun = subprocess.run(sweep_cmd(folder, "hydra/launcher=basic"), cwd=ROOT,
-                           capture_output=True, text=True, timeout=600, env=clean_env())
+    rerun = subprocess.run(
+        sweep_cmd(folder, "hydra/launcher=basic"),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=clean_env(),
+    )
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     # exactly the missing runs ran; the finished ones were not touched
     skipped = re.findall(r"\] (\S+): already done, skipped", rerun.stdout)
@@ -159,20 +190,21 @@ def test_sigkill_mid_sweep_keeps_finished_runs_and_resume_does_the_rest(tmp_path
     tidy, summary = collect.collect(folder)
     assert len(summary) == RUNS and summary["run_id"].is_unique and summary["completed"].all()
     assert sorted(zip(summary["scenario"], summary["seed"], strict=True)) == sorted(
-        (d, s) for d in DESIGNS for s in range(4))
+        (d, s) for d in DESIGNS for s in range(4)
+    )
     assert len(tidy) == RUNS * (WEEKS + 1) and not tidy.duplicated(["run_id", "week"]).any()
     records = completed_runs(folder)
     for name, record in records.items():
         assert_whole(folder / name, record)
 
     # the same seeds give the same numbers through experiments.runner (joblib, 2 processes)
-    table = run_many(jobs_for(DESIGNS, 4, steps=WEEKS, public_size=20000), n_jobs=2,
-                     progress=False)
+    table = run_many(jobs_for(DESIGNS, 4, steps=WEEKS, public_size=20000), n_jobs=2, progress=False)
     for name, record in records.items():
         series = pd.read_csv(folder / name / output.TIMESERIES, index_col="week")
         mine = table[(table["design"] == record["scenario"]) & (table["seed"] == record["seed"])]
-        pd.testing.assert_frame_equal(mine.set_index("week")[series.columns], series,
-                                      check_dtype=False, check_names=False)
+        pd.testing.assert_frame_equal(
+            mine.set_index("week")[series.columns], series, check_dtype=False, check_names=False
+        )
 
 
 def _loky_workers(root: int) -> list[int]:
@@ -193,12 +225,21 @@ def _loky_workers(root: int) -> list[int]:
 @pytest.mark.slow
 def test_a_joblib_worker_killed_loses_only_its_own_run(tmp_path):
     folder = tmp_path / "sweep"
-    proc = subprocess.Popen(sweep_cmd(folder, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2"),
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, env=clean_env(), start_new_session=True)
+    proc = subprocess.Popen(
+        sweep_cmd(folder, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2"),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=clean_env(),
+        start_new_session=True,
+    )
     try:
-        wait_for(lambda: len(completed_runs(folder)) >= 2 and _loky_workers(proc.pid),
-                 timeout=240, proc=proc)
+        wait_for(
+            lambda: len(completed_runs(folder)) >= 2 and _loky_workers(proc.pid),
+            timeout=240,
+            proc=proc,
+        )
         os.kill(_loky_workers(proc.pid)[0], signal.SIGKILL)
         log = proc.communicate(timeout=300)[0]
     finally:
@@ -210,9 +251,14 @@ def test_a_joblib_worker_killed_loses_only_its_own_run(tmp_path):
     assert len(finished) < RUNS, log
     for name, record in finished.items():
         assert_whole(folder / name, record)
-    rerun = subprocess.run(sweep_cmd(folder, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2"),
-                           cwd=ROOT, capture_output=True, text=True, timeout=600,
-                           env=clean_env())
+    rerun = subprocess.run(
+        sweep_cmd(folder, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2"),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=clean_env(),
+    )
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert rerun.stdout.count("already done, skipped") == len(finished)
     assert len(completed_runs(folder)) == RUNS
@@ -220,8 +266,10 @@ def test_a_joblib_worker_killed_loses_only_its_own_run(tmp_path):
 
 # --- a full disk ----------------------------------------------------------------------------
 
+
 def disk_full(monkeypatch, after: int = 10) -> None:
     """Every write of a table, figure or text writes `after` bytes, then fails with ENOSPC."""
+
     def failing(self, target, *args, **kwargs):
         Path(target).write_bytes(b"x" * after)
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target))
@@ -245,8 +293,13 @@ def test_disk_full_while_writing_a_run(tmp_path, monkeypatch):
     with monkeypatch.context() as patch:
         disk_full(patch)
         with pytest.raises(OSError) as info:
-            output.write_run(run, run_one(params.with_(steps=4), 0), scenario="business_led",
-                             overrides=[], parameters={})
+            output.write_run(
+                run,
+                run_one(params.with_(steps=4), 0),
+                scenario="business_led",
+                overrides=[],
+                parameters={},
+            )
     assert info.value.errno == errno.ENOSPC
     # no temporary file; no summary vouching for numbers it does not describe
     assert sorted(p.name for p in run.iterdir()) == [output.QUICKLOOK, output.TIMESERIES]
@@ -258,12 +311,13 @@ def test_disk_full_while_writing_a_run(tmp_path, monkeypatch):
 def test_disk_full_only_for_the_summary(tmp_path, monkeypatch):
     result = run_one(resolve("business_led", steps=3, public_size=200), 0)
     with monkeypatch.context() as patch:
+
         def no_space(self, *args, **kwargs):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+
         patch.setattr(Path, "write_text", no_space)
         with pytest.raises(OSError):
-            output.write_run(tmp_path, result, scenario="business_led", overrides=[],
-                             parameters={})
+            output.write_run(tmp_path, result, scenario="business_led", overrides=[], parameters={})
     assert not (tmp_path / output.SUMMARY).exists() and not list(tmp_path.glob("*.tmp"))
     assert collect.find_runs(tmp_path) == []
 
@@ -282,18 +336,39 @@ DISK_FULL_CLI = textwrap.dedent("""
 
 def test_disk_full_on_the_command_line(tmp_path):
     run, sweep = tmp_path / "run", tmp_path / "sweep"
-    done = subprocess.run([sys.executable, "-c", DISK_FULL_CLI, "steps=2", "public_size=100",
-                           f"hydra.run.dir={run}"], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120, env=clean_env())
+    done = subprocess.run(
+        [sys.executable, "-c", DISK_FULL_CLI, "steps=2", "public_size=100", f"hydra.run.dir={run}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=clean_env(),
+    )
     assert done.returncode == 1, done.stdout + done.stderr
     assert "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines()[-1] == (
-        f"error: cannot write the run's results to {run}: No space left on device")
+        f"error: cannot write the run's results to {run}: No space left on device"
+    )
     assert not (run / output.SUMMARY).exists() and not list(run.glob("*.tmp"))
     # in a sweep every run says so, and none is recorded as done
-    done = subprocess.run([sys.executable, "-c", DISK_FULL_CLI, "-m", "seed=0,1", "steps=2",
-                           "public_size=100", "hydra/launcher=basic", f"hydra.sweep.dir={sweep}"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120, env=clean_env())
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            DISK_FULL_CLI,
+            "-m",
+            "seed=0,1",
+            "steps=2",
+            "public_size=100",
+            "hydra/launcher=basic",
+            f"hydra.sweep.dir={sweep}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=clean_env(),
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.count("FAILED: cannot write the run's results") == 2
     assert not list(sweep.rglob(output.SUMMARY)) and not list(sweep.rglob("*.tmp"))
@@ -313,15 +388,20 @@ def test_disk_full_while_collecting(tmp_path, monkeypatch, capsys):
 
 # --- two collectors at once -------------------------------------------------------------------
 
+
 def small_sweep(folder: Path, seeds: int = 3) -> Path:
     """Run folders written as the CLI writes them, without starting Hydra."""
     for design in DESIGNS:
         for seed in range(seeds):
             name = f"scenario={design},seed={seed}"
             params = resolve(design, steps=6, public_size=300)
-            output.write_run(folder / name, run_one(params, seed, design=design),
-                             scenario=design, overrides=name.split(","),
-                             parameters={"scenario": design, "seed": seed})
+            output.write_run(
+                folder / name,
+                run_one(params, seed, design=design),
+                scenario=design,
+                overrides=name.split(","),
+                parameters={"scenario": design, "seed": seed},
+            )
     return folder
 
 
@@ -330,16 +410,23 @@ def test_two_collectors_at_once_write_the_same_tables(tmp_path):
     expected_tidy, expected_summary = collect.collect(sweep)
     collect.save(sweep, expected_tidy, expected_summary)  # so a reader always has a table
     command = [sys.executable, "-m", "experiments.collect", str(sweep)]
-    procs = [subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, env=clean_env())
-             for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            command,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=clean_env(),
+        )
+        for _ in range(2)
+    ]
     reads = 0
     while any(p.poll() is None for p in procs):  # a reader never sees half a table
         for name in collect.OUTPUTS:
             path = sweep / name
             table = pd.read_parquet(path) if name.endswith(".parquet") else pd.read_csv(path)
-            assert len(table) == (len(expected_tidy) if "tidy" in name
-                                  else len(expected_summary))
+            assert len(table) == (len(expected_tidy) if "tidy" in name else len(expected_summary))
             reads += 1
     outputs = [p.communicate(timeout=60) for p in procs]
     assert all(p.returncode == 0 for p in procs), outputs
@@ -364,18 +451,42 @@ def test_a_damaged_run_is_counted_not_fatal(tmp_path):
 
 # --- a failed run that leaves a group too small for an interval --------------------------------
 
-@pytest.mark.parametrize(("module", "sweep", "fault", "by", "group"), [
-    ("compare", "scenario=impact_partnership,business_led", "scenario=business_led,seed=1",
-     "design", "business_led"),
-    ("ablation", "point=range(0,2)", "point=1,seed=1", "variant", "no orchestration"),
-])
-def test_one_run_left_against_two_still_gets_its_report(tmp_path, module, sweep, fault, by,
-                                                        group):
+
+@pytest.mark.parametrize(
+    ("module", "sweep", "fault", "by", "group"),
+    [
+        (
+            "compare",
+            "scenario=impact_partnership,business_led",
+            "scenario=business_led,seed=1",
+            "design",
+            "business_led",
+        ),
+        ("ablation", "point=range(0,2)", "point=1,seed=1", "variant", "no orchestration"),
+    ],
+)
+def test_one_run_left_against_two_still_gets_its_report(tmp_path, module, sweep, fault, by, group):
     """The audit's commands: 2 seeds, one run of one group made to fail."""
-    done = subprocess.run([sys.executable, "-m", f"experiments.{module}", "--quick", "--jobs",
-                           "1", "--seeds", "2", sweep, "--out", str(tmp_path)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=600,
-                          env=clean_env(SIM_INJECT_FAILURE=fault))
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            f"experiments.{module}",
+            "--quick",
+            "--jobs",
+            "1",
+            "--seeds",
+            "2",
+            sweep,
+            "--out",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=clean_env(SIM_INJECT_FAILURE=fault),
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "1 of 4 runs failed" in done.stderr and "Traceback" not in done.stderr
     assert done.stdout.strip().splitlines()[-1] == str(tmp_path / "report.md")

@@ -17,8 +17,9 @@ from sim.output import is_done, write_run
 from sim.run import ROOT, config_hash, run_one
 from sim.scenarios import resolve
 
-SMOKE_RUNS = {f"scenario={s},seed={n}" for s in ("impact_partnership", "business_led")
-              for n in (0, 1)}
+SMOKE_RUNS = {
+    f"scenario={s},seed={n}" for s in ("impact_partnership", "business_led") for n in (0, 1)
+}
 
 
 def sweep_cmd(*args: str) -> list[str]:
@@ -26,14 +27,21 @@ def sweep_cmd(*args: str) -> list[str]:
 
 
 def env_with(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("SIM_INJECT_FAILURE", "HYDRA_FULL_ERROR")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("SIM_INJECT_FAILURE", "HYDRA_FULL_ERROR")
+    }
     return {**env, **extra}
 
 
 def sweep(*args: str, **extra_env: str) -> subprocess.CompletedProcess:
-    done = subprocess.run(sweep_cmd(*args), cwd=ROOT, capture_output=True, text=True,
-                          timeout=300, env=env_with(**extra_env))
+    done = subprocess.run(
+        sweep_cmd(*args),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env_with(**extra_env),
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     return done
 
@@ -48,9 +56,11 @@ def timeseries(folder: Path) -> dict[str, str]:
 
 
 def mtimes(folder: Path) -> dict[str, int]:
-    return {str(p.relative_to(folder)): p.stat().st_mtime_ns
-            for name in ("summary.json", "timeseries.csv", "quicklook.png")
-            for p in folder.glob(f"*/{name}")}
+    return {
+        str(p.relative_to(folder)): p.stat().st_mtime_ns
+        for name in ("summary.json", "timeseries.csv", "quicklook.png")
+        for p in folder.glob(f"*/{name}")
+    }
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +76,8 @@ def test_smoke_experiment_writes_one_record_per_run(basic_smoke):
     assert set(found) == SMOKE_RUNS
     assert all(r["completed"] and r["weeks"] == 8 for r in found.values())
     assert {(r["scenario"], r["seed"]) for r in found.values()} == {
-        (s, n) for s in ("impact_partnership", "business_led") for n in (0, 1)}
+        (s, n) for s in ("impact_partnership", "business_led") for n in (0, 1)
+    }
     # Different seeds differ: the sweep really varies what it says it varies.
     series = timeseries(basic_smoke)
     assert series["scenario=business_led,seed=0"] != series["scenario=business_led,seed=1"]
@@ -76,8 +87,12 @@ def test_joblib_same_numbers_failure_recorded_and_rerun_resumes(basic_smoke, tmp
     folder = tmp_path / "joblib"
     args = ["+experiment=smoke", f"hydra.sweep.dir={folder}"]
     failed_run = "scenario=business_led,seed=1"
-    done = sweep(*args, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2",
-                 SIM_INJECT_FAILURE="scenario=business_led,seed=1")
+    done = sweep(
+        *args,
+        "hydra/launcher=joblib",
+        "hydra.launcher.n_jobs=2",
+        SIM_INJECT_FAILURE="scenario=business_led,seed=1",
+    )
     # The injected failure is recorded with its error; the other runs complete, with the
     # same numbers as one at a time.
     found = records(folder)
@@ -101,8 +116,17 @@ def test_joblib_same_numbers_failure_recorded_and_rerun_resumes(basic_smoke, tmp
     assert done.stdout.count("already done, skipped") == 3
     # a skipped run says so instead of repeating the count as if it had just finished; the
     # redone run counts the sweep complete
-    assert len(re.findall(r"^\[skipped\] .*: already done, skipped \([34]/4 runs of the "
-                          r"sweep recorded\)$", done.stdout, flags=re.MULTILINE)) == 3
+    assert (
+        len(
+            re.findall(
+                r"^\[skipped\] .*: already done, skipped \([34]/4 runs of the "
+                r"sweep recorded\)$",
+                done.stdout,
+                flags=re.MULTILINE,
+            )
+        )
+        == 3
+    )
     assert re.findall(r"^\[(\d+)/4\] .*completed", done.stdout, flags=re.MULTILINE) == ["4"]
     assert len(before) == 9  # three finished runs, three files each
     assert {k: after[k] for k in before} == before
@@ -118,13 +142,22 @@ def test_joblib_same_numbers_failure_recorded_and_rerun_resumes(basic_smoke, tmp
 def test_the_command_line_sweep_of_the_docs(tmp_path):
     """Designs x seeds x a knob from the command line: one folder per run, named by overrides."""
     folder = tmp_path / "sweep"
-    sweep("scenario=impact_partnership,business_led", "seed=range(0,2)", "orchestration=0,0.5",
-          "steps=3", "hydra/launcher=basic", f"hydra.sweep.dir={folder}")
+    sweep(
+        "scenario=impact_partnership,business_led",
+        "seed=range(0,2)",
+        "orchestration=0,0.5",
+        "steps=3",
+        "hydra/launcher=basic",
+        f"hydra.sweep.dir={folder}",
+    )
     found = records(folder)
     assert len(found) == 8
-    assert {(r["scenario"], r["seed"], r["config"]["orchestration"]) for r in found.values()} \
-        == {(s, n, o) for s in ("impact_partnership", "business_led") for n in (0, 1)
-            for o in (0.0, 0.5)}
+    assert {(r["scenario"], r["seed"], r["config"]["orchestration"]) for r in found.values()} == {
+        (s, n, o)
+        for s in ("impact_partnership", "business_led")
+        for n in (0, 1)
+        for o in (0.0, 0.5)
+    }
     assert "orchestration=0.5,scenario=business_led,seed=1,steps=3" in found
 
 
@@ -132,11 +165,17 @@ def test_a_points_table_sweep_records_each_rows_values_and_resumes(tmp_path):
     """point=range(0,N) runs a CSV file's rows; a failing row is recorded, the rest go on;
     the row's values are the run's parameters, so collect gives them as columns."""
     table = tmp_path / "points.csv"
-    table.write_text("label,scenario,orchestration\nlow,,0.1\nbusiness,business_led,\n"
-                     "high,,0.9\n")
+    table.write_text("label,scenario,orchestration\nlow,,0.1\nbusiness,business_led,\nhigh,,0.9\n")
     folder = tmp_path / "sweep"
-    args = [f"points={table}", "point=range(0,3)", "seed=0,1", "steps=4", "quicklook=false",
-            "hydra/launcher=basic", f"hydra.sweep.dir={folder}"]
+    args = [
+        f"points={table}",
+        "point=range(0,3)",
+        "seed=0,1",
+        "steps=4",
+        "quicklook=false",
+        "hydra/launcher=basic",
+        f"hydra.sweep.dir={folder}",
+    ]
     done = sweep(*args, SIM_INJECT_FAILURE="label=high,seed=1")
     found = records(folder)
     assert set(found) == {f"point={p},seed={n},steps=4" for p in range(3) for n in (0, 1)}
@@ -146,11 +185,14 @@ def test_a_points_table_sweep_records_each_rows_values_and_resumes(tmp_path):
     assert low["parameters"]["label"] == "low" and low["parameters"]["orchestration"] == 0.1
     assert low["config"]["orchestration"] == 0.1 and low["scenario"] == "impact_partnership"
     business = found["point=1,seed=1,steps=4"]
-    assert business["scenario"] == "business_led" and business["parameters"]["scenario"] \
-        == "business_led"
+    assert (
+        business["scenario"] == "business_led"
+        and business["parameters"]["scenario"] == "business_led"
+    )
     assert not list(folder.glob("*/quicklook.png"))
 
     from experiments.collect import collect
+
     tidy, summary = collect(folder)
     assert {"label", "point", "orchestration", "scenario", "seed"} <= set(summary.columns)
     by_label = summary.groupby("label")
@@ -175,17 +217,25 @@ def test_scenario_paths_give_flat_run_folders_and_progress_counts_this_sweep(tmp
     args = ["steps=3", "quicklook=false", "hydra/launcher=basic", f"hydra.sweep.dir={folder}"]
     done = sweep(f"scenario={design},workshop/talking_shop", "seed=0,0,1", *args)
     flat = str(design).replace("/", "-")
-    expected = {f"scenario={name},seed={n},steps=3"
-                for name in (flat, "workshop-talking_shop") for n in (0, 1)}
+    expected = {
+        f"scenario={name},seed={n},steps=3"
+        for name in (flat, "workshop-talking_shop")
+        for n in (0, 1)
+    }
     assert {p.parent.name for p in folder.rglob("summary.json")} == expected
     assert set(records(folder)) == expected  # all one level down
     assert re.findall(r"^\[(\d+)/(\d+)\] ", done.stdout, flags=re.MULTILINE) == [
-        ("1", "4"), ("2", "4"), ("3", "4"), ("4", "4")]
+        ("1", "4"),
+        ("2", "4"),
+        ("3", "4"),
+        ("4", "4"),
+    ]
     assert done.stdout.count("already done, skipped (3/4 runs of the sweep recorded)") == 1
     again = sweep("scenario=workshop/talking_shop", "seed=1", *args)
     assert "already done, skipped (1/1 runs of the sweep recorded)" in again.stdout
     # the records are found by the tools that read a sweep
     from experiments.collect import collect
+
     assert len(collect(folder)[1]) == 4
 
 
@@ -195,29 +245,56 @@ def test_a_points_row_replacing_a_command_line_value_is_noted(tmp_path):
     table = tmp_path / "points.csv"
     table.write_text("label,steps,orchestration\na,5,\nb,,0.5\nc,5,0.2\n")
     folder = tmp_path / "sweep"
-    done = sweep(f"points={table}", "point=range(0,3)", "steps=3", "orchestration=0.2",
-                 "quicklook=false", "hydra/launcher=basic", f"hydra.sweep.dir={folder}")
+    done = sweep(
+        f"points={table}",
+        "point=range(0,3)",
+        "steps=3",
+        "orchestration=0.2",
+        "quicklook=false",
+        "hydra/launcher=basic",
+        f"hydra.sweep.dir={folder}",
+    )
     notes = [line for line in done.stderr.splitlines() if line.startswith("note: ")]
     assert len(notes) == 2, done.stderr
-    assert notes[0].startswith("note: steps=3 (from the command line) is replaced by the "
-                               "row's own value in 2 of the 3 rows run") \
+    assert (
+        notes[0].startswith(
+            "note: steps=3 (from the command line) is replaced by the "
+            "row's own value in 2 of the 3 rows run"
+        )
         and "point=0, point=2)" in notes[0]
-    assert "orchestration=0.2" in notes[1] and "1 of the 3 rows run" in notes[1] \
+    )
+    assert (
+        "orchestration=0.2" in notes[1]
+        and "1 of the 3 rows run" in notes[1]
         and "point=1)" in notes[1]
+    )
     weeks = {k: r["weeks"] for k, r in records(folder).items()}
-    assert weeks == {"orchestration=0.2,point=0,steps=3": 5,
-                     "orchestration=0.2,point=1,steps=3": 3,
-                     "orchestration=0.2,point=2,steps=3": 5}
-    quiet = sweep(f"points={table}", "point=1", "steps=3", "quicklook=false",
-                  "hydra/launcher=basic", f"hydra.sweep.dir={folder}")
+    assert weeks == {
+        "orchestration=0.2,point=0,steps=3": 5,
+        "orchestration=0.2,point=1,steps=3": 3,
+        "orchestration=0.2,point=2,steps=3": 5,
+    }
+    quiet = sweep(
+        f"points={table}",
+        "point=1",
+        "steps=3",
+        "quicklook=false",
+        "hydra/launcher=basic",
+        f"hydra.sweep.dir={folder}",
+    )
     assert "note:" not in quiet.stderr
 
 
 def test_resume_skips_only_the_same_configuration(tmp_path):
     """A record counts as done only for the same resolved configuration and seed."""
     params = resolve("business_led", steps=3)
-    write_run(tmp_path, run_one(params, 2, design="business_led"), scenario="business_led",
-              overrides=["seed=2"], parameters={"seed": 2})
+    write_run(
+        tmp_path,
+        run_one(params, 2, design="business_led"),
+        scenario="business_led",
+        overrides=["seed=2"],
+        parameters={"seed": 2},
+    )
     assert is_done(tmp_path, config_hash=config_hash(params), seed=2)
     assert not is_done(tmp_path, config_hash=config_hash(params), seed=3)
     assert not is_done(tmp_path, config_hash=config_hash(params.with_(steps=4)), seed=2)
@@ -226,6 +303,7 @@ def test_resume_skips_only_the_same_configuration(tmp_path):
 
 
 # --- cluster launchers, run locally ----------------------------------------------------------
+
 
 def _descendants(root: int) -> set[int]:
     parents = {}
@@ -263,7 +341,7 @@ def _listening_addresses(pids: set[int]) -> set[str]:
             if cols[3] == "0A" and cols[9] in inodes:  # 0A: LISTEN
                 raw = bytes.fromhex(cols[1].split(":")[0])
                 # /proc prints each 32-bit word of the address in host (little-endian) order
-                raw = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+                raw = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
                 found.add(str(ipaddress.ip_address(raw)))
     return found
 
@@ -280,8 +358,12 @@ def test_ray_launcher_same_numbers_and_loopback_only(basic_smoke, tmp_path):
     folder = tmp_path / "ray"
     proc = subprocess.Popen(
         sweep_cmd("+experiment=smoke", "hydra/launcher=ray", f"hydra.sweep.dir={folder}"),
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env=env_with(RAY_DEDUP_LOGS="0"))
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env_with(RAY_DEDUP_LOGS="0"),
+    )
     listening: set[str] = set()
     while proc.poll() is None:  # watch every socket Ray's processes open while it runs
         listening |= _listening_addresses(_descendants(proc.pid))

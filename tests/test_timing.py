@@ -12,11 +12,19 @@ from sim.scenarios import designs
 
 def run(dropouts, systems_change=None, run_id=0, design="d", stalled=False, stall_week=None):
     weeks = np.arange(len(dropouts))
-    return pd.DataFrame({
-        "run": run_id, "design": design, "week": weeks, "dropouts": dropouts,
-        "systems_change": systems_change if systems_change is not None else np.zeros(len(weeks)),
-        "stalled": stalled, "stall_week": pd.array([stall_week] * len(weeks), dtype="Int64"),
-    })
+    return pd.DataFrame(
+        {
+            "run": run_id,
+            "design": design,
+            "week": weeks,
+            "dropouts": dropouts,
+            "systems_change": systems_change
+            if systems_change is not None
+            else np.zeros(len(weeks)),
+            "stalled": stalled,
+            "stall_week": pd.array([stall_week] * len(weeks), dtype="Int64"),
+        }
+    )
 
 
 def test_dropout_weeks_repeat_a_week_for_each_leaver():
@@ -31,11 +39,17 @@ def test_first_week_at_least():
 
 
 def test_summary_counts_and_shares():
-    table = pd.concat([
-        run([0] * 36 + [1] * 10 + [2], run_id=0, stalled=True, stall_week=40),  # weeks 36, 46
-        run([0] * 10 + [1] * 37, run_id=1,                                       # week 10
-            systems_change=np.r_[np.zeros(30), np.full(17, 0.2)]),
-    ], ignore_index=True)
+    table = pd.concat(
+        [
+            run([0] * 36 + [1] * 10 + [2], run_id=0, stalled=True, stall_week=40),  # weeks 36, 46
+            run(
+                [0] * 10 + [1] * 37,
+                run_id=1,  # week 10
+                systems_change=np.r_[np.zeros(30), np.full(17, 0.2)],
+            ),
+        ],
+        ignore_index=True,
+    )
     row = timing.summarise(table).iloc[0]
     assert row["runs"] == 2 and row["dropouts"] == 3
     assert row["dropout_week_median"] == 36
@@ -56,9 +70,13 @@ def paired(progress, counterfactual_progress, seed=0, design="d", run_id=0):
 
 
 def test_lock_in_effect_is_progress_less_the_pair_of_the_same_seed_and_week():
-    table = pd.concat([paired([0.1, 0.3, 0.5], [0.1, 0.2, 0.3], seed=4),
-                       paired([0.2, 0.2, 0.2], [0.2, 0.25, 0.1], seed=5, run_id=1)],
-                      ignore_index=True)
+    table = pd.concat(
+        [
+            paired([0.1, 0.3, 0.5], [0.1, 0.2, 0.3], seed=4),
+            paired([0.2, 0.2, 0.2], [0.2, 0.25, 0.1], seed=5, run_id=1),
+        ],
+        ignore_index=True,
+    )
     effects = timing.lock_in_effect(table).sort_values(["seed", "week"])
     assert effects["lock_in_effect"].tolist() == pytest.approx([0, 0.1, 0.2, 0, -0.05, 0.1])
     assert effects["seed"].tolist() == [4, 4, 4, 5, 5, 5]
@@ -66,11 +84,14 @@ def test_lock_in_effect_is_progress_less_the_pair_of_the_same_seed_and_week():
 
 def test_summary_leaves_the_pairs_out_and_dates_the_lock_in_effect():
     steady = np.linspace(0.0, 0.3, 10)
-    table = pd.concat([
-        paired(steady + np.r_[np.zeros(6), np.full(4, 0.06)], steady, seed=1),  # week 6
-        paired(steady + np.r_[np.zeros(8), np.full(2, 0.08)], steady, seed=2, run_id=1),  # 8
-        paired(steady, steady, seed=3, run_id=2),  # never
-    ], ignore_index=True)
+    table = pd.concat(
+        [
+            paired(steady + np.r_[np.zeros(6), np.full(4, 0.06)], steady, seed=1),  # week 6
+            paired(steady + np.r_[np.zeros(8), np.full(2, 0.08)], steady, seed=2, run_id=1),  # 8
+            paired(steady, steady, seed=3, run_id=2),  # never
+        ],
+        ignore_index=True,
+    )
     row = timing.summarise(table).iloc[0]
     assert row["runs"] == 3  # the counterfactual runs are not counted as runs
     assert row["lock_in_effect_final"] == pytest.approx(0.06)

@@ -28,8 +28,9 @@ def test_at_workshop_size_every_member_works_with_every_other(design):
 
 
 def big_model(seed: int, **overrides) -> PartnershipModel:
-    return PartnershipModel(params=scaled(400, 1_000, steps=20, **overrides), rng=seed,
-                            collect_agents=False)
+    return PartnershipModel(
+        params=scaled(400, 1_000, steps=20, **overrides), rng=seed, collect_agents=False
+    )
 
 
 def test_a_big_partnership_splits_into_mixed_groups_of_bounded_size():
@@ -48,8 +49,11 @@ def test_a_big_partnership_splits_into_mixed_groups_of_bounded_size():
     assert np.all(trust.group_of[i] == trust.group_of[j]) and np.all(i != j)
     assert np.all((level >= 0) & (level <= 1))
     # only members hold slots: a pool four times as big costs the trust store nothing
-    bigger_pool = PartnershipModel(params=model.params.with_(
-        pool_per_sector=4 * model.params.pool_per_sector), rng=0, collect_agents=False)
+    bigger_pool = PartnershipModel(
+        params=model.params.with_(pool_per_sector=4 * model.params.pool_per_sector),
+        rng=0,
+        collect_agents=False,
+    )
     assert bigger_pool.trust_matrix.group_level.shape == (8, 50, 50)
 
 
@@ -89,4 +93,10 @@ def test_edges_between_given_members_only():
         matrix.seed(k, np.delete(np.arange(4), k), np.full(3, 0.4))
     i, j, _ = matrix.edges(np.array([0, 1, 2]))
     assert sorted(zip(i.tolist(), j.tolist(), strict=True)) == [
-        (0, 1), (0, 2), (1, 0), (1, 2), (2, 0), (2, 1)]
+        (0, 1),
+        (0, 2),
+        (1, 0),
+        (1, 2),
+        (2, 0),
+        (2, 1),
+    ]

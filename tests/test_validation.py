@@ -38,21 +38,25 @@ def refused(**overrides) -> str:
 
 # --- keyword values ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("overrides", "words"), [
-    # a whole number too big for a float raised OverflowError
-    ({"steps": 10**400}, ["steps=", "...", "out of range"]),
-    ({"transparency": 10**400}, ["transparency=", "out of range"]),
-    ({"transparency": Fraction(10**400, 3)}, ["out of range"]),
-    # the message showed int(1e308): 309 digits
-    ({"steps": 1e308}, ["steps=1e+308", "out of range"]),
-    ({"convener": np.array(["business"])}, ["convener=", "not allowed"]),
-    ({"facets": {"a": [np.array(["authority"])]}}, ["names asset", "does not exist"]),
-    ({"facets": {"x" * 10_000: ["authority"]}}, ["malformed", "1 to 80 characters"]),
-    ({"facets": {"": ["authority"]}}, ["malformed"]),
-    ({"facets": {"tab\there": ["authority"]}}, ["malformed"]),
-    ({"facets": {f"f{i}": ["authority"] for i in range(101)}}, ["101 facets", "too many"]),
-    ({"facets": [("a", ["authority"]), ("a", ["reach"])]}, ["facets['a']", "given twice"]),
-])
+
+@pytest.mark.parametrize(
+    ("overrides", "words"),
+    [
+        # a whole number too big for a float raised OverflowError
+        ({"steps": 10**400}, ["steps=", "...", "out of range"]),
+        ({"transparency": 10**400}, ["transparency=", "out of range"]),
+        ({"transparency": Fraction(10**400, 3)}, ["out of range"]),
+        # the message showed int(1e308): 309 digits
+        ({"steps": 1e308}, ["steps=1e+308", "out of range"]),
+        ({"convener": np.array(["business"])}, ["convener=", "not allowed"]),
+        ({"facets": {"a": [np.array(["authority"])]}}, ["names asset", "does not exist"]),
+        ({"facets": {"x" * 10_000: ["authority"]}}, ["malformed", "1 to 80 characters"]),
+        ({"facets": {"": ["authority"]}}, ["malformed"]),
+        ({"facets": {"tab\there": ["authority"]}}, ["malformed"]),
+        ({"facets": {f"f{i}": ["authority"] for i in range(101)}}, ["101 facets", "too many"]),
+        ({"facets": [("a", ["authority"]), ("a", ["reach"])]}, ["facets['a']", "given twice"]),
+    ],
+)
 def test_values_that_used_to_crash_or_pass(overrides, words):
     message = refused(**overrides)
     for word in words:
@@ -112,11 +116,18 @@ def test_odd_scenario_names(name):
 
 # --- the memory a run needs ---------------------------------------------------------------
 
+
 def test_a_size_that_would_not_fit_is_refused_with_the_estimate(monkeypatch):
     monkeypatch.setenv(limits.LIMIT_ENV, "50M")
     message = refused(public_size=5_000_000)
-    for word in ("would need about 19", "50.0 MiB", "SIM_MEMORY_LIMIT=50M", "public 19",
-                 "(public_size)", "public_size=5000000"):
+    for word in (
+        "would need about 19",
+        "50.0 MiB",
+        "SIM_MEMORY_LIMIT=50M",
+        "public 19",
+        "(public_size)",
+        "public_size=5000000",
+    ):
         assert word in message, message
     resolve("impact_partnership", public_size=100_000)  # 4 MiB: fits
     with pytest.raises(ParameterError, match="would need"):
@@ -126,8 +137,9 @@ def test_a_size_that_would_not_fit_is_refused_with_the_estimate(monkeypatch):
 def test_trust_store_estimate_names_the_working_groups():
     """Groups as big as the partnership: n x n trust. This one used to fail inside numpy
     ("Unable to allocate 14.6 TiB") after the run had started."""
-    message = refused(members_business=1_000_000, pool_per_sector=1_000_000,
-                      working_group_size=1_000_000)
+    message = refused(
+        members_business=1_000_000, pool_per_sector=1_000_000, working_group_size=1_000_000
+    )
     assert "TiB" in message and "trust" in message and "working_group_size" in message
 
 
@@ -157,12 +169,16 @@ def test_available_memory_is_read():
     assert source
 
 
-@pytest.mark.parametrize("sizes", [
-    {"public_size": 400_000},
-    {"members_business": 3_000, "working_group_size": 30},
-    {"members_business": 300, "working_group_size": 300},
-    {"pool_per_sector": 100_000},
-], ids=["public", "members", "big-groups", "pool"])
+@pytest.mark.parametrize(
+    "sizes",
+    [
+        {"public_size": 400_000},
+        {"members_business": 3_000, "working_group_size": 30},
+        {"members_business": 300, "working_group_size": 300},
+        {"pool_per_sector": 100_000},
+    ],
+    ids=["public", "members", "big-groups", "pool"],
+)
 def test_the_estimate_covers_the_measured_peak(sizes):
     """The estimate is at least the peak tracemalloc sees, and not wildly above it."""
     params = resolve("impact_partnership", steps=4, **{"public_size": 1000, **sizes})
@@ -180,6 +196,7 @@ def test_the_estimate_covers_the_measured_peak(sizes):
 
 # --- files are data -----------------------------------------------------------------------
 
+
 def _file(tmp_path: Path, text: str | bytes, name: str = "x.yaml") -> Path:
     path = tmp_path / name
     if isinstance(text, bytes):
@@ -190,13 +207,17 @@ def _file(tmp_path: Path, text: str | bytes, name: str = "x.yaml") -> Path:
 
 
 HOSTILE_FILES = {
-    "python-tag": ("steps: !!python/object/apply:os.system ['touch PWNED']\n",
-                   "could not determine a constructor"),
+    "python-tag": (
+        "steps: !!python/object/apply:os.system ['touch PWNED']\n",
+        "could not determine a constructor",
+    ),
     "python-name": ("steps: !!python/name:os.system\n", "could not determine a constructor"),
     "target": ("_target_: os.system\n_args_: ['touch PWNED']\n", "'_target_' would make Hydra"),
     "target-nested": ("facets:\n  a: {_target_: os.system}\n", "'facets.a._target_'"),
-    "partial": ("hydra:\n  callbacks:\n    x: {_partial_: true}\n",
-                "'hydra.callbacks.x._partial_'"),
+    "partial": (
+        "hydra:\n  callbacks:\n    x: {_partial_: true}\n",
+        "'hydra.callbacks.x._partial_'",
+    ),
     "resolver": ("transparency: ${oc.env:HOME}\n", "calls the resolver 'oc.env'"),
     "resolver-nested": ("transparency: '${oc.select:${oc.env:HOME}}'\n", "calls the resolver"),
     "binary": (bytes(range(256)), "is not UTF-8 text"),
@@ -228,13 +249,22 @@ def test_hostile_files_are_refused_as_data(tmp_path, monkeypatch, case):
 
 
 def test_safe_resolvers_and_references_are_allowed():
-    refuse_code({"hydra": {"sweep": {"dir": "outputs/${now:%Y-%m-%d}"}}, "x": "${steps}",
-                 "y": "${hydra:job.name}", "z": "plain $text {braces}"}, "file")
+    refuse_code(
+        {
+            "hydra": {"sweep": {"dir": "outputs/${now:%Y-%m-%d}"}},
+            "x": "${steps}",
+            "y": "${hydra:job.name}",
+            "z": "plain $text {braces}",
+        },
+        "file",
+    )
 
 
 def test_anchors_and_merge_keys_still_work():
     assert loads("base: &b {steps: 3}\nrun:\n  <<: *b\n  steps: 4\n", "f") == {
-        "base": {"steps": 3}, "run": {"steps": 4}}
+        "base": {"steps": 3},
+        "run": {"steps": 4},
+    }
 
 
 def test_empty_files(tmp_path):
@@ -245,39 +275,51 @@ def test_empty_files(tmp_path):
 
 
 def test_experiment_file_structure_is_checked(tmp_path):
-    for text, words in [("hydra: 3\n", "hydra must be a mapping"),
-                        ("hydra:\n  sweeper:\n    params: [a]\n", "params must be a mapping"),
-                        ("hydra:\n  sweeper:\n    params:\n      seed: [1, 2]\n",
-                         "written as on the command line"),
-                        ("hydra:\n  sweeper:\n    params:\n      seed: range(0,100000000)\n",
-                         "more than 100000 values"),
-                        ("hydra:\n  sweeper:\n    params:\n      steps: interval(1,5)\n",
-                         "interval() is for optimising sweepers")]:
-        with pytest.raises((UsageError, ParameterError), match=words.replace("(", r"\(")
-                           .replace(")", r"\)")):
+    for text, words in [
+        ("hydra: 3\n", "hydra must be a mapping"),
+        ("hydra:\n  sweeper:\n    params: [a]\n", "params must be a mapping"),
+        ("hydra:\n  sweeper:\n    params:\n      seed: [1, 2]\n", "written as on the command line"),
+        (
+            "hydra:\n  sweeper:\n    params:\n      seed: range(0,100000000)\n",
+            "more than 100000 values",
+        ),
+        (
+            "hydra:\n  sweeper:\n    params:\n      steps: interval(1,5)\n",
+            "interval() is for optimising sweepers",
+        ),
+    ]:
+        with pytest.raises(
+            (UsageError, ParameterError), match=words.replace("(", r"\(").replace(")", r"\)")
+        ):
             check_experiment_file(_file(tmp_path, text))
 
 
 # --- the command line, in process -----------------------------------------------------------
 
-@pytest.mark.parametrize(("argv", "words"), [
-    (["steps=" + "9" * 5000], ["cannot read the override", "4300 digits"]),
-    (["facets=" + "[" * 2000 + "]" * 2000], ["cannot read the override", "recursion"]),
-    (["-m", "seed=range(0,100000000)"], ["100000000 runs", "more than 100000"]),
-    (["-m", "seed=range(0,3,-1)"], ["the sweep has no runs"]),
-    (["-m", "seed=range(0,3,0)"], ["step cannot be 0"]),
-    (["-m", "transparency=interval(0,1)"], ["interval() is for optimising sweepers"]),
-    (["-m", "transparency=glob(*)"], ["glob() chooses config files"]),
-    (["-m", "seed=0,1", "convener=citizens", "members_citizens=0"], ["has no members"]),
-    (["-m", "members_citizens=0,1", "convener=citizens"],
-     ["the sweep's runs with members_citizens=0", "has no members"]),
-    (["+experiment=smoke", "+experiment=smoke"], ["experiment is given twice"]),
-    (["+experiment=smoke", "convener=citizens", "members_citizens=0"], ["has no members"]),
-    (["foo"], ["'foo' is not a setting"]),
-    (["hydra.run.dir=/proc/nope"], ["cannot write in /proc"]),
-    (["hydra.sweep.dir=/etc/hostname/x"], ["is a file"]),
-    (["-m", "hydra.sweep.dir=a,b"], ["cannot be swept"]),
-])
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["steps=" + "9" * 5000], ["cannot read the override", "4300 digits"]),
+        (["facets=" + "[" * 2000 + "]" * 2000], ["cannot read the override", "recursion"]),
+        (["-m", "seed=range(0,100000000)"], ["100000000 runs", "more than 100000"]),
+        (["-m", "seed=range(0,3,-1)"], ["the sweep has no runs"]),
+        (["-m", "seed=range(0,3,0)"], ["step cannot be 0"]),
+        (["-m", "transparency=interval(0,1)"], ["interval() is for optimising sweepers"]),
+        (["-m", "transparency=glob(*)"], ["glob() chooses config files"]),
+        (["-m", "seed=0,1", "convener=citizens", "members_citizens=0"], ["has no members"]),
+        (
+            ["-m", "members_citizens=0,1", "convener=citizens"],
+            ["the sweep's runs with members_citizens=0", "has no members"],
+        ),
+        (["+experiment=smoke", "+experiment=smoke"], ["experiment is given twice"]),
+        (["+experiment=smoke", "convener=citizens", "members_citizens=0"], ["has no members"]),
+        (["foo"], ["'foo' is not a setting"]),
+        (["hydra.run.dir=/proc/nope"], ["cannot write in /proc"]),
+        (["hydra.sweep.dir=/etc/hostname/x"], ["is a file"]),
+        (["-m", "hydra.sweep.dir=a,b"], ["cannot be swept"]),
+    ],
+)
 def test_command_lines_that_used_to_get_through(argv, words):
     with pytest.raises((UsageError, ParameterError)) as info:
         check_argv(argv)
@@ -297,6 +339,7 @@ def test_shown_cuts_long_values():
 
 
 # --- the workshop app: a value no slider can send (a tampered request) ------------------
+
 
 def test_a_tampered_value_is_refused_by_the_model():
     """What the slider handler calls: an out-of-range value never reaches the model."""
@@ -343,8 +386,10 @@ def test_the_app_shows_why_a_change_was_refused():
 
 # --- the command line, for real: one line on stderr, exit 2, no run folder ------------------
 
-BOMB = "\n".join(["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"] + [
-    f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 9)])
+BOMB = "\n".join(
+    ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    + [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 9)]
+)
 
 CLI_CASES = {
     "nan": (["steps=nan"], "not a whole number"),
@@ -360,8 +405,10 @@ CLI_CASES = {
     "hex": (["steps=0x10"], "not a number"),
     "bare-word": (["foo"], "is not a setting"),
     "huge-sweep": (["-m", "seed=range(0,100000000)"], "more than 100000"),
-    "bad-combination": (["-m", "seed=0,1", "convener=citizens", "members_citizens=0"],
-                        "has no members"),
+    "bad-combination": (
+        ["-m", "seed=0,1", "convener=citizens", "members_citizens=0"],
+        "has no members",
+    ),
     "interval": (["-m", "transparency=interval(0,1)"], "interval()"),
     "unwritable": (["hydra.run.dir=/proc/nope"], "cannot write in /proc"),
     "too-big": (["public_size=5000000"], "would need about"),
@@ -379,18 +426,27 @@ def hostile_dir(tmp_path_factory) -> Path:
     (folder / "bomb.yaml").write_text(BOMB + "\nmembers_business: *a8\n")
     (folder / "junk.yaml").write_bytes(os.urandom(2048) + b"\xff")
     (folder / "tag.yaml").write_text(
-        f"steps: !!python/object/apply:os.system ['touch {folder}/PWNED']\n")
-    (folder / "target.yaml").write_text(
-        f"_target_: os.system\n_args_: ['touch {folder}/PWNED']\n")
+        f"steps: !!python/object/apply:os.system ['touch {folder}/PWNED']\n"
+    )
+    (folder / "target.yaml").write_text(f"_target_: os.system\n_args_: ['touch {folder}/PWNED']\n")
     (folder / "empty.yaml").write_text("")
     return folder
 
 
 def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items()
-             if k not in ("SIM_INJECT_FAILURE", "HYDRA_FULL_ERROR", limits.LIMIT_ENV)}
-    return subprocess.run([sys.executable, "-m", "sim", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120, env={**clean, **env})
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("SIM_INJECT_FAILURE", "HYDRA_FULL_ERROR", limits.LIMIT_ENV)
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**clean, **env},
+    )
 
 
 @pytest.mark.parametrize("case", CLI_CASES, ids=list(CLI_CASES))
@@ -411,14 +467,27 @@ def test_hostile_command_lines(tmp_path, hostile_dir, case):
 
 def test_hostile_looking_but_valid_command_line_runs(tmp_path):
     folder = tmp_path / "run"
-    done = run_cli("steps=2", "public_size=1", "transparency=-0.0",
-                   "seed=99999999999999999999", f"hydra.run.dir={folder}")
+    done = run_cli(
+        "steps=2",
+        "public_size=1",
+        "transparency=-0.0",
+        "seed=99999999999999999999",
+        f"hydra.run.dir={folder}",
+    )
     assert done.returncode == 0, done.stderr
     assert (folder / "summary.json").is_file()
 
 
-@pytest.mark.parametrize("bad", [{"params": {"transparency": 0.5}}, {"params": "impact"},
-                                 {"rng": -1}, {"rng": 1.5}, {"rng": "abc"}])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"params": {"transparency": 0.5}},
+        {"params": "impact"},
+        {"rng": -1},
+        {"rng": 1.5},
+        {"rng": "abc"},
+    ],
+)
 def test_the_constructor_refuses_a_bad_params_or_seed(bad):
     """PartnershipModel(params=<not a Params>) and a seed that is not a whole number >= 0 are
     ParameterErrors naming the field, before any work (were AttributeError / numpy errors)."""

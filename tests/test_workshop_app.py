@@ -31,10 +31,18 @@ from sim_app.views import (
 
 
 def test_every_knob_has_a_slider_and_every_scenario_a_label():
-    assert set(KNOBS) == {"orchestration", "curation", "leadership_backing", "goal_clarity",
-                          "sprint_intensity", "transparency", "policy_link", "communication"}
+    assert set(KNOBS) == {
+        "orchestration",
+        "curation",
+        "leadership_backing",
+        "goal_clarity",
+        "sprint_intensity",
+        "transparency",
+        "policy_link",
+        "communication",
+    }
     names = scenario_names()
-    assert names[:len(EXERCISES)] == [f"workshop/{e}" for e in EXERCISES]
+    assert names[: len(EXERCISES)] == [f"workshop/{e}" for e in EXERCISES]
     assert "impact_partnership" in names
     labels = [scenario_label(n) for n in names]
     assert len(set(labels)) == len(labels)
@@ -48,8 +56,10 @@ def test_a_design_run_is_the_command_line_run():
     model, observer = run_with_diagnosis(resolve("workshop/greenwashing"), 3)
     pd.testing.assert_frame_equal(
         run.records()[model.datacollector.get_model_vars_dataframe().columns].reset_index(
-            drop=True),
-        model.datacollector.get_model_vars_dataframe().reset_index(drop=True))
+            drop=True
+        ),
+        model.datacollector.get_model_vars_dataframe().reset_index(drop=True),
+    )
     assert run.observer.stall_week == observer.stall_week
     assert run.finished
     run.step(5)  # no further than the horizon
@@ -62,8 +72,9 @@ def test_a_knob_at_week_zero_redesigns_and_later_applies_from_then_on():
     assert run.week == 0 and run.model.params.policy_link == 0.8 and run.changes == []
     run.step(10)
     run.set_knob("orchestration", 0.2)
-    assert run.model.params.orchestration == 0.2 and run.changes == [(10, "orchestration", 0.8,
-                                                                       0.2)]
+    assert run.model.params.orchestration == 0.2 and run.changes == [
+        (10, "orchestration", 0.8, 0.2)
+    ]
     run.reset()
     assert run.week == 0 and run.model.params.orchestration == 0.2 and run.changes == []
     run.load("workshop/talking_shop")
@@ -141,8 +152,10 @@ def test_the_launcher_serves_on_loopback_and_does_not_call_home():
     assert {"--production", "--no-check-version", "--no-open"} <= set(cmd)
     assert cmd[cmd.index("--host") + 1] == "127.0.0.1"
     # Solara reads its settings from the environment when it is imported: telemetry is off
-    code = ("import os, sys; from sim_app.__main__ import SERVER_ENV; os.environ.update(SERVER_ENV);"
-            "import solara.server.settings as s; sys.exit(s.telemetry.mixpanel_enable)")
+    code = (
+        "import os, sys; from sim_app.__main__ import SERVER_ENV; os.environ.update(SERVER_ENV);"
+        "import solara.server.settings as s; sys.exit(s.telemetry.mixpanel_enable)"
+    )
     assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
 
 
@@ -211,8 +224,11 @@ def test_fast_drawing_matches_a_full_drawing():
 
     run = DesignRun("A", "government_led", 2)
     run.step(30)
-    for make in (lambda: metrics_figure([run]), lambda: members_figure(run),
-                 lambda: ledger_figure(run)):
+    for make in (
+        lambda: metrics_figure([run]),
+        lambda: members_figure(run),
+        lambda: ledger_figure(run),
+    ):
         FRAMES.clear()
         fresh, kept = pixels(fast_png(make())), pixels(fast_png(make()))
         assert (fresh == kept).all()
@@ -246,9 +262,11 @@ def test_the_ledger_view_is_the_mean_of_what_members_weighed_in_the_last_quarter
     # a sector counts only the weeks it had members
     last = run.observer.history[run.week]
     run.observer.history[run.week] = dataclasses.replace(
-        last, ledger=np.full_like(last.ledger, np.nan))
-    np.testing.assert_allclose(run.recent_ledger()[present],
-                               np.mean(run.ledgers()[-LEDGER_WEEKS:-1], axis=0)[present])
+        last, ledger=np.full_like(last.ledger, np.nan)
+    )
+    np.testing.assert_allclose(
+        run.recent_ledger()[present], np.mean(run.ledgers()[-LEDGER_WEEKS:-1], axis=0)[present]
+    )
     figure = ledger_figure(run)
     ax = figure.axes[0]
     assert "no members" in [t.get_text() for t in ax.texts]  # government's row

@@ -39,8 +39,10 @@ class Recorder:
         self.failures: list[str] = []
         page.on("request", lambda r: self.urls.append(r.url))
         page.on("websocket", lambda w: self.urls.append(w.url))
-        page.on("response", lambda r: r.status >= 400 and self.failures.append(
-            f"HTTP {r.status} {r.url}"))
+        page.on(
+            "response",
+            lambda r: r.status >= 400 and self.failures.append(f"HTTP {r.status} {r.url}"),
+        )
         page.on("requestfailed", lambda r: self.failures.append(f"failed {r.url}"))
         page.on("pageerror", lambda e: self.failures.append(f"script error: {e}"))
 
@@ -52,7 +54,7 @@ def is_local(url: str) -> bool:
     if url.startswith("data:"):
         return True
     if url.startswith("blob:"):  # an object URL made by the page itself, named by its origin
-        url = url[len("blob:"):]
+        url = url[len("blob:") :]
     parsed = urlparse(url)
     return parsed.scheme in ("http", "ws") and parsed.hostname == "127.0.0.1"
 
@@ -111,11 +113,13 @@ def test_load_pick_move_step_and_stall_offline(page):
     box = track.bounding_box()
     page.mouse.click(box["x"] + 0.2 * box["width"], box["y"] + box["height"] / 2)
     expect(page.locator(".knob-communication")).not_to_contain_text("communication: 0.50")
-    communication = float(page.locator(".knob-communication [role=slider]")
-                          .get_attribute("aria-valuenow"))
+    communication = float(
+        page.locator(".knob-communication [role=slider]").get_attribute("aria-valuenow")
+    )
     assert 0.1 <= communication <= 0.3
     expect(page.locator(".knob-communication")).to_contain_text(
-        f"communication: {communication:.2f}")
+        f"communication: {communication:.2f}"
+    )
     week_is(page, 0)  # at week 0 a knob change restarts the design with it
     shot(page, "3-slider-moved")
 
@@ -140,8 +144,9 @@ def test_load_pick_move_step_and_stall_offline(page):
     for week in (14, 27, 40, 53):
         page.locator(".btn-jump").click()
         week_is(page, week)
-    expect(panel).to_contain_text(f"Stalled in week {report['stall_week']}: a missing asset "
-                                  "(authority)")
+    expect(panel).to_contain_text(
+        f"Stalled in week {report['stall_week']}: a missing asset (authority)"
+    )
     expect(panel).to_contain_text(f"Why: {report['stall_cause_label'].lower()}")
     expect(panel).to_contain_text("What would restart it: a curated recruit")
     expect(panel).to_contain_text("Doing nothing")

@@ -7,8 +7,9 @@ import numpy as np
 from ..params import Params
 
 
-def sponsor_changes(government_members: int, params: Params,
-                    rng: np.random.Generator) -> np.ndarray:
+def sponsor_changes(
+    government_members: int, params: Params, rng: np.random.Generator
+) -> np.ndarray:
     """Which government members' sponsors change this week (a reshuffle or an election)."""
     return rng.random(government_members) < 1.0 / params.sponsor_term_weeks
 

@@ -29,15 +29,18 @@ def orchestration_effect(week: int, params: Params) -> float:
     return params.orchestration * min(1.0, week / params.design_phase_weeks)
 
 
-def talk_share(members: int, diversity_index: float, orchestration: float,
-               params: Params) -> float:
+def talk_share(members: int, diversity_index: float, orchestration: float, params: Params) -> float:
     """Share of each member's effort that goes on talk to stay aligned (`talk_share`).
 
     The alignment load grows with the number of other members and their diversity; a backbone
     carries `orchestration_relief` of it centrally. Loud external communication costs effort too.
     """
-    load = ((1.0 - params.orchestration_relief * orchestration) * params.talk_per_member
-            * max(members - 1, 0) * (1.0 + params.diversity_talk * diversity_index))
+    load = (
+        (1.0 - params.orchestration_relief * orchestration)
+        * params.talk_per_member
+        * max(members - 1, 0)
+        * (1.0 + params.diversity_talk * diversity_index)
+    )
     talk = 1.0 - (1.0 - params.talk_base) / (1.0 + load)
     return talk + params.communication_talk * params.communication * (1.0 - talk)
 

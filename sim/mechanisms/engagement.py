@@ -18,8 +18,9 @@ def agenda_weights(sector_counts: np.ndarray, convener: int, params: Params) -> 
     return weights
 
 
-def agenda_fit(sector: np.ndarray, weights: np.ndarray, orchestration: float,
-               params: Params) -> np.ndarray:
+def agenda_fit(
+    sector: np.ndarray, weights: np.ndarray, orchestration: float, params: Params
+) -> np.ndarray:
     """How much of its own aims each member sees in the agenda (`engagement.agenda_fit`).
 
     The overlap of its sector's aims with the aims of the agenda's authors; a backbone builds
@@ -35,8 +36,9 @@ def results_signal(recent_progress: float, params: Params) -> float:
     return r / (r + params.results_reference)
 
 
-def reputation(legitimacy: float, claims_gap: float, claim_propensity: np.ndarray,
-               params: Params) -> np.ndarray:
+def reputation(
+    legitimacy: float, claims_gap: float, claim_propensity: np.ndarray, params: Params
+) -> np.ndarray:
     """What being seen in the partnership does for a member's name.
 
     Being publicly associated pays in proportion to how loudly the partnership communicates
@@ -51,8 +53,9 @@ def _signal_columns(signals: dict[str, np.ndarray | float], sector: np.ndarray) 
     return np.column_stack([np.broadcast_to(signals[b], sector.shape) for b in BENEFITS])
 
 
-def benefit(signals: dict[str, np.ndarray | float], sector: np.ndarray, fit: np.ndarray,
-            weights: np.ndarray) -> np.ndarray:
+def benefit(
+    signals: dict[str, np.ndarray | float], sector: np.ndarray, fit: np.ndarray, weights: np.ndarray
+) -> np.ndarray:
     """What each member gets from the partnership, weighted by what its sector wants (0-1)."""
     return fit * np.sum(weights[sector] * _signal_columns(signals, sector), axis=1)
 
@@ -65,16 +68,26 @@ def relief(results: float, stake: np.ndarray) -> np.ndarray:
     return stake * results
 
 
-def cost_parts(talk: float, meeting_cost: np.ndarray, group_trust: np.ndarray, params: Params,
-               involvement: np.ndarray | float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+def cost_parts(
+    talk: float,
+    meeting_cost: np.ndarray,
+    group_trust: np.ndarray,
+    params: Params,
+    involvement: np.ndarray | float = 1.0,
+) -> tuple[np.ndarray, np.ndarray]:
     """What staying costs, by cause: the weight of talk-heavy weeks, and frustration with low
     trust. A signatory sits in its `involvement` share of the meetings a working member sits in."""
     frustration = 2.0 * np.maximum(params.frustration_trust - group_trust, 0.0)
     return meeting_cost * talk * involvement, frustration
 
 
-def cost(talk: float, meeting_cost: np.ndarray, group_trust: np.ndarray, params: Params,
-         involvement: np.ndarray | float = 1.0) -> np.ndarray:
+def cost(
+    talk: float,
+    meeting_cost: np.ndarray,
+    group_trust: np.ndarray,
+    params: Params,
+    involvement: np.ndarray | float = 1.0,
+) -> np.ndarray:
     """What staying costs: the sum of `cost_parts`."""
     talk_cost, frustration = cost_parts(talk, meeting_cost, group_trust, params, involvement)
     return talk_cost + frustration
@@ -86,9 +99,16 @@ GAINS: tuple[str, ...] = (*BENEFITS, "relief")
 LEDGER: tuple[str, ...] = (*GAINS, "talk", "frustration")
 
 
-def ledger(signals: dict[str, np.ndarray | float], sector: np.ndarray, fit: np.ndarray,
-           weights: np.ndarray, motivation: np.ndarray, relief_value: np.ndarray,
-           talk_cost: np.ndarray, frustration: np.ndarray) -> np.ndarray:
+def ledger(
+    signals: dict[str, np.ndarray | float],
+    sector: np.ndarray,
+    fit: np.ndarray,
+    weights: np.ndarray,
+    motivation: np.ndarray,
+    relief_value: np.ndarray,
+    talk_cost: np.ndarray,
+    frustration: np.ndarray,
+) -> np.ndarray:
     """Each member's engagement ledger, members x LEDGER (`engagement.ledger`): the GAINS
     columns sum to the `motivation x (benefit + relief)` the member appraises, the cost columns
     to its `cost`. An observer's breakdown: the model sums them directly."""
@@ -96,8 +116,9 @@ def ledger(signals: dict[str, np.ndarray | float], sector: np.ndarray, fit: np.n
     return np.column_stack([gains, motivation * relief_value, talk_cost, frustration])
 
 
-def appraise(appraisal: np.ndarray, benefit_value: np.ndarray, cost_value: np.ndarray,
-             params: Params) -> np.ndarray:
+def appraise(
+    appraisal: np.ndarray, benefit_value: np.ndarray, cost_value: np.ndarray, params: Params
+) -> np.ndarray:
     """A member's judgement of benefit against cost, formed over `appraisal_weeks` of experience
     from what it expected when it joined (`engagement.appraise`): a few bad weeks do not undo
     what brought it in, months of them do (Chinman et al.: costs and benefits separate active

@@ -15,4 +15,5 @@ def reuse(params: Params) -> float:
 def productivity(knowledge: np.ndarray, params: Params) -> np.ndarray:
     """Productivity multiplier per facet from reusing what worked there."""
     return 1.0 + params.learning_gain * reuse(params) * (
-        1.0 - np.exp(-knowledge / params.learning_scale))
+        1.0 - np.exp(-knowledge / params.learning_scale)
+    )

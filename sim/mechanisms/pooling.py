@@ -17,8 +17,9 @@ def commitment(group_trust: np.ndarray, permission_level: float) -> np.ndarray:
     return np.clip(group_trust * permission_level, 0.0, 1.0)
 
 
-def contribution(capacity: np.ndarray, engagement: np.ndarray, action_share: float,
-                 commitment_share: np.ndarray) -> np.ndarray:
+def contribution(
+    capacity: np.ndarray, engagement: np.ndarray, action_share: float, commitment_share: np.ndarray
+) -> np.ndarray:
     """Effort each member puts into joint action this week."""
     return capacity * engagement * action_share * commitment_share
 

@@ -14,8 +14,9 @@ def introductions(params: Params, rng: np.random.Generator) -> tuple[int, int]:
     return int(network), int(curated)
 
 
-def network_sector(pool_counts: np.ndarray, convener: int, params: Params,
-                   rng: np.random.Generator) -> int | None:
+def network_sector(
+    pool_counts: np.ndarray, convener: int, params: Params, rng: np.random.Generator
+) -> int | None:
     """Sector of a network introduction: the convener's own network favours its sector."""
     weights = pool_counts.astype(float)
     weights[convener] *= params.homophily
@@ -44,8 +45,9 @@ def curated_sector(asset: int, pool_counts: np.ndarray, sector_assets: np.ndarra
     return int(np.argmax(supply))
 
 
-def accepts(curated: bool, legitimacy: float, is_citizen: bool, params: Params,
-            rng: np.random.Generator) -> bool:
+def accepts(
+    curated: bool, legitimacy: float, is_citizen: bool, params: Params, rng: np.random.Generator
+) -> bool:
     """Whether an introduced organisation joins. Citizens weigh the partnership's legitimacy."""
     rate = params.curated_conversion if curated else params.network_conversion
     if is_citizen:

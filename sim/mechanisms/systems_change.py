@@ -10,8 +10,9 @@ def authority_factor(committed_authority: float, params: Params) -> float:
     return committed_authority / (committed_authority + params.authority_scale)
 
 
-def drive(authority: float, civic_share: float, progress: float, legitimacy: float,
-          params: Params) -> float:
+def drive(
+    authority: float, civic_share: float, progress: float, legitimacy: float, params: Params
+) -> float:
     """Pressure towards policy change this week (`systems_change.drive`).
 
     A formal policy link carries it through engaged government authority; advocacy from outside

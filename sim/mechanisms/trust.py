@@ -33,10 +33,24 @@ def loss_scale(params: Params) -> float:
     return 1.0 - params.mediation * params.curation
 
 
-def update(matrix, active: np.ndarray, performance: np.ndarray, capacity: np.ndarray,
-           visibility: float, params: Params) -> None:
+def update(
+    matrix,
+    active: np.ndarray,
+    performance: np.ndarray,
+    capacity: np.ndarray,
+    visibility: float,
+    params: Params,
+) -> None:
     """One week of members watching each other's contributions (`mechanisms.trust.update`)."""
-    matrix.update(active, delivered(performance, params), shortfall(performance, capacity),
-                  visibility, params.trust_gain,
-                  params.trust_loss_ratio, loss_scale(params), params.breach_shortfall,
-                  params.scar_depth, params.trust_cap_floor)
+    matrix.update(
+        active,
+        delivered(performance, params),
+        shortfall(performance, capacity),
+        visibility,
+        params.trust_gain,
+        params.trust_loss_ratio,
+        loss_scale(params),
+        params.breach_shortfall,
+        params.scar_depth,
+        params.trust_cap_floor,
+    )

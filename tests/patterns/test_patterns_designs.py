@@ -77,8 +77,13 @@ def test_5_no_government_no_lock_in(design):
     assert np.median((at_end - later) / at_end) >= 0.2
 
 
-OPEN_DESIGNS = ["impact_partnership", "government_led", "public_funder_partnership",
-                "ngo_business_pair", "advocacy_coalition"]
+OPEN_DESIGNS = [
+    "impact_partnership",
+    "government_led",
+    "public_funder_partnership",
+    "ngo_business_pair",
+    "advocacy_coalition",
+]
 
 
 def test_6_crime_reduction_ends_with_low_legitimacy():
@@ -91,6 +96,8 @@ def test_6_crime_reduction_ends_with_low_legitimacy():
     assert (mine < 0.42).sum() >= MOST
     for other in OPEN_DESIGNS:
         assert greater(final(other, "legitimacy"), mine) < 0.01, other
-    falls = [ts["legitimacy"].iloc[-1] < ts["legitimacy"].iloc[0]
-             for ts in runs("crime_reduction_partnership")]
+    falls = [
+        ts["legitimacy"].iloc[-1] < ts["legitimacy"].iloc[0]
+        for ts in runs("crime_reduction_partnership")
+    ]
     assert sum(falls) >= MOST

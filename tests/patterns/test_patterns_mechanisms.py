@@ -60,11 +60,19 @@ def per_member_progress(scale: int, orchestration: float) -> np.ndarray:
     progress per member is comparable across sizes."""
     base = resolve(REFERENCE)
     sizes = {f"members_{s}": n * scale for s, n in base.initial_members.items()}
-    params = base.with_(orchestration=orchestration, pool_per_sector=15 * scale,
-                        problem_scale=base.problem_scale * scale, **sizes)
+    params = base.with_(
+        orchestration=orchestration,
+        pool_per_sector=15 * scale,
+        problem_scale=base.problem_scale * scale,
+        **sizes,
+    )
     members = sum(sizes.values())
-    return np.array([run_one(params, s, diagnose=False).timeseries["progress"].iloc[-1] / members
-                     for s in SEEDS])
+    return np.array(
+        [
+            run_one(params, s, diagnose=False).timeseries["progress"].iloc[-1] / members
+            for s in SEEDS
+        ]
+    )
 
 
 def test_8_orchestration_carries_the_cost_of_size():
@@ -79,8 +87,13 @@ def test_8_orchestration_carries_the_cost_of_size():
     assert stats.binomtest(higher, len(SEEDS), 0.5, alternative="greater").pvalue < 0.01
 
 
-CONVENER_ONLY = dict(members_government=0, members_business=0, members_civil_society=4,
-                     members_citizens=0, target_members=13)
+CONVENER_ONLY = dict(
+    members_government=0,
+    members_business=0,
+    members_civil_society=4,
+    members_citizens=0,
+    target_members=13,
+)
 
 
 @pytest.mark.parametrize("metric", ["sectors_represented", "cross_sector_ties"])
@@ -103,26 +116,34 @@ def test_10_early_wins_lower_dropout():
     assert stats.wilcoxon(without, with_sprints, alternative="greater").pvalue < 0.05
 
 
-BASELINES = ["government_led", "public_funder_partnership", "ngo_business_pair",
-             "advocacy_coalition", "crime_reduction_partnership", "business_led"]
+BASELINES = [
+    "government_led",
+    "public_funder_partnership",
+    "ngo_business_pair",
+    "advocacy_coalition",
+    "crime_reduction_partnership",
+    "business_led",
+]
 ONE_SECTOR = {"facets": (("market_solution", ("funding", "reach")),)}
 
 
 NO_BACKING = {"leadership_backing": 0.0}
 
 
-def advantage(resample: np.random.Generator | None = None, reference: dict | None = None,
-              **overrides) -> float:
+def advantage(
+    resample: np.random.Generator | None = None, reference: dict | None = None, **overrides
+) -> float:
     """Median final progress of the Impact Partnership less that of the best baseline; with
     `resample`, on a bootstrap resample of each design's seeds. `overrides` apply to every
     design, `reference` to the Impact Partnership alone."""
+
     def median(design, **extra):
         values = final(design, "progress", **overrides, **extra)
         if resample is not None:
             values = resample.choice(values, values.size)
         return np.median(values)
-    return float(median(REFERENCE, **(reference or {}))
-                 - max(median(d) for d in BASELINES))
+
+    return float(median(REFERENCE, **(reference or {})) - max(median(d) for d in BASELINES))
 
 
 def test_11a_advantage_shrinks_when_one_sector_suffices():
@@ -135,10 +156,14 @@ def test_11a_advantage_shrinks_when_one_sector_suffices():
     assert np.percentile(shrink, 2.5) > 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "not reproduced yet: the lead shrinks (0.36 to 0.26 on seeds 1000-1019) but by less than "
-    "half; orchestration, sprints and learning help on any problem, and nothing yet makes "
-    "coordinating four sectors cost more than it brings when one would do"))
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "not reproduced yet: the lead shrinks (0.36 to 0.26 on seeds 1000-1019) but by less than "
+        "half; orchestration, sprints and learning help on any problem, and nothing yet makes "
+        "coordinating four sectors cost more than it brings when one would do"
+    ),
+)
 def test_11a_strong_advantage_halves_when_one_sector_suffices():
     """Pattern 11, first boundary, strong form (our own stricter target, not the brief's): the
     lead on the one-sector problem is less than half the lead on the default problem."""
@@ -168,10 +193,14 @@ def test_11c_advantage_shrinks_without_leadership_backing():
 SETUP_WEEKS = resolve(REFERENCE).design_phase_weeks  # 8: the Impact Partnership designs first
 
 
-@pytest.mark.parametrize("horizon, reference", [
-    (SETUP_WEEKS, {}),  # a horizon within its set-up
-    (20, NO_BACKING),  # past set-up, into the first sprint, without leadership backing
-], ids=["within-setup", "unbacked-20-weeks"])
+@pytest.mark.parametrize(
+    "horizon, reference",
+    [
+        (SETUP_WEEKS, {}),  # a horizon within its set-up
+        (20, NO_BACKING),  # past set-up, into the first sprint, without leadership backing
+    ],
+    ids=["within-setup", "unbacked-20-weeks"],
+)
 def test_11d_where_two_boundaries_meet_the_impact_partnership_does_not_win(horizon, reference):
     """Pattern 11, where the brief's boundaries meet (model.md, "What the model is for":
     "there must be conditions ... where it does not win"). Alone, each boundary only shrinks
