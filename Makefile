@@ -41,16 +41,16 @@ validate: $(STAMP)
 # Every calibration study, one after another, each rewriting its section of docs/calibration.md
 # (about 50 minutes on 2 cores; runs are cached in results/cache under the model's source
 # fingerprint, so a rerun on the same code only makes what is missing). Run it after a change to
-# sim/, scenarios/ or experiments/patterns.py. Not part of `make test`.
+# sim/, scenarios/ or experiments/calibration/patterns.py. Not part of `make test`.
 calibrate: $(STAMP)
-	$(PY) -m experiments.replications
-	$(PY) -m experiments.crosscheck
-	$(PY) -m experiments.ofat --budget-minutes 80
-	$(PY) -m experiments.readings
-	$(PY) -m experiments.timing
-	$(PY) -m experiments.boundaries
-	$(PY) -m experiments.business_bounds
-	$(PY) -m experiments.ledger
+	$(PY) -m experiments.calibration.replications
+	$(PY) -m experiments.calibration.crosscheck
+	$(PY) -m experiments.calibration.ofat --budget-minutes 80
+	$(PY) -m experiments.calibration.readings
+	$(PY) -m experiments.calibration.timing
+	$(PY) -m experiments.calibration.boundaries
+	$(PY) -m experiments.calibration.business_bounds
+	$(PY) -m experiments.calibration.ledger
 
 # Speed and scale (issue 6): prints a table, writes benchmarks/results.json; a few minutes.
 # Not part of `make test`.

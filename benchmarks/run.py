@@ -14,7 +14,7 @@ subprocess each (so the peak is theirs), and the `compare` experiment runs as it
 - peak memory at the largest sizes, and the city-scale run (10,000 members, 1,000,000 people,
   156 weeks): wall time and peak memory;
 - the `compare` experiment's wall time with 1 and 2 workers, and the throughput of the same 210
-  runs through `experiments.runner.run_many` with 1 and 2 workers.
+  runs through `experiments.kit.engine.run_many` with 1 and 2 workers.
 
 An agent-week is one member simulated for one week; members who leave stop counting.
 
@@ -237,7 +237,7 @@ def compare_experiment() -> dict[str, Any]:
             result[f"wall_seconds_{jobs}"] = time.perf_counter() - started
     result["wall_speedup"] = result["wall_seconds_1"] / result["wall_seconds_2"]
 
-    from experiments.runner import jobs_for, run_many
+    from experiments.kit.engine import jobs_for, run_many
     from sim.scenarios import designs
 
     jobs = jobs_for(designs(), 30)

@@ -1,7 +1,7 @@
-"""Regenerate tests/baselines/regression.json, the numbers tests/test_regression.py pins.
+"""Regenerate tests/regression/baselines/regression.json, the numbers tests/regression/test_regression.py pins.
 
 Run this ONLY when a mechanism deliberately changes what the model does, and say why in the
-commit message. An optimisation must leave the baseline as it is: if tests/test_regression.py
+commit message. An optimisation must leave the baseline as it is: if tests/regression/test_regression.py
 fails after a change meant to be a pure speed-up, the change is wrong, not the baseline.
 
     python -m benchmarks.update_baseline
@@ -15,7 +15,13 @@ from pathlib import Path
 from sim.run import run_one
 from sim.scenarios import resolve
 
-BASELINE = Path(__file__).resolve().parent.parent / "tests" / "baselines" / "regression.json"
+BASELINE = (
+    Path(__file__).resolve().parent.parent
+    / "tests"
+    / "regression"
+    / "baselines"
+    / "regression.json"
+)
 DESIGNS = ("impact_partnership", "business_led", "advocacy_coalition")
 SEEDS = (0, 1, 2)
 FINAL = (

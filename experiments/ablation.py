@@ -30,13 +30,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.metrics import BY_NAME
-from sim.params import Params, shown
-from sim.scenarios import resolve
-
-from . import plots, stats, sweep
-from .collect import column_name
-from .report import (
+from experiments.collect import column_name
+from experiments.kit import plots, stats, sweep
+from experiments.kit.report import (
     MODEL_CAVEAT,
     Provenance,
     Report,
@@ -47,6 +43,9 @@ from .report import (
     sample_notice,
     save_tables,
 )
+from sim.metrics import BY_NAME
+from sim.params import Params, shown
+from sim.scenarios import resolve
 
 # The settings of configs/experiment/ablation.yaml's analysis block, and what each takes.
 SETTINGS = {

@@ -27,10 +27,9 @@ from typing import Any
 
 import pandas as pd
 
+from experiments.kit.engine import STALL_FIELDS
+from sim.cli.records import SUMMARY, TIMESERIES, atomic_path
 from sim.metrics import BY_NAME, METRICS
-from sim.output import SUMMARY, TIMESERIES, atomic_path
-
-from .runner import STALL_FIELDS
 
 ID_COLUMNS = ("run_id", "scenario", "seed")
 OUTPUTS = ("tidy.parquet", "tidy.csv", "summary.parquet", "summary.csv")
@@ -60,7 +59,7 @@ def swept_parameters(records: list[dict[str, Any]]) -> list[str]:
 
 def column_name(parameter: str) -> str:
     """A parameter's column; `param_<name>` where a metric has the same name (members_<sector>
-    is both a starting size and a weekly count), as in experiments.runner."""
+    is both a starting size and a weekly count), as in experiments.kit.engine."""
     return f"param_{parameter}" if parameter in BY_NAME else parameter
 
 

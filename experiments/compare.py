@@ -1,6 +1,6 @@
 """compare: the seven partnership designs x 30 seeds, against the Impact Partnership.
 
-The runs are configs/experiment/compare.yaml's sweep, run by `python -m sim` (experiments.sweep);
+The runs are configs/experiment/compare.yaml's sweep, run by `python -m sim` (experiments.kit.sweep);
 its `analysis` block holds the settings below. Writes figures (progress over time, final
 distributions, engagement by sector and dropouts, legitimacy and claims gap), `table.csv`
 (median and 95% bootstrap interval per design and metric), `effects.csv` (each baseline against
@@ -24,11 +24,9 @@ from typing import Any
 
 import pandas as pd
 
-from sim.metrics import BY_NAME, METRICS
-
-from . import plots, stats, sweep
-from .patterns import REFERENCE
-from .report import (
+from experiments.calibration.patterns import REFERENCE
+from experiments.kit import look, plots, stats, sweep
+from experiments.kit.report import (
     MODEL_CAVEAT,
     Provenance,
     Report,
@@ -40,6 +38,7 @@ from .report import (
     sample_notice,
     save_tables,
 )
+from sim.metrics import BY_NAME, METRICS
 
 # The settings of configs/experiment/compare.yaml's analysis block, and what each takes.
 SETTINGS = {
@@ -118,10 +117,10 @@ def _stall_reading(shares: pd.DataFrame) -> str:
         causes = row.drop(plots.NO_STALL, errors="ignore")
         stalled = float(causes.sum())
         if stalled == 0:
-            parts.append(f"{plots.label_of(design)} never stalled")
+            parts.append(f"{look.label_of(design)} never stalled")
         else:
             parts.append(
-                f"{plots.label_of(design)} {stalled:.0%} stalled, most often "
+                f"{look.label_of(design)} {stalled:.0%} stalled, most often "
                 f"{plots.cause_label(causes.idxmax()).lower()} ({causes.max():.0%})"
             )
     return (
@@ -142,15 +141,15 @@ def _conditions(reference: str, weeks: int, changed: Sequence[str] = ()) -> str:
         f"This compares the designs {setting}, over {weeks} weeks; a ranking holds for "
         f"those conditions only. Each "
         f"scenario file is one reading of a short description: "
-        f"`python -m experiments.readings` recomputes the patterns with every knob of every "
-        f"design read differently, and `python -m experiments.ledger` shows what members "
+        f"`python -m experiments.calibration.readings` recomputes the patterns with every knob of every "
+        f"design read differently, and `python -m experiments.calibration.ledger` shows what members "
         f"of each sector weigh in each design (why the engagement figure looks as it does)."
     )
-    if reference == REFERENCE:  # the design experiments.boundaries measures
+    if reference == REFERENCE:  # the design experiments.calibration.boundaries measures
         text += (
             " The Impact Partnership's lead shrinks on a problem one sector can solve "
             "alone, over a short horizon and without leadership backing, and where two "
-            "of these meet it loses (`python -m experiments.boundaries`, "
+            "of these meet it loses (`python -m experiments.calibration.boundaries`, "
             "docs/calibration.md); `python -m experiments.ablation` shows which of its "
             "ingredients matters, and from which week."
         )
@@ -174,7 +173,7 @@ def _split_runs(finals: pd.DataFrame | None) -> str:
         )
     return (
         "; runs split between stalling and not in "
-        + ", ".join(f"{plots.label_of(d)} ({v:.0%} stalled)" for d, v in split.items())
+        + ", ".join(f"{look.label_of(d)} ({v:.0%} stalled)" for d, v in split.items())
         + ", where a median hides the split: the distribution figure shows where each run ends"
     )
 
@@ -190,11 +189,11 @@ def _reading(
         part = table[table["metric"] == metric].sort_values("median", ascending=False)
         ranked = part[part["n"] > 0]
         ranking = ", ".join(
-            f"{plots.label_of(r.design)} {r.median:.2f}" for r in ranked.itertuples()
+            f"{look.label_of(r.design)} {r.median:.2f}" for r in ranked.itertuples()
         )
         missing = part[part["n"] == 0]
         if len(missing):
-            ranking += "; no completed runs: " + ", ".join(map(plots.label_of, missing.design))
+            ranking += "; no completed runs: " + ", ".join(map(look.label_of, missing.design))
         lines.append(f"Median final {BY_NAME[metric].label.lower()}, highest first: {ranking}.")
         eff = effects[effects["metric"] == metric]
         worse = eff[(eff["p_holm"] < alpha) & (eff["A"] < 0.5)]
@@ -202,23 +201,23 @@ def _reading(
         unclear = eff[~(eff["p_holm"] < alpha) & (eff["n"] > 0)]
         text = (
             f"{len(worse)} of {len(eff)} baselines end lower than the "
-            f"{plots.label_of(reference)} on {BY_NAME[metric].label.lower()} "
+            f"{look.label_of(reference)} on {BY_NAME[metric].label.lower()} "
             f"(Holm-adjusted p < {alpha})"
         )
         if len(worse):
             closest = closest_baseline(worse)
             text += (
                 f"; the closest (highest A; of equal A, the smallest difference of "
-                f"medians), {plots.label_of(closest.design)}, has A = "
+                f"medians), {look.label_of(closest.design)}, has A = "
                 f"{closest.A:.2f} ({closest.magnitude})"
             )
             if closest.A == 0:
                 text += ": not one run of any of them beat a run of the reference"
         if len(better):
-            text += "; higher: " + ", ".join(plots.label_of(d) for d in better.design)
+            text += "; higher: " + ", ".join(look.label_of(d) for d in better.design)
         if len(unclear):
             text += "; not distinguishable at this number of runs: " + ", ".join(
-                plots.label_of(d) for d in unclear.design
+                look.label_of(d) for d in unclear.design
             )
         lines.append(text + ".")
     spread = table[table["metric"] == "progress"].assign(width=lambda t: t.ci_high - t.ci_low)
@@ -227,7 +226,7 @@ def _reading(
         widest = spread.sort_values("width", kind="stable").iloc[-1]
         lines.append(
             f"The widest 95% interval of median final progress is "
-            f"{plots.label_of(widest.design)}'s ({widest.ci_low:.2f} to {widest.ci_high:.2f})"
+            f"{look.label_of(widest.design)}'s ({widest.ci_low:.2f} to {widest.ci_high:.2f})"
             + _split_runs(tables.get("finals"))
             + "."
         )
@@ -256,7 +255,7 @@ def _reading(
         lines.append(
             f"By {criterion}, {n_seeds} runs were not enough to settle: "
             + ", ".join(
-                f"{plots.label_of(r.design)} ({BY_NAME[r.metric].label.lower()})"
+                f"{look.label_of(r.design)} ({BY_NAME[r.metric].label.lower()})"
                 for r in unsettled.itertuples()
             )
             + "; more runs would firm up their estimates"
@@ -265,7 +264,7 @@ def _reading(
     if len(few):
         lines.append(
             "Too few runs for a coefficient of variation: "
-            + ", ".join(f"{plots.label_of(d)} ({n})" for d, n in few.items())
+            + ", ".join(f"{look.label_of(d)} ({n})" for d, n in few.items())
             + "."
         )
     lines.append(_stall_reading(tables["stall_causes"]))
@@ -295,7 +294,7 @@ def _wide(
     wide = wide.reindex(designs)
     runs = table.groupby("design")["n"].max()
     wide.insert(0, "runs", [int(runs.get(d, 0)) for d in designs])
-    wide.insert(0, "design", [plots.label_of(d) for d in designs])
+    wide.insert(0, "design", [look.label_of(d) for d in designs])
     return wide
 
 
@@ -303,7 +302,7 @@ def _sizes(tidy: pd.DataFrame, designs: Sequence[str]) -> str:
     """Each design's members at the start (week 0, the median over its runs), e.g.
     'Impact Partnership 13, NGO-business pair 2'."""
     start = tidy[tidy["week"] == 0].groupby("design")["members"].median()
-    return ", ".join(f"{plots.label_of(d)} {start[d]:g}" for d in designs if d in start.index)
+    return ", ".join(f"{look.label_of(d)} {start[d]:g}" for d in designs if d in start.index)
 
 
 def write_report(
@@ -336,7 +335,7 @@ def write_report(
     seeds = f"{n_seeds}" if n_seeds == most else f"{n_seeds} to {most}"
     report.text(
         f"{len(designs)} designs x {seeds} seeds, {weeks} weeks each ({len(finals)} runs, "
-        f"{seconds:.0f} s). Reference design: {plots.label_of(settings['reference'])}. "
+        f"{seconds:.0f} s). Reference design: {look.label_of(settings['reference'])}. "
         "Each design has the same colour in every figure."
     )
     report.heading("Reading")
@@ -385,13 +384,13 @@ def write_report(
         + "; ".join(metric_title(m) for m in settings["headline_metrics"])
         + "."
     )
-    report.heading(f"Each baseline against the {plots.label_of(settings['reference'])}")
+    report.heading(f"Each baseline against the {look.label_of(settings['reference'])}")
     eff = tables["effects"]
     shown = eff[eff["metric"].isin(["progress", "systems_change"])]
     report.table(
         pd.DataFrame(
             {
-                "design": shown["design"].map(plots.label_of),
+                "design": shown["design"].map(look.label_of),
                 "metric": shown["metric"].map(lambda m: BY_NAME[m].label),
                 "runs": [f"{r.n} vs {r.n_reference}" for r in shown.itertuples()],
                 "difference of medians [95% CI]": [
@@ -432,7 +431,7 @@ def write_report(
     report.table(
         pd.DataFrame(
             {
-                "design": rep["design"].map(plots.label_of),
+                "design": rep["design"].map(look.label_of),
                 "metric": rep["metric"],
                 f"runs needed (CV change < {settings['cv_tolerance']})": rep[
                     "replications_needed"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import compare
+from experiments import compare
 
 
 def main(argv: Sequence[str] | None = None) -> Path:

@@ -21,12 +21,18 @@ from typing import Any
 
 import pandas as pd
 
+from experiments.kit import look, plots, stats, sweep
+from experiments.kit.report import (
+    MODEL_CAVEAT,
+    Provenance,
+    Report,
+    md_table,
+    sample_notice,
+    save_tables,
+)
 from sim.metrics import BY_NAME
 from sim.params import Params
 from sim.scenarios import resolve
-
-from . import plots, stats, sweep
-from .report import MODEL_CAVEAT, Provenance, Report, md_table, sample_notice, save_tables
 
 # The settings of configs/experiment/heatmap.yaml's analysis block, and what each takes.
 SETTINGS = {
@@ -199,7 +205,7 @@ def write_report(
         outline_label=f"most runs end with {_low_end(settings)}",
         title=f"Median final {metric} ({seeds} seeds per cell)",
         colorbar_label=f"median final {label[0].lower()}{label[1:]}",
-        mark=(getattr(ref, x), getattr(ref, y), plots.label_of(design)),
+        mark=(getattr(ref, x), getattr(ref, y), look.label_of(design)),
     )
     caption = f"Median final {metric}"
     if low:

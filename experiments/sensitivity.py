@@ -3,7 +3,7 @@ constants (SALib): Morris screening over all of them, then Sobol on the most inf
 
 Settings: configs/experiment/sensitivity.yaml's `analysis` block. Each stage's sample is
 written as a points table into the output folder (`points_morris.csv`, `points_sobol.csv`) and
-run as a sweep of `python -m sim` (`point` x `seed`; experiments.sweep). Writes `morris.csv` and
+run as a sweep of `python -m sim` (`point` x `seed`; experiments.kit.sweep). Writes `morris.csv` and
 `sobol.csv` (indices with 95% confidence intervals), bar charts of both, the final values of
 every run and `report.md`, whose path it prints. Each sample point is run with the same seeds
 (common random numbers) and its output is the mean over those seeds, so the indices describe
@@ -27,11 +27,10 @@ from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
+from experiments.kit import plots, stats, sweep
+from experiments.kit.report import MODEL_CAVEAT, Provenance, Report, md_table
 from sim.metrics import BY_NAME
 from sim.run import ROOT
-
-from . import plots, stats, sweep
-from .report import MODEL_CAVEAT, Provenance, Report, md_table
 
 # The settings of configs/experiment/sensitivity.yaml's analysis block, and what each takes.
 SETTINGS = {

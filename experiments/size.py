@@ -19,11 +19,18 @@ from typing import Any
 
 import pandas as pd
 
+from experiments.collect import column_name
+from experiments.kit import plots, stats, sweep
+from experiments.kit.report import (
+    MODEL_CAVEAT,
+    Provenance,
+    Report,
+    fmt_ci,
+    fmt_p,
+    sample_notice,
+    save_tables,
+)
 from sim.sectors import SECTORS
-
-from . import plots, stats, sweep
-from .collect import column_name
-from .report import MODEL_CAVEAT, Provenance, Report, fmt_ci, fmt_p, sample_notice, save_tables
 
 SECTOR_COUNTS = tuple(f"members_{sector}" for sector in SECTORS)
 

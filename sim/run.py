@@ -10,7 +10,6 @@ import dataclasses
 import hashlib
 import json
 import platform
-import subprocess
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,13 +20,15 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from . import limits
+from . import limits, resources
 from .diagnosis import StallObserver
 from .metrics import METRICS
 from .model import PartnershipModel
 from .params import ParameterError, Params, check_seed
+from .provenance import git_commit, model_fingerprint, version
 
-ROOT = Path(__file__).resolve().parent.parent
+# The checkout, where experiments write results/; from an installed wheel, the working folder.
+ROOT = resources.ROOT if resources.ROOT is not None else Path.cwd()
 
 
 @dataclass
@@ -51,21 +52,6 @@ def config_dict(params: Params) -> dict[str, Any]:
 def config_hash(params: Params) -> str:
     text = json.dumps(config_dict(params), sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def git_commit() -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        )
-        return out.stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
 
 
 def time_to_reach(series: pd.Series, level: float) -> int | None:
@@ -119,6 +105,8 @@ def run_one(
         "config": config_dict(params),
         "provenance": {
             "config_hash": config_hash(params),
+            "version": version(),
+            "model_fingerprint": model_fingerprint(),
             "git_commit": git_commit(),
             "python": platform.python_version(),
             "mesa": mesa.__version__,

@@ -14,9 +14,7 @@ import yaml
 
 from . import datafile
 from .params import ParameterError, Params, shown
-
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
-CONFIG_FILE = SCENARIO_DIR.parent / "configs" / "config.yaml"
+from .resources import CONFIG_FILE, SCENARIO_DIR
 
 
 def _default_scenario() -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from experiments.plots import label_of
+from experiments.kit.look import label_of
 from sim import Params, PartnershipModel
 from sim.diagnosis import StallObserver, mean_ledger
 from sim.params import check_seed

@@ -18,7 +18,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 from PIL import Image
 
-from experiments.plots import LEDGER_COLOURS, OKABE_ITO
+from experiments.kit.look import LEDGER_COLOURS, OKABE_ITO
 from sim.diagnosis import CAUSE_LABELS, STALL_GAIN, STALL_WINDOW, StallObserver
 from sim.mechanisms.engagement import GAINS, LEDGER
 from sim.metrics import BY_NAME

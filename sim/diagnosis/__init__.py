@@ -1,0 +1,91 @@
+"""Why partnerships stall: stall detection, the cause with its evidence, and counterfactual
+remedies (design brief, "Why partnerships stall").
+
+`StallObserver` watches a run week by week and only reads the model. A run *stalls* in the first
+week in which the partnership has dissolved (fewer than two members) or the problem is unsolved
+and progress gained over the last `STALL_WINDOW` weeks is below `STALL_GAIN`. At that week the
+observer names the cause from the model's state, with the numbers behind it, then forks the
+model (a deep copy that shares nothing mutable with the original, random streams included),
+applies each remedy to its own fork, runs every fork on for `REMEDY_WINDOW` weeks and ranks the
+remedies by the progress they add over the fork left alone. The original run is never touched:
+the forks run on copies, so a run with the observer has the same trajectory as one without.
+
+Usage, in any loop that steps a model::
+
+    observer = StallObserver(model)      # records week 0
+    while model.running:
+        model.step()
+        observer.observe(model)
+    observer.report()                    # JSON-ready dict: stalled, stall_week, stall_cause, ...
+"""
+
+from sim.diagnosis.causes import (
+    CAUSE_LABELS,
+    CAUSES,
+    NO_SINGLE_CAUSE,
+    Finding,
+    causes,
+    missing_asset,
+)
+from sim.diagnosis.observer import StallObserver, diagnose_run, plain_words, run_with_diagnosis
+from sim.diagnosis.remedies import (
+    MIN_REMEDY_EFFECT,
+    ONE_OF,
+    REMEDIES,
+    REMEDY_BY_NAME,
+    REMEDY_LEVEL,
+    REMEDY_WINDOW,
+    Remedy,
+    RemedyResult,
+    apply_remedy,
+    curated_recruit,
+    fork,
+    rank_remedies,
+    recruit_sector,
+    run_on,
+)
+from sim.diagnosis.weeks import (
+    MIN_MEMBERS,
+    SOLVED_PROGRESS,
+    STALL_GAIN,
+    STALL_WINDOW,
+    Week,
+    least_reason_to_stay,
+    mean_ledger,
+    record,
+)
+
+__all__ = [
+    "apply_remedy",
+    "CAUSE_LABELS",
+    "causes",
+    "CAUSES",
+    "curated_recruit",
+    "diagnose_run",
+    "Finding",
+    "fork",
+    "least_reason_to_stay",
+    "mean_ledger",
+    "MIN_MEMBERS",
+    "MIN_REMEDY_EFFECT",
+    "missing_asset",
+    "NO_SINGLE_CAUSE",
+    "ONE_OF",
+    "plain_words",
+    "rank_remedies",
+    "record",
+    "recruit_sector",
+    "REMEDIES",
+    "Remedy",
+    "REMEDY_BY_NAME",
+    "REMEDY_LEVEL",
+    "REMEDY_WINDOW",
+    "RemedyResult",
+    "run_on",
+    "run_with_diagnosis",
+    "SOLVED_PROGRESS",
+    "STALL_GAIN",
+    "STALL_WINDOW",
+    "StallObserver",
+    "Week",
+]
