@@ -329,7 +329,7 @@ DISK_FULL_CLI = textwrap.dedent("""
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
     pd.DataFrame.to_csv = full
     sys.argv = ["sim", *sys.argv[1:]]
-    from sim.__main__ import cli
+    from sim.cli.main import cli
     cli()
 """)
 
