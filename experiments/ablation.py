@@ -30,8 +30,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments.collect import column_name
 from experiments.kit import plots, stats, sweep
+from experiments.kit.gather import column_name
 from experiments.kit.report import (
     MODEL_CAVEAT,
     Provenance,

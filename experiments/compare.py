@@ -24,7 +24,6 @@ from typing import Any
 
 import pandas as pd
 
-from experiments.calibration.patterns import REFERENCE
 from experiments.kit import look, plots, stats, sweep
 from experiments.kit.report import (
     MODEL_CAVEAT,
@@ -145,7 +144,7 @@ def _conditions(reference: str, weeks: int, changed: Sequence[str] = ()) -> str:
         f"design read differently, and `python -m experiments.calibration.ledger` shows what members "
         f"of each sector weigh in each design (why the engagement figure looks as it does)."
     )
-    if reference == REFERENCE:  # the design experiments.calibration.boundaries measures
+    if reference == BOUNDARIES_OF:
         text += (
             " The Impact Partnership's lead shrinks on a problem one sector can solve "
             "alone, over a short horizon and without leadership backing, and where two "
@@ -156,6 +155,7 @@ def _conditions(reference: str, weeks: int, changed: Sequence[str] = ()) -> str:
     return text
 
 
+BOUNDARIES_OF = "impact_partnership"  # the design experiments.calibration.boundaries measures
 SPLIT = (0.2, 0.8)  # a design whose share of stalled runs is within this splits its runs
 
 

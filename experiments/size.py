@@ -19,8 +19,8 @@ from typing import Any
 
 import pandas as pd
 
-from experiments.collect import column_name
 from experiments.kit import plots, stats, sweep
+from experiments.kit.gather import column_name
 from experiments.kit.report import (
     MODEL_CAVEAT,
     Provenance,

@@ -32,6 +32,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 from tqdm import tqdm
 
+from experiments.kit.gather import STALL_FIELDS, collect
 from sim.metrics import BY_NAME, METRICS
 from sim.params import Params
 from sim.provenance import model_fingerprint
@@ -39,8 +40,6 @@ from sim.run import ROOT, config_hash, run_one
 from sim.scenarios import resolve
 
 RESULTS = ROOT / "results"
-# From run_one's summary (sim.diagnosis.StallObserver): one value per run, repeated on each week.
-STALL_FIELDS = ("stalled", "stall_week", "stall_cause", "best_remedy")
 
 
 @dataclass(frozen=True)
@@ -259,8 +258,6 @@ def _run_with_hydra(
     progress: bool,
     description: str,
 ) -> tuple[dict[int, pd.DataFrame], dict[int, str]]:
-    from experiments.collect import collect
-
     out = out.resolve()
     table = write_points(jobs, out / "jobs.csv")
     launcher = (

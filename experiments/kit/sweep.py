@@ -43,9 +43,9 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 
-from experiments.collect import collect
 from experiments.kit import engine
 from experiments.kit.engine import STALL_FIELDS
+from experiments.kit.gather import collect
 from sim.cli.checks import CONFIG_DIR, UsageError, check_argv, experiment_block
 from sim.cli.points import read as read_points
 from sim.cli.records import sweep_jobs

@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from experiments.collect import collect, main
+from experiments.collect import main
+from experiments.kit.gather import collect
 from sim.cli.records import write_run
 from sim.metrics import METRICS
 from sim.run import ROOT, run_one

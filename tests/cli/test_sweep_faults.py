@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments import collect
+from experiments.kit import gather as collect
 from experiments.kit.engine import jobs_for, run_many
 from sim.cli import records as output
 from sim.run import ROOT, config_hash, run_one

@@ -191,7 +191,7 @@ def test_a_points_table_sweep_records_each_rows_values_and_resumes(tmp_path):
     )
     assert not list(folder.glob("*/quicklook.png"))
 
-    from experiments.collect import collect
+    from experiments.kit.gather import collect
 
     tidy, summary = collect(folder)
     assert {"label", "point", "orchestration", "scenario", "seed"} <= set(summary.columns)
@@ -234,7 +234,7 @@ def test_scenario_paths_give_flat_run_folders_and_progress_counts_this_sweep(tmp
     again = sweep("scenario=workshop/talking_shop", "seed=1", *args)
     assert "already done, skipped (1/1 runs of the sweep recorded)" in again.stdout
     # the records are found by the tools that read a sweep
-    from experiments.collect import collect
+    from experiments.kit.gather import collect
 
     assert len(collect(folder)[1]) == 4
 

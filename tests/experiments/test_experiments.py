@@ -16,9 +16,9 @@ from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 from experiments import ablation, compare, demo, heatmap, sensitivity, size
-from experiments.collect import column_name
 from experiments.kit import stats, sweep
 from experiments.kit.engine import STALL_FIELDS, Job, jobs_for, run_many, swept_columns
+from experiments.kit.gather import column_name
 from experiments.kit.report import fmt_ci
 from sim.cli import points
 from sim.cli.checks import CONFIG_DIR, UsageError, check_argv
