@@ -3,8 +3,8 @@
     python -m experiments.calibration.business_bounds [--seeds N] [--jobs J] [--out DIR] [--quick] [--doc PATH | --no-doc]
 
 Pattern 2 (government-led and public-funder designs keep the fewest business members engaged)
-was half reproduced until session 11, when the crime reduction partnership's firms became the
-problem's owners (docs/odd.md 1.3). Business's sector data (`sim.sectors.PROFILES`) are
+rests on the crime reduction partnership's firms being the problem's owners and the advocacy
+coalition's firms signatories (docs/odd.md 1.3). Business's sector data (`sim.sectors.PROFILES`) are
 assumptions, so this asks how far the values of the four that decide
 whether a firm stays would do: its `meeting_cost`, the weight it puts on `reputation` (the other
 benefit weights scaled so they still sum to 1), its `exit_threshold`, and how far its aims
