@@ -31,6 +31,10 @@ from .provenance import git_commit, model_fingerprint, version
 ROOT = resources.ROOT if resources.ROOT is not None else Path.cwd()
 
 
+# The stall diagnosis in a run's summary (sim.diagnosis.StallObserver's report): one value a run.
+STALL_FIELDS = ("stalled", "stall_week", "stall_cause", "best_remedy")
+
+
 @dataclass
 class RunResult:
     design: str
@@ -125,7 +129,7 @@ def _diagnosis(observer: StallObserver | None) -> dict[str, Any]:
     if observer is None:
         return {}
     report = observer.report()
-    return {key: report[key] for key in ("stalled", "stall_week", "stall_cause", "best_remedy")}
+    return {key: report[key] for key in STALL_FIELDS}
 
 
 def _plain(value: Any) -> Any:

@@ -32,11 +32,10 @@ import pandas as pd
 from joblib import Parallel, delayed
 from tqdm import tqdm
 
-from experiments.kit.gather import STALL_FIELDS, collect
 from sim.metrics import BY_NAME, METRICS
 from sim.params import Params
 from sim.provenance import model_fingerprint
-from sim.run import ROOT, config_hash, run_one
+from sim.run import ROOT, STALL_FIELDS, config_hash, run_one
 from sim.scenarios import resolve
 
 RESULTS = ROOT / "results"
@@ -258,6 +257,8 @@ def _run_with_hydra(
     progress: bool,
     description: str,
 ) -> tuple[dict[int, pd.DataFrame], dict[int, str]]:
+    from experiments.kit.gather import collect  # reads run records: the pool never needs it
+
     out = out.resolve()
     table = write_points(jobs, out / "jobs.csv")
     launcher = (

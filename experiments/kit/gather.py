@@ -24,10 +24,9 @@ import pandas as pd
 
 from sim.cli.records import SUMMARY, TIMESERIES, atomic_path
 from sim.metrics import BY_NAME, METRICS
+from sim.run import STALL_FIELDS
 
 ID_COLUMNS = ("run_id", "scenario", "seed")
-# From run_one's summary (sim.diagnosis.StallObserver): one value per run, repeated on each week.
-STALL_FIELDS = ("stalled", "stall_week", "stall_cause", "best_remedy")
 OUTPUTS = ("tidy.parquet", "tidy.csv", "summary.parquet", "summary.csv")
 
 

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from experiments import collect as collect_command
 from experiments.kit import gather as collect
 from experiments.kit.engine import jobs_for, run_many
 from sim.cli import records as output
@@ -376,11 +377,11 @@ def test_disk_full_on_the_command_line(tmp_path):
 
 def test_disk_full_while_collecting(tmp_path, monkeypatch, capsys):
     sweep = small_sweep(tmp_path / "sweep")
-    assert collect.main([str(sweep)]) == 0
+    assert collect_command.main([str(sweep)]) == 0
     before = {name: (sweep / name).read_bytes() for name in collect.OUTPUTS}
     with monkeypatch.context() as patch:
         disk_full(patch)
-        assert collect.main([str(sweep)]) == 1
+        assert collect_command.main([str(sweep)]) == 1
     assert "error: cannot write the tables to" in capsys.readouterr().err
     assert {name: (sweep / name).read_bytes() for name in collect.OUTPUTS} == before
     assert not list(sweep.glob(".*.tmp"))
@@ -434,7 +435,7 @@ def test_two_collectors_at_once_write_the_same_tables(tmp_path):
     pd.testing.assert_frame_equal(pd.read_parquet(sweep / "tidy.parquet"), expected_tidy)
     pd.testing.assert_frame_equal(pd.read_parquet(sweep / "summary.parquet"), expected_summary)
     first = (sweep / "summary.csv").read_text()
-    assert collect.main([str(sweep)]) == 0 and (sweep / "summary.csv").read_text() == first
+    assert collect_command.main([str(sweep)]) == 0 and (sweep / "summary.csv").read_text() == first
     assert not list(sweep.glob(".*.tmp"))
 
 
