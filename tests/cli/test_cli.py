@@ -15,7 +15,6 @@ import yaml
 from hydra import compose, initialize_config_dir
 from omegaconf import open_dict
 
-from sim.__main__ import params_of, run_folder, verdict
 from sim.cli.checks import (
     CONFIG_DIR,
     CONFIG_FILE,
@@ -27,6 +26,7 @@ from sim.cli.checks import (
     generated_block_of,
     parameter_block,
 )
+from sim.cli.main import params_of, run_folder, verdict
 from sim.cli.records import atomic_path
 from sim.diagnosis import CAUSE_LABELS, REMEDY_BY_NAME
 from sim.params import ParameterError, Params
@@ -323,7 +323,7 @@ def test_a_points_row_is_applied_before_validation(tmp_path):
             [
                 "unknown column 'orchestraton' (column 2)",
                 "Did you mean orchestration",
-                "Allowed columns: label, scenario, orchestration",
+                "Allowed columns: label, scenario, seed, orchestration",
             ],
         ),
         (
