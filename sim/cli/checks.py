@@ -27,7 +27,7 @@ from hydra.core.override_parser.types import Glob, RangeSweep
 from hydra.errors import HydraException
 from omegaconf import OmegaConf
 
-from sim import datafile, limits, scenarios
+from sim import datafile, limits, resources, scenarios
 from sim.cli import points
 from sim.params import ParameterError, Params, check_seed, describe, shown
 from sim.params import _check as check_field  # Params.build's own field check: the same messages
@@ -601,5 +601,8 @@ def generated_block_of(path: Path = CONFIG_FILE) -> str:
 if __name__ == "__main__":
     if sys.argv[1:] != ["--write-config"]:
         sys.exit("usage: python -m sim.cli.checks --write-config")
+    if resources.ROOT is None:  # not the installed package's copy
+        print("error: --write-config rewrites a checkout's configs/config.yaml", file=sys.stderr)
+        sys.exit(2)
     changed = write_config()
     print(f"{CONFIG_FILE}: {'updated' if changed else 'already up to date'}")
