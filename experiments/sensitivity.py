@@ -29,8 +29,9 @@ from SALib.sample import sobol as sobol_sample
 
 from experiments.kit import plots, stats, sweep
 from experiments.kit.report import MODEL_CAVEAT, Provenance, Report, md_table
+from sim import resources
 from sim.metrics import BY_NAME
-from sim.run import ROOT
+from sim.resources import CONFIG_DIR
 
 # The settings of configs/experiment/sensitivity.yaml's analysis block, and what each takes.
 SETTINGS = {
@@ -47,7 +48,7 @@ SETTINGS = {
     "num_resamples": sweep.whole(2, meaning="bootstrap resamples, such as 1000"),
     "sampling_seed": sweep.SEED,
 }
-MORRIS_POINTS = ROOT / "configs" / "experiment" / "sensitivity_morris.csv"
+MORRIS_POINTS = CONFIG_DIR / "experiment" / "sensitivity_morris.csv"
 
 
 def problem_of(factors: dict[str, Sequence[float]]) -> dict[str, Any]:
@@ -333,6 +334,11 @@ def run(
 def write_default_points(args: Any) -> Path:
     """configs/experiment/sensitivity_morris.csv: the Morris sample of the experiment file's
     own analysis settings, which `python -m sim +experiment=sensitivity` runs."""
+    if resources.ROOT is None:  # the installed package's copy is not to be edited
+        raise sweep.UsageError(
+            "--write-points rewrites configs/experiment/sensitivity_morris.csv of a checkout; "
+            "this is an installed package (python -m sim +experiment=sensitivity runs its copy)"
+        )
     experiment = sweep.prepare("sensitivity", args, required=SETTINGS, check=False)
     problem, points = morris_points(experiment.analysis)
     return write_points(MORRIS_POINTS, problem["names"], points)

@@ -1,5 +1,8 @@
 """How much memory a run needs, against how much the machine has: a size too big is refused
-before any work starts (`Params.build` calls `memory_problem`).
+before any work starts. `PartnershipModel(...)` calls `memory_problem` once per model (so do
+`sim.run.run_one`, for agent records, and the command line's check of a sweep's combinations,
+`sim.cli.checks`, before its first run); `Params.build` does not, so building many Params never
+reads the host's memory.
 
 The estimate is the peak the run's own arrays and records reach, measured with tracemalloc on
 this code (November 2026) and rounded up; it leaves out the interpreter and its libraries,
@@ -139,10 +142,14 @@ def human(n: float) -> str:
     raise AssertionError  # unreachable
 
 
-def memory_problem(params: Any, *, agent_records: bool = False) -> str | None:
-    """Why this run would not fit in memory, or None if it would (or memory is unknown)."""
+def memory_problem(
+    params: Any, *, agent_records: bool = False, available: tuple[int | None, str] | None = None
+) -> str | None:
+    """Why this run would not fit in memory, or None if it would (or memory is unknown).
+
+    `available`: `available_memory()` read once for many checks; read now if not given."""
     try:
-        room, source = available_memory()
+        room, source = available_memory() if available is None else available
     except ValueError as err:
         return str(err)
     if room is None:

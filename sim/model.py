@@ -10,7 +10,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from . import sectors
+from . import limits, sectors
 from .agents import Organisation
 from .mechanisms import (
     churn,
@@ -30,7 +30,7 @@ from .partnership import Organisations
 from .problem import Problem
 from .public import Public
 from .rng import Streams
-from .scenarios import DEFAULT_SCENARIO, resolve
+from .scenarios import default_scenario, resolve
 from .trust import TrustMatrix
 
 
@@ -38,7 +38,8 @@ class PartnershipModel(mesa.Model):
     """A partnership of organisations from four sectors working on a wicked problem.
 
     Args:
-        scenario: name of a scenario file in `scenarios/` (or a path to one).
+        scenario: name of a scenario file in `scenarios/` (or a path to one); None, the
+            default, is configs/config.yaml's `scenario`.
         rng: seed (an int) or numpy Generator; on the command line it is `seed`.
         steps: weeks to simulate.
         params: a ready, validated `Params` (then `scenario` and overrides are ignored).
@@ -49,7 +50,7 @@ class PartnershipModel(mesa.Model):
     def __init__(
         self,
         *,
-        scenario: str = DEFAULT_SCENARIO,
+        scenario: str | None = None,
         rng: Any = None,
         steps: int | None = None,
         params: Params | None = None,
@@ -63,12 +64,18 @@ class PartnershipModel(mesa.Model):
             )
         if rng is not None and not isinstance(rng, np.random.Generator):
             rng = check_seed(rng)  # a whole number >= 0, or ParameterError naming the seed
+        if scenario is None:
+            scenario = default_scenario()
         if params is None:
             if steps is not None:
                 overrides["steps"] = steps
             params = resolve(scenario, **overrides)
         elif steps is not None or overrides:
             params = params.with_(**({"steps": steps} if steps is not None else {}), **overrides)
+        # a size that would not fit in memory is refused here, once per model, before any work
+        # (not in Params.build: building thousands of Params never reads the host's memory)
+        if problem := limits.memory_problem(params, agent_records=collect_agents):
+            raise ParameterError(problem)
         super().__init__(rng=rng)
         self.params = params
         self.design = scenario

@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 
-from . import limits
 from .sectors import ASSETS, SECTORS
 
 # Mesa's spawn-based batch_run and Hydra's launchers pickle parameters, so everything here is
@@ -691,8 +690,6 @@ class Params:
                 f"pool ({sum(members.values())} + {self.pool_per_sector * len(SECTORS)}); "
                 "raise pool_per_sector or lower target_members"
             )
-        if problem := limits.memory_problem(self):  # a size that would not fit in memory
-            raise ParameterError(problem)
 
 
 def _where(source: str | None) -> str:

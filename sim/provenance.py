@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
+import tomllib
 from functools import cache
 from importlib import metadata
 
@@ -23,13 +24,29 @@ DISTRIBUTION = "partnership-sim"
 NOT_MODEL = ("cli", "__main__.py")
 
 
+NO_COMMIT = "none (installed package)"  # what a record says of the commit outside a checkout
+
+
 @cache
 def version() -> str:
-    """The installed distribution's version ("unknown" for a bare source tree)."""
+    """The package's version: in a checkout, its pyproject.toml's (an editable install's
+    metadata keeps the version it was installed with); else the installed distribution's
+    ("unknown" if neither says)."""
+    if ROOT is not None:
+        try:
+            with (ROOT / "pyproject.toml").open("rb") as handle:
+                return str(tomllib.load(handle)["project"]["version"])
+        except (OSError, KeyError, tomllib.TOMLDecodeError):
+            pass
     try:
         return metadata.version(DISTRIBUTION)
     except metadata.PackageNotFoundError:
         return "unknown"
+
+
+def describe() -> str:
+    """One line naming the code: `partnership-sim 0.2.0 (model fingerprint 1234abcd5678ef90)`."""
+    return f"{DISTRIBUTION} {version()} (model fingerprint {model_fingerprint()})"
 
 
 def model_files() -> list[tuple[str, bytes]]:

@@ -7,6 +7,7 @@ A scenario is a YAML mapping of parameter names to values, read as plain, bounde
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +18,18 @@ from .params import ParameterError, Params, shown
 from .resources import CONFIG_FILE, SCENARIO_DIR
 
 
-def _default_scenario() -> str:
-    """The default design is data too: the `scenario` key of configs/config.yaml."""
+@cache
+def default_scenario() -> str:
+    """The default design is data too: the `scenario` key of configs/config.yaml (read on first
+    use, not when `sim` is imported)."""
     return str(yaml.safe_load(CONFIG_FILE.read_text(encoding="utf-8"))["scenario"])
 
 
-DEFAULT_SCENARIO = _default_scenario()
+def __getattr__(name: str) -> Any:
+    # `sim.scenarios.DEFAULT_SCENARIO` as it was, computed when first asked for
+    if name == "DEFAULT_SCENARIO":
+        return default_scenario()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def available() -> list[str]:
@@ -83,9 +90,10 @@ def load(name: str) -> tuple[dict[str, Any], dict[str, str]]:
     return values, {str(k): f"{shown}: {k}" for k in values}
 
 
-def resolve(scenario: str = DEFAULT_SCENARIO, **overrides: Any) -> Params:
-    """Params of a scenario with keyword overrides on top, validated."""
-    values, sources = load(scenario)
+def resolve(scenario: str | None = None, **overrides: Any) -> Params:
+    """Params of a scenario (None: `default_scenario()`) with keyword overrides on top,
+    validated."""
+    values, sources = load(default_scenario() if scenario is None else scenario)
     values = {**values, **overrides}
     sources.update({k: f"override {k}={shown(v)}" for k, v in overrides.items()})
     return Params.build(values, sources)

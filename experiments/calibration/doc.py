@@ -4,6 +4,10 @@ Each experiment owns one section of the document, between `<!-- BEGIN name -->` 
 `<!-- END name -->` markers, and rewrites only that section, so either can be rerun alone. The
 state of the code the numbers belong to (commit, uncommitted changes under `sim/`) is recorded in
 each section, because the numbers are valid for that state only.
+
+The document is the checkout's. From an installed package (no checkout) a study writes its
+section into its output folder only (`<out>/<name>.md`, as always), unless `--doc` names a
+document; the section then names the package's version instead of a commit.
 """
 
 from __future__ import annotations
@@ -15,10 +19,12 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from sim.run import ROOT
+from sim import resources
+from sim.provenance import NO_COMMIT, version
 
-DOC = ROOT / "docs" / "calibration.md"
-FIGURES = ROOT / "docs" / "figures"
+ROOT = resources.ROOT  # the checkout; None from an installed package
+DOC = (ROOT or Path.cwd()) / "docs" / "calibration.md"  # written only in a checkout, or by --doc
+FIGURES = DOC.parent / "figures"
 SECTIONS = (
     "replications",
     "crosscheck",
@@ -69,7 +75,15 @@ def _git(*args: str) -> str:
 
 
 def code_state() -> dict[str, str]:
-    """Commit, uncommitted changes under sim/ and scenarios/, and the time."""
+    """Commit, uncommitted changes under sim/ and scenarios/, and the time (from an installed
+    package: no commit, no changes, and the package's version)."""
+    if ROOT is None:
+        return {
+            "commit": NO_COMMIT,
+            "sim_status": "",
+            "time": datetime.now().isoformat(timespec="minutes"),
+            "version": version(),
+        }
     return {
         "commit": _git("rev-parse", "--short", "HEAD"),
         "sim_status": _git("status", "--short", "sim", "scenarios"),
@@ -88,10 +102,17 @@ def state_note(state: dict[str, str], fingerprint_start: str, fingerprint_end: s
         )
     else:
         dirty = "no uncommitted changes under `sim/` or `scenarios/`"
-    text = (
-        f"Computed {state['time']} at commit `{state['commit']}` with {dirty}; the numbers "
-        f"are valid for that state (model source fingerprint `{fingerprint_start}`)."
-    )
+    if "version" in state:  # an installed package: no commit to name
+        text = (
+            f"Computed {state['time']} with the installed package partnership-sim "
+            f"{state['version']} (commit: {state['commit']}); the numbers are valid for that "
+            f"code (model source fingerprint `{fingerprint_start}`)."
+        )
+    else:
+        text = (
+            f"Computed {state['time']} at commit `{state['commit']}` with {dirty}; the numbers "
+            f"are valid for that state (model source fingerprint `{fingerprint_start}`)."
+        )
     if fingerprint_end != fingerprint_start:
         text += (
             f" **Warning: the model source changed while the runs were made** (fingerprint "
@@ -126,8 +147,16 @@ def write_section(name: str, body: str, path: Path | str = DOC) -> Path:
 
 def target_doc(quick: bool, doc: Path | None, no_doc: bool) -> Path | None:
     """The document a study writes its section into: the calibration document, except in a
-    `--quick` smoke test (unless `--doc` names one) or with `--no-doc`."""
+    `--quick` smoke test (unless `--doc` names one) or with `--no-doc`; from an installed
+    package, none unless `--doc` names one (the section is in the output folder)."""
     if no_doc or (quick and doc is None):
+        return None
+    if doc is None and ROOT is None:
+        print(
+            "note: no checkout (an installed package), so docs/calibration.md is not updated: "
+            "the section is written to the output folder only (--doc names a document)",
+            file=sys.stderr,
+        )
         return None
     return Path(doc) if doc is not None else DOC
 

@@ -528,7 +528,7 @@ def main(argv: Sequence[str] | None = None) -> Path:
     doc = calibration.target_doc(args.quick, args.doc, args.no_doc)
     figure = "replications_cv.png"
     if doc is not None:
-        plot(curves, args.tolerance, calibration.FIGURES / figure, rare)
+        plot(curves, args.tolerance, doc.parent / calibration.FIGURES.name / figure, rare)
     elapsed = time.perf_counter() - started
     note = calibration.state_note(state, print_start, fingerprint())
     text = markdown(

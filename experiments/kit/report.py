@@ -24,9 +24,12 @@ import pandas as pd
 
 from experiments.kit import plots
 from experiments.kit.stats import MIN_RUNS, final_week
+from sim import resources
 from sim.cli.records import sweep_jobs
 from sim.metrics import BY_NAME
-from sim.run import ROOT, git_commit
+from sim.provenance import NO_COMMIT, git_commit, model_fingerprint, version
+
+ROOT = resources.ROOT  # the checkout whose git state a report records; None from a wheel
 
 MODEL_CAVEAT = (
     "These numbers describe the model under its assumptions (docs/odd.md), not measured "
@@ -152,9 +155,12 @@ class Report:
         self.heading("How to reproduce")
         command = record.get("command")
         points = record.get("points_file")
+        installed = record.get("checkout") is False
         commit = record.get("git_commit") or "unknown (not a git checkout)"
         dirty = record.get("git_dirty")
-        if dirty:
+        if installed:
+            code = f"commit: {NO_COMMIT}"
+        elif dirty:
             code = (
                 f"commit `{commit}` with uncommitted changes (`git status --porcelain` "
                 f"listed {len(record.get('git_changes') or [])} paths, listed in "
@@ -165,9 +171,19 @@ class Report:
             code = f"commit `{commit}`; whether the working tree had changes is unknown"
         else:
             code = f"commit `{commit}`, no uncommitted changes"
+        if record.get("version") or record.get("model_fingerprint"):
+            code = (
+                f"partnership-sim {record.get('version') or 'unknown'}, model fingerprint "
+                f"`{record.get('model_fingerprint') or 'unknown'}`; {code}"
+            )
+        where = (
+            "from any folder, with this version installed"
+            if installed
+            else "from the repository's root"
+        )
         self.bullets(
             [
-                f"Command, from the repository's root: `{command}`"
+                f"Command, {where}: `{command}`"
                 if command
                 else "Command: not recorded (the experiment was called from Python, not the command "
                 "line)",
@@ -253,7 +269,11 @@ def seed_list(seeds: Iterable[int]) -> str:
 def git_state() -> dict[str, Any]:
     """The code a result comes from: the commit, and whether the working tree had changes not
     in it (`git status --porcelain` not empty: modified, added or untracked files; ignored
-    ones such as results/ do not count). None where git cannot tell."""
+    ones such as results/ do not count). None where git cannot tell. An installed package has
+    no checkout (`checkout: false`, no commit): its version and model fingerprint say what
+    made the result (`provenance` records them always)."""
+    if ROOT is None:
+        return {"checkout": False, "git_commit": None, "git_dirty": None, "git_changes": []}
     try:
         out = subprocess.run(
             ["git", "status", "--porcelain"],
@@ -264,9 +284,14 @@ def git_state() -> dict[str, Any]:
             check=True,
         ).stdout
     except (OSError, subprocess.SubprocessError):
-        return {"git_commit": git_commit(), "git_dirty": None, "git_changes": []}
+        return {"checkout": True, "git_commit": git_commit(), "git_dirty": None, "git_changes": []}
     changes = out.splitlines()
-    return {"git_commit": git_commit(), "git_dirty": bool(changes), "git_changes": changes}
+    return {
+        "checkout": True,
+        "git_commit": git_commit(),
+        "git_dirty": bool(changes),
+        "git_changes": changes,
+    }
 
 
 def _file_seeds(experiment: Any) -> int | None:
@@ -346,8 +371,9 @@ def provenance(
 ) -> dict[str, Any]:
     """What was run, with which code and packages, when, and how long: the command line (from
     `argv`; None when called from Python), whether it was --quick (`experiment.quick`), the
-    seeds run, the experiment file, the git commit and whether the working tree had
-    uncommitted changes (`git`: `git_state()`, taken now unless given).
+    seeds run, the experiment file, the package's version and the model's fingerprint, the
+    git commit and whether the working tree had uncommitted changes (`git`: `git_state()`,
+    taken now unless given; no commit from an installed package).
 
     `experiment` is an `experiments.kit.sweep.Experiment`, `sweeps` one `experiments.kit.sweep.Sweep`
     or several (every run has its own record, with its provenance, in its sweep folder).
@@ -386,6 +412,8 @@ def provenance(
         **dict(extra or {}),
         "seconds": round(seconds, 2),
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "version": version(),
+        "model_fingerprint": model_fingerprint(),
         **dict(git or git_state()),
         "python": platform.python_version(),
         "packages": {

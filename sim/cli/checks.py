@@ -27,7 +27,7 @@ from hydra.core.override_parser.types import Glob, RangeSweep
 from hydra.errors import HydraException
 from omegaconf import OmegaConf
 
-from sim import datafile, scenarios
+from sim import datafile, limits, resources, scenarios
 from sim.cli import points
 from sim.params import ParameterError, Params, check_seed, describe, shown
 from sim.params import _check as check_field  # Params.build's own field check: the same messages
@@ -392,13 +392,22 @@ def _check_combinations(
     pairs = [(combos[0], row) for row in rows] + [(combo, rows[0]) for combo in combos[1:]]
     rest = ((combo, row) for combo in combos[1:] for row in rows[1:])
     pairs += itertools.islice(rest, max(0, MAX_COMBINATIONS_CHECKED - len(pairs)))
+    try:  # the host's memory, read once for every combination
+        memory = limits.available_memory()
+    except ValueError:
+        memory = None  # a bad SIM_MEMORY_LIMIT: memory_problem says so, on the first combination
     for combo, (point, row) in pairs:
         chosen = {**single, **dict(zip(varying, combo, strict=True)), **row}
         chosen.pop(points.LABEL, None)
-        scenario = chosen.pop("scenario", None) or scenarios.DEFAULT_SCENARIO
+        scenario = chosen.pop("scenario", None) or scenarios.default_scenario()
         chosen.pop("seed", None)
         try:
-            scenarios.resolve(scenario, **{k: v for k, v in chosen.items() if v is not None})
+            params = scenarios.resolve(
+                scenario, **{k: v for k, v in chosen.items() if v is not None}
+            )
+            # the check PartnershipModel makes before any work, made here before the first run
+            if problem := limits.memory_problem(params, available=memory):
+                raise ParameterError(problem)
         except ParameterError as err:
             if runs == 1 and not point:
                 raise
@@ -592,5 +601,8 @@ def generated_block_of(path: Path = CONFIG_FILE) -> str:
 if __name__ == "__main__":
     if sys.argv[1:] != ["--write-config"]:
         sys.exit("usage: python -m sim.cli.checks --write-config")
+    if resources.ROOT is None:  # not the installed package's copy
+        print("error: --write-config rewrites a checkout's configs/config.yaml", file=sys.stderr)
+        sys.exit(2)
     changed = write_config()
     print(f"{CONFIG_FILE}: {'updated' if changed else 'already up to date'}")

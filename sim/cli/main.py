@@ -3,6 +3,7 @@
     python -m sim scenario=<design> seed=3 transparency=0.9
     python -m sim -m scenario=<design>,<design> 'seed=range(0,3)' orchestration=0,0.5
     python -m sim -m points=my_points.csv 'point=range(0,20)'   # rows of a CSV (sim.cli.points)
+    python -m sim --version   # the package's version and the model's fingerprint
 
 (designs: the files in scenarios/; README.md and docs/experiments.md have worked examples)
 
@@ -38,6 +39,7 @@ from hydra.plugins.sweeper import Sweeper
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
+from sim import provenance
 from sim.cli import points, records
 from sim.cli.checks import CONFIG_DIR, CONFIG_FILE, EXPERIMENT_BLOCKS, UsageError, check_argv
 from sim.diagnosis import CAUSE_LABELS, REMEDY_BY_NAME, STALL_WINDOW
@@ -309,7 +311,11 @@ def run_folder(argv: list[str]) -> list[str]:
 
 
 def cli() -> None:
-    """Check the command line, then hand it to Hydra."""
+    """Check the command line, then hand it to Hydra (`--version`: say which code this is,
+    and stop before Hydra starts)."""
+    if "--version" in sys.argv[1:]:
+        print(provenance.describe())
+        sys.exit(0)
     try:
         for note in check_argv(sys.argv[1:]):
             print(f"note: {note}", file=sys.stderr)

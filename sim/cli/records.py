@@ -30,7 +30,8 @@ from matplotlib.figure import Figure
 from omegaconf import OmegaConf
 
 from sim.metrics import BY_NAME
-from sim.run import RunResult, git_commit
+from sim.provenance import git_commit, model_fingerprint, version
+from sim.run import RunResult
 
 TIMESERIES = "timeseries.csv"
 SUMMARY = "summary.json"
@@ -155,6 +156,8 @@ def write_failure(
         "config": config,
         "provenance": {
             "config_hash": config_hash,
+            "version": version(),
+            "model_fingerprint": model_fingerprint(),
             "git_commit": git_commit(),
             "started": datetime.now(UTC).isoformat(timespec="seconds"),
             "completed": False,

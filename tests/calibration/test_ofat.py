@@ -79,6 +79,21 @@ def test_sections_are_replaced_not_appended(tmp_path):
     assert text.count("<!-- BEGIN ofat -->") == 1
 
 
+def test_from_an_installed_package_a_study_writes_its_section_in_its_folder_only(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setattr(calibration, "ROOT", None)  # an installed wheel: no checkout
+    assert calibration.target_doc(False, None, False) is None
+    assert "docs/calibration.md is not updated" in capsys.readouterr().err
+    assert calibration.target_doc(False, tmp_path / "c.md", False) == tmp_path / "c.md"
+    state = calibration.code_state()
+    assert state["commit"] == "none (installed package)" and state["sim_status"] == ""
+    note = calibration.state_note(state, "f" * 16, "f" * 16)
+    assert f"with the installed package partnership-sim {state['version']}" in note
+    calibration.publish("ofat", "## OFAT\nnumbers", tmp_path, None)
+    assert (tmp_path / "ofat.md").read_text() == "## OFAT\nnumbers"
+
+
 def test_ofat_quick_writes_its_table(tmp_path):
     folder = ofat.main(["--quick", "--out", str(tmp_path / "ofat")])
     wide = pd.read_csv(folder / "ofat.csv")

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +16,7 @@ import yaml
 from hydra import compose, initialize_config_dir
 from omegaconf import open_dict
 
+import sim
 from sim.cli.checks import (
     CONFIG_DIR,
     CONFIG_FILE,
@@ -30,6 +32,7 @@ from sim.cli.main import params_of, run_folder, verdict
 from sim.cli.records import atomic_path
 from sim.diagnosis import CAUSE_LABELS, REMEDY_BY_NAME
 from sim.params import ParameterError, Params
+from sim.provenance import model_fingerprint, version
 from sim.run import ROOT, run_one
 from sim.scenarios import resolve
 
@@ -119,6 +122,15 @@ def test_every_launcher_choice_composes(launcher):
         assert init.include_dashboard is False
 
 
+def test_version_names_the_package_and_the_model_and_runs_nothing(tmp_path):
+    done = run_cli("--version", f"hydra.run.dir={tmp_path / 'run'}")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"partnership-sim {version()} (model fingerprint {model_fingerprint()})\n"
+    assert version() == tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert sim.__version__ == version()
+    assert not (tmp_path / "run").exists()
+
+
 def test_without_quicklook_a_run_writes_no_plot(tmp_path):
     folder = tmp_path / "run"
     done = run_cli("scenario=business_led", "steps=3", "quicklook=false", f"hydra.run.dir={folder}")
@@ -146,6 +158,10 @@ def test_one_run_writes_timeseries_summary_and_plot(tmp_path):
     assert summary["parameters"]["transparency"] == 0.9
     assert summary["config"]["transparency"] == 0.9
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+    provenance = summary["provenance"]  # what made it: the version and the model's fingerprint
+    assert provenance["version"] == version() and provenance["model_fingerprint"] == (
+        model_fingerprint()
+    )
     assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
     assert "MESA" not in (folder / "sim.log").read_text()  # Mesa's per-step INFO is off
     # The CLI is a thin wrapper: the same numbers as run_one with the same parameters and seed.

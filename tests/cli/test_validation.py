@@ -36,6 +36,13 @@ def refused(**overrides) -> str:
     return str(info.value)
 
 
+def refused_model(**overrides) -> str:
+    """The message of a model refused before any work (the memory check is made there)."""
+    with pytest.raises(ParameterError) as info:
+        PartnershipModel(scenario="impact_partnership", rng=0, collect_agents=False, **overrides)
+    return str(info.value)
+
+
 # --- keyword values ---------------------------------------------------------------------------
 
 
@@ -119,7 +126,7 @@ def test_odd_scenario_names(name):
 
 def test_a_size_that_would_not_fit_is_refused_with_the_estimate(monkeypatch):
     monkeypatch.setenv(limits.LIMIT_ENV, "50M")
-    message = refused(public_size=5_000_000)
+    message = refused_model(public_size=5_000_000)
     for word in (
         "would need about 19",
         "50.0 MiB",
@@ -129,15 +136,29 @@ def test_a_size_that_would_not_fit_is_refused_with_the_estimate(monkeypatch):
         "public_size=5000000",
     ):
         assert word in message, message
-    resolve("impact_partnership", public_size=100_000)  # 4 MiB: fits
+    PartnershipModel(rng=0, public_size=100_000, steps=1, collect_agents=False)  # 4 MiB: fits
     with pytest.raises(ParameterError, match="would need"):
         PartnershipModel(rng=0, public_size=5_000_000)
+    with pytest.raises(ParameterError, match="would need"):
+        run_one(resolve("impact_partnership", public_size=5_000_000), 0)
+
+
+def test_building_params_never_reads_the_hosts_memory(monkeypatch):
+    """The OFAT builds thousands of Params: the memory check is the model's, once a run."""
+
+    def unread() -> None:
+        raise AssertionError("Params.build read the host's memory")
+
+    monkeypatch.setattr(limits, "available_memory", unread)
+    params = resolve("impact_partnership", public_size=5_000_000)
+    params.with_(steps=10)
+    dataclasses.replace(params, public_size=6_000_000)
 
 
 def test_trust_store_estimate_names_the_working_groups():
     """Groups as big as the partnership: n x n trust. This one used to fail inside numpy
     ("Unable to allocate 14.6 TiB") after the run had started."""
-    message = refused(
+    message = refused_model(
         members_business=1_000_000, pool_per_sector=1_000_000, working_group_size=1_000_000
     )
     assert "TiB" in message and "trust" in message and "working_group_size" in message
@@ -160,7 +181,7 @@ def test_memory_limit_setting(text):
 
 def test_a_bad_memory_limit_setting_is_refused(monkeypatch):
     monkeypatch.setenv(limits.LIMIT_ENV, "lots")
-    assert "is not a size" in refused()
+    assert "is not a size" in refused_model()
 
 
 def test_available_memory_is_read():
@@ -412,6 +433,10 @@ CLI_CASES = {
     "interval": (["-m", "transparency=interval(0,1)"], "interval()"),
     "unwritable": (["hydra.run.dir=/proc/nope"], "cannot write in /proc"),
     "too-big": (["public_size=5000000"], "would need about"),
+    "too-big-sweep": (
+        ["-m", "public_size=100,5000000"],
+        "the sweep's runs with public_size=5000000: this run would need about",
+    ),
     "bomb-file": (["scenario={dir}/bomb.yaml"], "once its aliases"),
     "binary-file": (["scenario={dir}/junk.yaml"], "not UTF-8"),
     "python-tag-file": (["scenario={dir}/tag.yaml"], "could not determine a constructor"),
@@ -454,7 +479,7 @@ def test_hostile_command_lines(tmp_path, hostile_dir, case):
     args, words = CLI_CASES[case]
     args = [a.replace("{dir}", str(hostile_dir)) for a in args]
     folder = tmp_path / "never"
-    env = {limits.LIMIT_ENV: "100M"} if case == "too-big" else {}
+    env = {limits.LIMIT_ENV: "100M"} if case.startswith("too-big") else {}
     done = run_cli(*args, f"hydra.run.dir={folder}", f"hydra.sweep.dir={folder}", **env)
     message = done.stderr.strip()
     assert done.returncode == 2, done.stdout + done.stderr

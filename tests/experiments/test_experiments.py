@@ -23,6 +23,7 @@ from experiments.kit.report import fmt_ci
 from sim.cli import points
 from sim.cli.checks import CONFIG_DIR, UsageError, check_argv
 from sim.metrics import BY_NAME, METRICS
+from sim.provenance import model_fingerprint, version
 from sim.scenarios import designs, resolve
 
 MODULES = {
@@ -391,6 +392,23 @@ def test_provenance_says_whether_the_working_tree_had_changes(tmp_path, monkeypa
     assert report.seed_list([0, 1, 2, 5, 7, 8]) == "0-2, 5, 7-8"
 
 
+def test_provenance_from_an_installed_package_names_its_version_not_a_commit(tmp_path, monkeypatch):
+    from experiments.kit import report
+
+    monkeypatch.setattr(report, "ROOT", None)  # an installed wheel: no checkout
+    state = report.git_state()
+    assert state == {"checkout": False, "git_commit": None, "git_dirty": None, "git_changes": []}
+    record = {"command": "python -m x", "version": "9.9", "model_fingerprint": "f" * 16, **state}
+    page = report.Report(tmp_path, "t")
+    page.reproduce(record)
+    text = page.write().read_text()
+    assert (
+        f"Code: partnership-sim 9.9, model fingerprint `{'f' * 16}`; commit: none (installed "
+        "package)" in text
+    )
+    assert "Command, from any folder, with this version installed: `python -m x`" in text
+
+
 FAILED_RUN = "scenario=business_led,seed=1,steps=30"
 
 
@@ -512,6 +530,9 @@ def test_a_failed_run_is_recorded_and_listed_and_a_rerun_resumes(demo_folder):
     reproduce = text.split("## How to reproduce")[1].split("## ")[0]
     assert f"`{provenance['command']}`" in reproduce and "Seeds: 0-2 (3 seeds)" in reproduce
     assert f"commit `{provenance['git_commit']}`" in reproduce
+    assert provenance["checkout"] is True and provenance["version"] == version()
+    assert provenance["model_fingerprint"] == model_fingerprint()
+    assert f"partnership-sim {version()}, model fingerprint `{model_fingerprint()}`" in reproduce
     assert ("with uncommitted changes" in reproduce) == provenance["git_dirty"]
     assert f"Time taken: {provenance['seconds']} s" in reproduce
     assert f"runs, {provenance['seconds']:.0f} s)" in text.split("## Reading")[0]
