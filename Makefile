@@ -78,11 +78,12 @@ calibrate: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m benchmarks.run
 
-## lint: ruff check, ruff format --check and the import contracts (pyproject.toml)
+## lint: ruff check, ruff format --check, the import contracts and mypy on sim/ (pyproject.toml)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 # `clean` keeps results/cache, the calibration's cached runs (about 50 minutes of work, reused
 # while the model's fingerprint is the same); `clean-cache` removes them.

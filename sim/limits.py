@@ -158,7 +158,7 @@ def memory_problem(
     need = sum(parts.values())
     if need <= room:
         return None
-    biggest = sorted(parts, key=parts.get, reverse=True)
+    biggest = sorted(parts, key=lambda part: parts[part], reverse=True)
     detail = "; ".join(
         f"{part} {human(parts[part])} ({_FIELDS[part]})"
         for part in biggest

@@ -124,7 +124,8 @@ class PartnershipModel(mesa.Model):
         self.operating = True
         self._pooled = np.zeros(len(sectors.ASSETS))
         self._orchestration = 0.0
-        self._ledger_inputs = None  # what the last engagement update weighed (sector_ledger)
+        # what the last engagement update weighed (sector_ledger)
+        self._ledger_inputs: tuple | None = None
 
         reporters = {m.name: m.name for m in METRICS}
         agent_reporters = {c: c for c in AGENT_COLUMNS} if collect_agents else None
@@ -324,7 +325,7 @@ class PartnershipModel(mesa.Model):
         active = orgs.active()
         sector = orgs.sector[active]
         group_trust = self.trust_matrix.group_trust(active)
-        signals = {
+        signals: dict[str, np.ndarray | float] = {
             "results": engagement.results_signal(self.recent_results, p),
             "wins": sprints.win_glow(self.weeks_since_win, p),
             "policy": self.policy_momentum,

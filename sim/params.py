@@ -721,7 +721,7 @@ def _check(f, value: Any, source: str | None) -> Any:
         elif kind is int:
             if not math.isfinite(value) or not float(value).is_integer():
                 raise ParameterError(f"{given} is not a whole number: {_allowed(f)}")
-            value = int(value)
+            value = math.floor(value)  # whole already; floor is exact for numpy's numbers too
         elif not math.isfinite(value):
             raise ParameterError(f"{given} is not a finite number: {_allowed(f)}")
         if kind is not int:

@@ -181,7 +181,7 @@ class TrustMatrix:
         `threshold`."""
         trusting = self.group_level >= threshold
         mutual = trusting & trusting.transpose(0, 2, 1)
-        return np.count_nonzero(mutual & self._cross_sector_pairs(sector)) // 2  # both ends
+        return int(np.count_nonzero(mutual & self._cross_sector_pairs(sector))) // 2  # both ends
 
     def edges(self, active: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Working relationships as arrays (i, j, trust of i in j), each pair both ways, for

@@ -153,8 +153,8 @@ def _replaced_by_rows(
         ]
         if replacing:
             file = replacing[0].split(", point=")[0]
-            named = [w.split(", ")[-1].split(" (line")[0] for w in replacing]
-            named = ", ".join(named[:5]) + (", ..." if len(named) > 5 else "")
+            where_rows = [w.split(", ")[-1].split(" (line")[0] for w in replacing]
+            named = ", ".join(where_rows[:5]) + (", ..." if len(where_rows) > 5 else "")
             notes.append(
                 f"{arg} (from the command line) is replaced by the row's own value "
                 f"in {len(replacing)} of the {len(rows)} rows run ({file}: {named}); "

@@ -84,9 +84,7 @@ def main(cfg: DictConfig) -> None:
             _progress(hc, label, "already done, skipped", skipped=True)
             return
         if os.environ.get(INJECT_ENV):
-            inject_failure(
-                {**OmegaConf.to_container(cfg, resolve=True), **row}, config_hash(params)
-            )
+            inject_failure({**points.as_dict(cfg, resolve=True), **row}, config_hash(params))
         result = run_one(params, seed, design=scenario)
     except Exception as err:
         with contextlib.suppress(OSError):  # a full disk: the error below still says what failed
@@ -152,9 +150,9 @@ def verdict(summary: dict[str, Any]) -> str:
         if weeks < STALL_WINDOW:
             return f"{line} Too short to judge a stall (that takes {STALL_WINDOW} weeks)."
         return f"{line} Never stalled in {weeks} weeks."
-    cause = CAUSE_LABELS.get(summary.get("stall_cause"), str(summary.get("stall_cause")))
+    cause = CAUSE_LABELS.get(str(summary.get("stall_cause")), str(summary.get("stall_cause")))
     line += f" Stalled in week {summary.get('stall_week')}: {cause.lower()}"
-    remedy = REMEDY_BY_NAME.get(summary.get("best_remedy"))
+    remedy = REMEDY_BY_NAME.get(str(summary.get("best_remedy")))
     return line + (f"; what would restart it: {remedy.label.lower()}." if remedy else ".")
 
 
@@ -164,7 +162,7 @@ def params_of(cfg: DictConfig) -> tuple[Params, int]:
     A row of a points table (`points`, `point`) is applied on top; the experiment blocks
     (`analysis`, `quick`) are for python -m experiments.<name> and are ignored here.
     """
-    values = OmegaConf.to_container(cfg, resolve=True)
+    values = points.as_dict(cfg, resolve=True)
     for key in (*EXPERIMENT_BLOCKS, "points", "point", "quicklook"):
         values.pop(key, None)
     row = point_row(cfg)
@@ -286,7 +284,7 @@ def run_folder(argv: list[str]) -> list[str]:
     if any(a.startswith("-") or "experiment=" in a or a.startswith("hydra.run.dir=") for a in argv):
         return argv
     config = OmegaConf.load(CONFIG_FILE)
-    pattern = OmegaConf.to_container(config.hydra.run, resolve=False)["dir"]
+    pattern = points.as_dict(config.hydra.run, resolve=False)["dir"]
     given = parsed_overrides([a for a in argv if a.startswith(("scenario=", "seed="))])
     name = str(given.get("scenario", config.scenario))
     if "/" in name or name.endswith((".yaml", ".yml")):

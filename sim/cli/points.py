@@ -45,6 +45,13 @@ _FIELDS = {f.name: f for f in fields(Params)}
 _PARSER = OverridesParser.create()
 
 
+def as_dict(config: Any, *, resolve: bool) -> dict[str, Any]:
+    """A config node (a mapping) as a plain dict."""
+    values = OmegaConf.to_container(config, resolve=resolve)
+    assert isinstance(values, dict), f"expected a mapping, got {type(values).__name__}"
+    return {str(k): v for k, v in values.items()}
+
+
 def columns_allowed() -> list[str]:
     return [LABEL, "scenario", "seed", *_FIELDS]
 
@@ -100,7 +107,7 @@ class Points:
         if (
             isinstance(point, bool)
             or not isinstance(point, numbers.Integral)
-            or not 0 <= point < len(self.rows)
+            or not 0 <= int(point) < len(self.rows)
         ):
             raise ParameterError(
                 f"point={shown(point)} (from {source}) is not a row of points file "

@@ -29,6 +29,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from omegaconf import OmegaConf
 
+from sim.cli import points
 from sim.metrics import BY_NAME
 from sim.provenance import git_commit, model_fingerprint, version
 from sim.run import RunResult
@@ -259,15 +260,15 @@ def _sweep_plan(path: Path) -> tuple[list[str] | None, int | None]:
     if not str(conf.sweeper._target_).endswith("BasicSweeper"):
         return None, None
     jobs = sweep_jobs(conf.sweeper.get("params"), list(conf.overrides.task))
-    subdir = OmegaConf.to_container(conf.sweep, resolve=False).get("subdir")
+    subdir = points.as_dict(conf.sweep, resolve=False).get("subdir")
     if subdir not in _DIRNAME_PATTERNS:
         return None, len(jobs)
     naming = conf.job.config.override_dirname
     parser = OverridesParser.create()
-    names = {}
+    names: dict[str, None] = {}
     for job in jobs:
         lines = sorted(
-            o.input_line
+            o.input_line or ""
             for o in parser.parse_overrides(job)
             if o.key_or_group not in naming.exclude_keys
         )

@@ -76,7 +76,9 @@ class StallObserver:
     def window_gain(self) -> float | None:
         """Progress gained over the last `window` weeks, once that many have been seen."""
         now = self.latest
-        before = self.history.get(now.week - self.window) if now else None
+        if now is None:
+            return None
+        before = self.history.get(now.week - self.window)
         return None if before is None else now.progress - before.progress
 
     @property

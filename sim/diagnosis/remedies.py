@@ -155,7 +155,9 @@ def rank_remedies(
         else:
             progress = run_on(treated, window).progress
             long_effect = (
-                _r(run_on(treated, more).progress - untreated_long, 6) if long_window else None
+                _r(run_on(treated, more).progress - untreated_long, 6)
+                if untreated_long is not None
+                else None
             )
         results.append(
             RemedyResult(

@@ -29,7 +29,9 @@ def orchestration_effect(week: int, params: Params) -> float:
     return params.orchestration * min(1.0, week / params.design_phase_weeks)
 
 
-def talk_share(members: int, diversity_index: float, orchestration: float, params: Params) -> float:
+def talk_share(
+    members: float, diversity_index: float, orchestration: float, params: Params
+) -> float:
     """Share of each member's effort that goes on talk to stay aligned (`talk_share`).
 
     The alignment load grows with the number of other members and their diversity; a backbone

@@ -60,7 +60,7 @@ def benefit(
     return fit * np.sum(weights[sector] * _signal_columns(signals, sector), axis=1)
 
 
-def relief(results: float, stake: np.ndarray) -> np.ndarray:
+def relief(results: np.ndarray | float, stake: np.ndarray) -> np.ndarray:
     """What a member the problem harms gets from the partnership's results on it
     (`engagement.relief`): its stake (`stake_weight` for the design's `problem_owners`, else 0)
     times the results signal. Not scaled by the agenda's fit: crime falling on a firm's own
