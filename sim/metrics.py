@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .mechanisms.backbone import INGREDIENTS
+
 
 @dataclass(frozen=True)
 class Metric:
@@ -46,6 +48,17 @@ METRICS: tuple[Metric, ...] = (
     Metric("wins", "Early wins", "sprints that moved a facet, cumulative", "higher"),
     Metric("sponsor_changes", "Sponsor changes", "events, cumulative", None),
     Metric("policy_momentum", "Policy momentum", "0-1", "higher"),
+    # the backbone's budget (ODD 7.12)
+    Metric("budget", "Backbone budget", "budget units a week", "higher"),
+    Metric("budget_grant", "Outside grant", "budget units a week", None),
+    Metric("budget_contributions", "Members' contributions", "budget units a week", None),
+    Metric("asked_cost", "Cost of the asks", "budget units a week", None),
+    Metric("afforded", "Asks afforded", "share of the asks delivered, 0-1", "higher"),
+    *(
+        Metric(f"{kind}_{knob}", f"{knob.replace('_', ' ').capitalize()} {kind}", "0-1", None)
+        for knob in INGREDIENTS
+        for kind in ("asked", "delivered")
+    ),
 )
 
 BY_NAME = {m.name: m for m in METRICS}

@@ -13,6 +13,7 @@ import numpy as np
 from . import limits, sectors
 from .agents import Organisation
 from .mechanisms import (
+    backbone,
     churn,
     coordination,
     engagement,
@@ -126,6 +127,10 @@ class PartnershipModel(mesa.Model):
         self._orchestration = 0.0
         # what the last engagement update weighed (sector_ledger)
         self._ledger_inputs: tuple | None = None
+        # the backbone (7.12): the week's budget, and the design's asks at what it affords
+        self.grant_ended_week: int | None = None
+        self._budget = backbone.week_budget(p, True, self._member_money())
+        self.levels = self._afforded(p, self._budget)
 
         reporters = {m.name: m.name for m in METRICS}
         agent_reporters = {c: c for c in AGENT_COLUMNS} if collect_agents else None
@@ -141,6 +146,7 @@ class PartnershipModel(mesa.Model):
         week = self.steps
         self.operating = week <= self.params.end_week and self.orgs.active().size > 0
         if self.operating:
+            self.fund_backbone()
             self.political_churn()
             self.recruit()
             phase = sprints.phase(week, self.params)
@@ -159,17 +165,31 @@ class PartnershipModel(mesa.Model):
         if self.steps >= self.params.steps:
             self.running = False
 
+    def fund_backbone(self) -> None:
+        """Mechanism 11: the week's budget from the grant and the members' dues, and what of
+        the design's asks (`params`) it affords (`levels`, read by every other mechanism)."""
+        self._budget = backbone.week_budget(
+            self.params, self.grant_ended_week is None, self._member_money()
+        )
+        self.levels = self._afforded(self.params, self._budget)
+
+    def end_grant(self) -> None:
+        """The backbone's outside grant stops from this week (a `funding_ends` event);
+        members' contributions go on."""
+        if self.grant_ended_week is None:
+            self.grant_ended_week = int(self.steps)
+
     def political_churn(self) -> None:
         """Mechanism 10: government sponsors change; without backing, momentum is lost."""
         active = self.orgs.active()
         government = active[self.orgs.sector[active] == sectors.GOV]
         changed = government[
-            churn.sponsor_changes(government.size, self.params, self.streams["churn"])
+            churn.sponsor_changes(government.size, self.levels, self.streams["churn"])
         ]
         if changed.size == 0:
             return
         self.sponsor_changes += changed.size
-        hit = churn.shock(self.params)
+        hit = churn.shock(self.levels)
         self.orgs.engagement[changed] = np.maximum(self.orgs.engagement[changed] - hit, 0.0)
         if self.convener == sectors.GOV:  # the whole partnership rests on the sponsor
             self.orgs.engagement[active] = np.maximum(self.orgs.engagement[active] - hit / 2, 0)
@@ -184,7 +204,7 @@ class PartnershipModel(mesa.Model):
         each introduction, so a week of several introductions does not overshoot.
         """
         rng = self.streams["recruitment"]
-        p = self.params
+        p = self.levels
         active = self.orgs.active()
         held = self.orgs.capacity[active] @ self.orgs.assets[active]
         needed = self.problem.needed_assets
@@ -222,15 +242,15 @@ class PartnershipModel(mesa.Model):
         active = self.orgs.active()
         counts = self.orgs.weighted_counts(active)  # a signatory needs its share of alignment
         diversity = coordination.diversity(counts)
-        orchestration = coordination.orchestration_effect(week, self.params)
-        talk = coordination.talk_share(float(counts.sum()), diversity, orchestration, self.params)
-        self.talk = talk * sprints.talk_multiplier(phase, self.params)
+        orchestration = coordination.orchestration_effect(week, self.levels)
+        talk = coordination.talk_share(float(counts.sum()), diversity, orchestration, self.levels)
+        self.talk = talk * sprints.talk_multiplier(phase, self.levels)
         self.orgs.talk_share[active] = self.talk
         self._orchestration = orchestration
 
     def pool_assets_and_act(self, phase: sprints.Phase) -> None:
         """Mechanism 3: members commit assets in proportion to trust and permission, and act."""
-        orgs, p = self.orgs, self.params
+        orgs, p = self.orgs, self.levels
         active = orgs.active()
         action = (1.0 - self.talk) * sprints.action_multiplier(phase, p)
         commitment = pooling.commitment(
@@ -254,7 +274,7 @@ class PartnershipModel(mesa.Model):
     def work_on_problem(self, phase: sprints.Phase | None) -> None:
         """Mechanisms 4, 8, 9: joint work moves facets; learning and sprints raise productivity;
         the problem regenerates unless locked in."""
-        p, problem = self.params, self.problem
+        p, problem = self.levels, self.problem
         gain = np.zeros(len(problem.names))
         if phase is not None:
             productivity = learning.productivity(problem.knowledge, p) * sprints.focus(phase, p)
@@ -279,13 +299,13 @@ class PartnershipModel(mesa.Model):
             active,
             self.orgs.performance[active],
             self.orgs.capacity[active],
-            legitimacy.action_visibility(self.params),
-            self.params,
+            legitimacy.action_visibility(self.levels),
+            self.levels,
         )
 
     def judge_legitimacy(self) -> None:
         """Mechanism 7: the public compares claims with visible action."""
-        p, orgs = self.params, self.orgs
+        p, orgs = self.levels, self.orgs
         active = orgs.active()
         counts = orgs.counts(active)
         if self.operating:
@@ -309,7 +329,7 @@ class PartnershipModel(mesa.Model):
 
     def change_systems(self) -> None:
         """Mechanism 8: policy momentum from engaged authority and evidence becomes lasting change."""
-        p = self.params
+        p = self.levels
         drive = 0.0
         if self.operating:
             counts = self.orgs.counts(self.orgs.active())
@@ -321,7 +341,7 @@ class PartnershipModel(mesa.Model):
 
     def update_engagement(self) -> None:
         """Mechanism 6: engagement follows benefit against cost; below threshold, members leave."""
-        p, orgs = self.params, self.orgs
+        p, orgs = self.levels, self.orgs
         active = orgs.active()
         sector = orgs.sector[active]
         group_trust = self.trust_matrix.group_trust(active)
@@ -391,6 +411,21 @@ class PartnershipModel(mesa.Model):
         self.talk = self.action_share = 0.0
 
     # ------------------------------------------------------------------ helpers
+    def _member_money(self) -> float:
+        active = self.orgs.active()
+        return backbone.contributions(
+            self.orgs.assets[active, sectors.FUNDING],
+            self.orgs.capacity[active],
+            self.orgs.engagement[active],
+            self.params,
+        )
+
+    @staticmethod
+    def _afforded(params: Params, budget: backbone.Budget) -> Params:
+        if budget.afforded >= 1.0:
+            return params  # everything asked is delivered: the asks themselves
+        return params.delivered(**backbone.delivered(params, budget.afforded))
+
     def _welcome(self, i: int, onboarding: float) -> None:
         """A member joins: its agent handle, a place in a working group, and starting trust
         with its working partners from the sector priors."""
@@ -471,3 +506,41 @@ class PartnershipModel(mesa.Model):
     @property
     def cross_sector_ties(self) -> int:
         return self.trust_matrix.ties(self.orgs.active(), self.orgs.sector, TIE_THRESHOLD)
+
+    @property
+    def budget(self) -> float:
+        return self._budget.total
+
+    @property
+    def budget_grant(self) -> float:
+        return self._budget.grant
+
+    @property
+    def budget_contributions(self) -> float:
+        return self._budget.contributions
+
+    @property
+    def asked_cost(self) -> float:
+        return self._budget.asked_cost
+
+    @property
+    def afforded(self) -> float:
+        return self._budget.afforded
+
+
+def _ingredient_metrics() -> None:
+    """`asked_<knob>` (the design's ask) and `delivered_<knob>` (what the budget affords) for
+    each ingredient the backbone delivers, as properties like every other metric."""
+
+    def level(source: str, knob: str) -> property:
+        def read(self: PartnershipModel) -> float:
+            return float(getattr(getattr(self, source), knob))
+
+        return property(read)
+
+    for knob in backbone.INGREDIENTS:
+        setattr(PartnershipModel, f"asked_{knob}", level("params", knob))
+        setattr(PartnershipModel, f"delivered_{knob}", level("levels", knob))
+
+
+_ingredient_metrics()

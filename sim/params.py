@@ -602,6 +602,57 @@ class Params:
         0.5, 0, 5, unit="ratio", help="extra scrutiny when civil society members watch from inside"
     )
 
+    # the backbone's budget (ODD 7.12): one unit is a full backbone team's week
+    backbone_grant: float = _p(
+        2.2,
+        0,
+        100,
+        group="size",
+        unit="budget units/week",
+        help="the backbone's outside grant a week (a funder's money; funding_ends stops it)",
+    )
+    member_dues: float = _p(
+        0.0,
+        0,
+        10,
+        group="size",
+        unit="budget units per unit of funding",
+        help="what each member pays the backbone a week, per unit of its funding asset, "
+        "scaled by its capacity and engagement",
+    )
+    price_orchestration: float = _p(
+        1.0,
+        0,
+        10,
+        unit="budget units/week",
+        source="FSG backbone budget tool 2015 (staff are most of a backbone's cost); the unit",
+        help="weekly cost of orchestration at 1",
+    )
+    price_curation: float = _p(
+        0.4, 0, 10, unit="budget units/week", help="weekly cost of curation at 1 (a curator)"
+    )
+    price_platform: float = _p(
+        0.2,
+        0,
+        10,
+        unit="budget units/week",
+        help="weekly cost of the collaboration platform (transparency) at 1",
+    )
+    price_sprints: float = _p(
+        0.4,
+        0,
+        10,
+        unit="budget units/week",
+        help="weekly cost of sprint design and facilitation (sprint_intensity) at 1",
+    )
+    price_communication: float = _p(
+        0.2,
+        0,
+        10,
+        unit="budget units/week",
+        help="weekly cost of communication at 1",
+    )
+
     # ------------------------------------------------------------------------------------
     @classmethod
     def names(cls) -> list[str]:
@@ -646,6 +697,16 @@ class Params:
             checked = Params.build({f.name: getattr(self, f.name) for f in fields(self)})
             for f in fields(self):
                 object.__setattr__(self, f.name, getattr(checked, f.name))
+
+    def delivered(self, **levels: float) -> Params:
+        """A copy with some knobs at what the backbone delivers this week.
+
+        Built every week, so not validated again: each level is an ask times a share in
+        [0, 1], inside the knob's range (the backbone's `delivered` is the only caller)."""
+        copy = object.__new__(Params)
+        copy.__dict__.update(self.__dict__)
+        copy.__dict__.update(levels)
+        return copy
 
     def with_(self, **changes: Any) -> Params:
         """A validated copy with some fields changed."""

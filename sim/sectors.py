@@ -16,6 +16,7 @@ ASSETS: tuple[str, ...] = ("authority", "funding", "reach", "expertise", "lived_
 
 GOV, BUS, CIV, CIT = range(4)
 AUTHORITY = ASSETS.index("authority")
+FUNDING = ASSETS.index("funding")
 
 
 @dataclass(frozen=True)

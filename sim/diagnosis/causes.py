@@ -46,9 +46,12 @@ TREADMILL_SYSTEMS_CHANGE = 0.2  # systems change below this stops less than a fi
 SPONSOR_MOMENTUM_DROP = 0.1  # relative fall of policy momentum in the week a sponsor changed
 SPONSOR_ENGAGEMENT_DROP = 0.03  # fall of mean engagement in the week a sponsor changed
 MIN_MOMENTUM = 0.01  # below this, momentum is too small for a relative fall to mean anything
+MONEY_SHORT = 0.6  # mean share of the asks the budget afforded over the window: below it the
+#                    backbone delivers less than three fifths of what the design needs of it
 
 CAUSES: dict[str, str] = {
     "missing_asset": "A missing asset",
+    "money_ran_out": "The money ran out",
     "loss_of_sponsor": "Loss of a sponsor",
     "talking_shop": "Talking shop",
     "trust_breakdown": "Trust breakdown",
@@ -145,6 +148,38 @@ def missing_asset(model: PartnershipModel) -> dict[str, Any] | None:
         "sector_members": int(model.orgs.counts(model.orgs.active())[sector]),
         "sector_in_pool": int(pool_counts[sector]),
     }
+
+
+def check_money(model: PartnershipModel, weeks: list[Week]) -> Finding | None:
+    """The backbone's budget afforded too little of the asks over the window (7.12)."""
+    funded = [w for w in weeks[1:] if w.operating]
+    if not funded or model.asked_cost <= 0:
+        return None
+    mean = float(np.mean([w.afforded for w in funded]))
+    if mean >= MONEY_SHORT:
+        return None
+    evidence = {
+        "afforded_mean": _r(mean),
+        "threshold": MONEY_SHORT,
+        "budget_now": _r(weeks[-1].budget),
+        "asked_cost": _r(model.asked_cost),
+        "grant_ended_week": model.grant_ended_week,
+        "delivered_orchestration": _r(model.delivered_orchestration),
+        "orchestration": model.params.orchestration,
+    }
+    why = (
+        f"the outside grant ended in week {model.grant_ended_week}"
+        if model.grant_ended_week is not None
+        else "the grant and the members' dues fall short of what the design asks"
+    )
+    text = (
+        f"The money ran out: {why}, so the backbone afforded only {mean:.0%} of what the "
+        f"design asks of it over the last {len(funded)} weeks (a budget of "
+        f"{weeks[-1].budget:.2f} against {model.asked_cost:.2f} a week); orchestration "
+        f"delivered is {model.delivered_orchestration:.2f} of the {model.params.orchestration:.1f} "
+        "asked, and the talk it carried falls back on the members."
+    )
+    return Finding("money_ran_out", evidence, text)
 
 
 def check_missing_asset(model: PartnershipModel, weeks: list[Week]) -> Finding | None:
@@ -292,6 +327,7 @@ def check_treadmill(model: PartnershipModel, weeks: list[Week]) -> Finding | Non
 
 CHECKS: dict[str, Callable[[PartnershipModel, list[Week]], Finding | None]] = {
     "missing_asset": check_missing_asset,
+    "money_ran_out": check_money,
     "loss_of_sponsor": check_sponsor,
     "talking_shop": check_talking_shop,
     "trust_breakdown": check_trust,

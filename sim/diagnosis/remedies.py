@@ -54,6 +54,7 @@ REMEDIES: tuple[Remedy, ...] = (
     Remedy("transparency", "A shared platform", "transparency"),
     Remedy("policy_link", "A formal policy link", "policy_link"),
     Remedy("sprint", "A sprint", "sprint_intensity"),
+    Remedy("funding", "Funding for the backbone"),
 )
 REMEDY_BY_NAME = {r.name: r for r in REMEDIES}
 ONE_OF = {
@@ -97,12 +98,26 @@ def curated_recruit(model: PartnershipModel, sector: str) -> int | None:
     return newcomer
 
 
+def fund_the_backbone(model: PartnershipModel) -> str | None:
+    """A funder steps in: the outside grant is restored and raised to what the asks cost, so
+    the backbone affords every ask from next week; None if it already does."""
+    if model.afforded >= 1.0 and model.grant_ended_week is None:
+        return None
+    before = model.params.backbone_grant if model.grant_ended_week is None else 0.0
+    grant = max(model.params.backbone_grant, model.asked_cost)
+    model.grant_ended_week = None
+    model.params = model.params.with_(backbone_grant=grant)
+    return f"backbone_grant {before:.2f} -> {grant:.2f} (what the asks cost a week)"
+
+
 def apply_remedy(
     model: PartnershipModel, name: str, *, sector: str | None = None, level: float = REMEDY_LEVEL
 ) -> str | None:
     """Apply remedy `name` to `model` (a fork) in place; return what was done, or None if the
     remedy cannot change anything (the knob is already at `level`, nobody left to recruit)."""
     remedy = REMEDY_BY_NAME[name]
+    if name == "funding":
+        return fund_the_backbone(model)
     if remedy.knob is not None:
         current = getattr(model.params, remedy.knob)
         if current >= level:

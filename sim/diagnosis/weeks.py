@@ -41,6 +41,9 @@ class Week:
     policy_momentum: float
     systems_change: float
     operating: bool
+    afforded: float = 1.0  # share of the asks the backbone's budget afforded (7.12)
+    budget: float = 0.0
+    grant_ended: bool = False
     # what each sector's members weighed this week (`PartnershipModel.sector_ledger`, a copy)
     ledger: np.ndarray | None = field(default=None, compare=False, repr=False)
 
@@ -61,6 +64,9 @@ def record(model: PartnershipModel) -> Week:
         policy_momentum=float(model.policy_momentum),
         systems_change=float(model.systems_change),
         operating=bool(model.operating),
+        afforded=float(model.afforded),
+        budget=float(model.budget),
+        grant_ended=model.grant_ended_week is not None,
         ledger=model.sector_ledger(),
     )
 

@@ -22,6 +22,7 @@ from sim import PartnershipModel, sectors
 from sim.diagnosis import (
     CAUSES,
     MIN_REMEDY_EFFECT,
+    REMEDIES,
     STALL_GAIN,
     STALL_WINDOW,
     StallObserver,
@@ -523,7 +524,7 @@ def test_every_workshop_ranking_is_confirmed_by_rebuilding_its_forks(seed, exerc
         model.step()
         observer.observe(model)
     report = observer.report()
-    assert report["stalled"] and len(report["remedies"]) == 6
+    assert report["stalled"] and len(report["remedies"]) == len(REMEDIES)
     _confirm_by_rebuilding(params, seed, report)
 
 
@@ -561,7 +562,7 @@ def test_same_seed_same_diagnosis_in_two_processes():
         printed.append(done.stdout)
     assert printed[0] == printed[1]
     report = json.loads(printed[0])
-    assert report["stalled"] and report["stall_cause"] and len(report["remedies"]) == 6
+    assert report["stalled"] and report["stall_cause"] and len(report["remedies"]) == len(REMEDIES)
     assert all(r["long_effect"] is not None for r in report["remedies"])
 
 

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from sim import ParameterError, Params, PartnershipModel
 from sim.cli.checks import UsageError, check_argv, check_experiment_file
 from sim.datafile import loads
+from sim.mechanisms.backbone import INGREDIENTS
 from sim.metrics import METRICS
 from sim.scenarios import resolve
 from sim.sectors import SECTORS
@@ -51,6 +52,8 @@ COUNTS = [
     "sponsor_changes",
 ]
 CUMULATIVE = ["dropouts", "wins", "sponsor_changes"]
+LEVELS = [f"{kind}_{k}" for k in INGREDIENTS for kind in ("asked", "delivered")]
+MONEY = ["budget", "budget_grant", "budget_contributions", "asked_cost"]
 SIZES = {
     "members_government",
     "members_business",
@@ -75,7 +78,8 @@ FAST = settings(
 
 
 def test_the_invariants_cover_every_metric():
-    assert set(SHARES) | set(COUNTS) | {"claims_gap"} == {m.name for m in METRICS}
+    covered = set(SHARES) | set(COUNTS) | set(LEVELS) | set(MONEY) | {"claims_gap", "afforded"}
+    assert covered == {m.name for m in METRICS}
 
 
 def _in_range(f) -> st.SearchStrategy:
@@ -138,6 +142,16 @@ def test_a_run_keeps_its_invariants_or_refuses_clearly(values, seed, agents):
     assert (data["engaged_business"] <= data["members_business"]).all()
     assert (data["sectors_represented"] <= len(SECTORS)).all()
     assert (data[CUMULATIVE].diff().dropna() >= 0).all().all()
+    # the backbone delivers at most what is asked, and spends at most what it has
+    assert ((data[LEVELS] >= 0) & (data[LEVELS] <= 1)).all().all()
+    assert ((data["afforded"] > 0) | (data["budget"] == 0)).all()
+    assert (data["afforded"] <= 1).all() and (data[MONEY] >= 0).all().all()
+    for k in INGREDIENTS:
+        assert (data[f"delivered_{k}"] <= data[f"asked_{k}"] + 1e-12).all()
+    budget = data["budget_grant"] + data["budget_contributions"]
+    assert np.allclose(data["budget"], budget)
+    spent = data["asked_cost"] * data["afforded"]
+    assert (spent <= data["budget"] + 1e-9).all()
     founders = sum(params.initial_members.values())
     assert data["members"].iloc[0] == founders
     # everyone who ever joined is a member or a dropout; nobody comes from nowhere
