@@ -48,6 +48,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("wins", "Early wins", "sprints that moved a facet, cumulative", "higher"),
     Metric("sponsor_changes", "Sponsor changes", "events, cumulative", None),
     Metric("policy_momentum", "Policy momentum", "0-1", "higher"),
+    Metric("fatigue", "Members' fatigue", "mean of members, 0-1", "lower"),
     # the backbone's budget (ODD 7.12)
     Metric("budget", "Backbone budget", "budget units a week", "higher"),
     Metric("budget_grant", "Outside grant", "budget units a week", None),

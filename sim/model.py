@@ -24,6 +24,7 @@ from .mechanisms import (
     sprints,
     systems_change,
 )
+from .mechanisms import fatigue as fatigue_mechanism
 from .mechanisms import trust as trust_mechanism
 from .metrics import AGENT_COLUMNS, METRICS, TIE_THRESHOLD
 from .params import ParameterError, Params, check_seed, shown
@@ -258,8 +259,15 @@ class PartnershipModel(mesa.Model):
         )
         commitment[orgs.suspended_until[active] >= self.steps] = 0.0
         effort = orgs.capacity[active] * orgs.engagement[active]
-        contribution = pooling.contribution(
+        in_sprint = phase.name == sprints.SPRINT
+        hours = fatigue_mechanism.overtime(
+            in_sprint, p
+        )  # a sprint's extra time goes into joint action
+        contribution = hours * pooling.contribution(
             orgs.capacity[active], orgs.engagement[active], action, commitment
+        )
+        orgs.fatigue[active] = fatigue_mechanism.update(
+            orgs.fatigue[active], orgs.engagement[active], hours, in_sprint, p
         )
         orgs.commitment[active] = commitment
         orgs.contribution[active] = contribution
@@ -364,8 +372,18 @@ class PartnershipModel(mesa.Model):
         talk_cost, frustration = engagement.cost_parts(
             self.talk, self._meeting_cost[sector], group_trust, p, orgs.involvement[active]
         )
-        cost = talk_cost + frustration
-        self._ledger_inputs = (self.steps, active, signals, fit, relief, talk_cost, frustration)
+        tiredness = fatigue_mechanism.cost(orgs.fatigue[active], p)
+        cost = talk_cost + frustration + tiredness
+        self._ledger_inputs = (
+            self.steps,
+            active,
+            signals,
+            fit,
+            relief,
+            talk_cost,
+            frustration,
+            tiredness,
+        )
         orgs.appraisal[active] = engagement.appraise(orgs.appraisal[active], benefit, cost, p)
         orgs.engagement[active] = engagement.update(
             orgs.engagement[active],
@@ -386,7 +404,7 @@ class PartnershipModel(mesa.Model):
         n_sectors = len(sectors.SECTORS)
         if self._ledger_inputs is None or self._ledger_inputs[0] != self.steps:
             return np.full((n_sectors, len(engagement.LEDGER)), np.nan)
-        _, active, signals, fit, relief, talk_cost, frustration = self._ledger_inputs
+        _, active, signals, fit, relief, talk_cost, frustration, tiredness = self._ledger_inputs
         sector = self.orgs.sector[active]
         rows = engagement.ledger(
             signals,
@@ -397,6 +415,7 @@ class PartnershipModel(mesa.Model):
             relief,
             talk_cost,
             frustration,
+            tiredness,
         )
         members = sector[None, :] == np.arange(n_sectors)[:, None]  # sectors x members
         counts = members.sum(axis=1)[:, None]
@@ -506,6 +525,11 @@ class PartnershipModel(mesa.Model):
     @property
     def cross_sector_ties(self) -> int:
         return self.trust_matrix.ties(self.orgs.active(), self.orgs.sector, TIE_THRESHOLD)
+
+    @property
+    def fatigue(self) -> float:
+        active = self.orgs.active()
+        return float(self.orgs.fatigue[active].mean()) if active.size else 0.0
 
     @property
     def budget(self) -> float:

@@ -620,6 +620,35 @@ class Params:
         help="what each member pays the backbone a week, per unit of its funding asset, "
         "scaled by its capacity and engagement",
     )
+    # members' time and fatigue (ODD 7.13)
+    sprint_hours: float = _p(
+        0.0,
+        0,
+        2,
+        unit="share of capacity",
+        source="Nesta, People Powered Results (100-day sprints ask intensive time of front-line "
+        "staff); size assumed",
+        help="extra time a member gives in a sprint week at full intensity, beyond its usual",
+    )
+    fatigue_build: float = _p(
+        0.5,
+        0,
+        10,
+        unit="fatigue per unit of overload",
+        help="fatigue built per unit of time given beyond capacity in a week",
+    )
+    fatigue_recovery: float = _p(
+        0.1,
+        0,
+        1,
+        unit="share/week",
+        source="Nesta, People Powered Results (results came from a few intensive periods, not "
+        "continuous intensity); size assumed",
+        help="share of fatigue that wears off in a week between sprints",
+    )
+    fatigue_cost: float = _p(
+        1.0, 0, 10, unit="weight", help="weight of fatigue against benefit in a member's appraisal"
+    )
     price_orchestration: float = _p(
         1.0,
         0,

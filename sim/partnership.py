@@ -46,6 +46,7 @@ class Organisations:
     contribution: np.ndarray  # effort put into joint action this week
     performance: np.ndarray  # contribution / capacity: what partners judge it by
     suspended_until: np.ndarray  # a member withholding its contribution (a breach) until then
+    fatigue: np.ndarray  # time given beyond capacity, not yet recovered (7.13), 0-1
 
     def __post_init__(self) -> None:
         self._members: np.ndarray | None = None  # `active()`, kept until someone joins or leaves
@@ -87,6 +88,7 @@ class Organisations:
             contribution=zeros.copy(),
             performance=zeros.copy(),
             suspended_until=np.full(n, -1),
+            fatigue=zeros.copy(),
         )
         return orgs
 
@@ -119,6 +121,7 @@ class Organisations:
         self.joined_week[i] = week
         self.engagement[i] = params.initial_engagement
         self.appraisal[i] = expectation(params)
+        self.fatigue[i] = 0.0
 
     def leave(self, idx: np.ndarray, week: int) -> None:
         self._members = None

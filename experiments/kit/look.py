@@ -67,6 +67,7 @@ LEDGER_COLOURS = {
     "relief": "#8C5A2B",  # brown: outside Okabe-Ito's eight, whose black marks the net
     "talk": OKABE_ITO["vermillion"],
     "frustration": FALLBACK_COLOUR,
+    "fatigue": "#999933",  # olive (Tol's muted scheme): outside Okabe-Ito's eight too
 }
 HIGHLIGHT = OKABE_ITO["vermillion"]
 

@@ -96,7 +96,7 @@ def cost(
 # What a member gains: its sector's benefits, then relief from the problem (a problem owner's).
 GAINS: tuple[str, ...] = (*BENEFITS, "relief")
 # Columns of `ledger`: what each gain brings a member, then what each cost takes.
-LEDGER: tuple[str, ...] = (*GAINS, "talk", "frustration")
+LEDGER: tuple[str, ...] = (*GAINS, "talk", "frustration", "fatigue")
 
 
 def ledger(
@@ -108,12 +108,13 @@ def ledger(
     relief_value: np.ndarray,
     talk_cost: np.ndarray,
     frustration: np.ndarray,
+    fatigue_cost: np.ndarray,
 ) -> np.ndarray:
     """Each member's engagement ledger, members x LEDGER (`engagement.ledger`): the GAINS
     columns sum to the `motivation x (benefit + relief)` the member appraises, the cost columns
     to its `cost`. An observer's breakdown: the model sums them directly."""
     gains = (motivation * fit)[:, None] * weights[sector] * _signal_columns(signals, sector)
-    return np.column_stack([gains, motivation * relief_value, talk_cost, frustration])
+    return np.column_stack([gains, motivation * relief_value, talk_cost, frustration, fatigue_cost])
 
 
 def appraise(

@@ -37,7 +37,7 @@ def test_only_the_owners_weigh_relief_and_each_by_its_own_motivation():
     model = PartnershipModel(scenario="crime_reduction_partnership", rng=6, collect_agents=False)
     for _ in range(20):  # results build up over the first weeks
         model.step()
-    _, active, signals, _, relief, _, _ = model._ledger_inputs
+    _, active, signals, _, relief, *_ = model._ledger_inputs
     owners = model.orgs.sector[active] == BUS
     assert owners.any() and (~owners).any()
     expected = model.params.stake_weight * signals["results"]
