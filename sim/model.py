@@ -14,6 +14,7 @@ from . import limits, sectors
 from .agents import Organisation
 from .mechanisms import (
     backbone,
+    backing,
     churn,
     coordination,
     engagement,
@@ -130,6 +131,7 @@ class PartnershipModel(mesa.Model):
         self._ledger_inputs: tuple | None = None
         # the backbone (7.12): the week's budget, and the design's asks at what it affords
         self.grant_ended_week: int | None = None
+        self.backing_secured = 1.0  # share of the asked backing held (7.14)
         self._budget = backbone.week_budget(p, True, self._member_money())
         self.levels = self._afforded(p, self._budget)
 
@@ -161,6 +163,7 @@ class PartnershipModel(mesa.Model):
         self.judge_legitimacy()
         self.change_systems()
         if self.operating:
+            self.earn_backing()
             self.update_engagement()
         self.datacollector.collect(self)
         if self.steps >= self.params.steps:
@@ -190,6 +193,7 @@ class PartnershipModel(mesa.Model):
         if changed.size == 0:
             return
         self.sponsor_changes += changed.size
+        self.backing_secured = backing.departure(self.backing_secured, self.params)
         hit = churn.shock(self.levels)
         self.orgs.engagement[changed] = np.maximum(self.orgs.engagement[changed] - hit, 0.0)
         if self.convener == sectors.GOV:  # the whole partnership rests on the sponsor
@@ -347,6 +351,11 @@ class PartnershipModel(mesa.Model):
         self.policy_momentum = systems_change.momentum(self.policy_momentum, drive, p)
         self.systems_change = systems_change.adopt(self.systems_change, self.policy_momentum, p)
 
+    def earn_backing(self) -> None:
+        """Mechanism 13: backing moves towards what the partnership's results deserve."""
+        results = engagement.results_signal(self.recent_results, self.params)
+        self.backing_secured = backing.update(self.backing_secured, results, self.params)
+
     def update_engagement(self) -> None:
         """Mechanism 6: engagement follows benefit against cost; below threshold, members leave."""
         p, orgs = self.levels, self.orgs
@@ -439,11 +448,13 @@ class PartnershipModel(mesa.Model):
             self.params,
         )
 
-    @staticmethod
-    def _afforded(params: Params, budget: backbone.Budget) -> Params:
-        if budget.afforded >= 1.0:
+    def _afforded(self, params: Params, budget: backbone.Budget) -> Params:
+        """The asks at what the budget affords (7.12) and the backing held (7.14)."""
+        held = params.leadership_backing * self.backing_secured
+        if budget.afforded >= 1.0 and held == params.leadership_backing:
             return params  # everything asked is delivered: the asks themselves
-        return params.delivered(**backbone.delivered(params, budget.afforded))
+        levels = backbone.delivered(params, budget.afforded)
+        return params.delivered(**levels, leadership_backing=held)
 
     def _welcome(self, i: int, onboarding: float) -> None:
         """A member joins: its agent handle, a place in a working group, and starting trust
@@ -525,6 +536,10 @@ class PartnershipModel(mesa.Model):
     @property
     def cross_sector_ties(self) -> int:
         return self.trust_matrix.ties(self.orgs.active(), self.orgs.sector, TIE_THRESHOLD)
+
+    @property
+    def backing(self) -> float:
+        return float(self.levels.leadership_backing)
 
     @property
     def fatigue(self) -> float:

@@ -620,6 +620,30 @@ class Params:
         help="what each member pays the backbone a week, per unit of its funding asset, "
         "scaled by its capacity and engagement",
     )
+    # backing from system leaders, earned and lost (ODD 7.14)
+    backing_rate: float = _p(
+        0.0,
+        0,
+        1,
+        unit="share/week",
+        help="share of the gap to the backing its results deserve that a partnership closes "
+        "in a week",
+    )
+    backing_floor: float = _p(
+        0.3,
+        0,
+        1,
+        unit="share of the ask",
+        help="share of the asked backing leaders keep giving a partnership that shows no results",
+    )
+    backer_loss: float = _p(
+        0.0,
+        0,
+        1,
+        unit="share",
+        source="Institute for Government 2020 (ministers change every 1-2 years); size assumed",
+        help="share of the backing secured that goes when a sponsor changes",
+    )
     # members' time and fatigue (ODD 7.13)
     sprint_hours: float = _p(
         0.0,

@@ -41,6 +41,7 @@ SHARES = [
     "visible_action",
     "policy_momentum",
     "fatigue",
+    "backing",
 ]
 COUNTS = [
     "members",
