@@ -49,6 +49,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("sponsor_changes", "Sponsor changes", "events, cumulative", None),
     Metric("policy_momentum", "Policy momentum", "0-1", "higher"),
     Metric("fatigue", "Members' fatigue", "mean of members, 0-1", "lower"),
+    Metric("free_riders", "Free-riders", "members who shirked this week", "lower"),
     Metric("backing", "Leadership backing held", "the ask x the share secured, 0-1", "higher"),
     # the backbone's budget (ODD 7.12)
     Metric("budget", "Backbone budget", "budget units a week", "higher"),

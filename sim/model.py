@@ -22,6 +22,7 @@ from .mechanisms import (
     legitimacy,
     pooling,
     recruitment,
+    reliability,
     sprints,
     systems_change,
 )
@@ -86,6 +87,8 @@ class PartnershipModel(mesa.Model):
         p = params
 
         self.orgs = Organisations.create(p, self.streams["world"])
+        self.orgs.reliability = reliability.draw(self.orgs.n, p, self.streams["reliability"])
+        self.free_riders = 0  # members who shirked this week (7.15)
         self.trust_matrix = TrustMatrix(self.orgs.n, p.working_group_size)
         self.problem = Problem(p)
         self.convener = sectors.SECTORS.index(p.convener)
@@ -264,12 +267,19 @@ class PartnershipModel(mesa.Model):
         commitment[orgs.suspended_until[active] >= self.steps] = 0.0
         effort = orgs.capacity[active] * orgs.engagement[active]
         in_sprint = phase.name == sprints.SPRINT
-        hours = fatigue_mechanism.overtime(
-            in_sprint, p
-        )  # a sprint's extra time goes into joint action
+        # a sprint's extra time goes into joint action (7.13)
+        hours = fatigue_mechanism.overtime(in_sprint, p)
         contribution = hours * pooling.contribution(
             orgs.capacity[active], orgs.engagement[active], action, commitment
         )
+        shirked = reliability.shirking(
+            orgs.reliability[active],
+            legitimacy.action_visibility(p),
+            self.streams["reliability"],
+        )
+        self.free_riders = int(shirked.sum())
+        if self.free_riders:
+            contribution = np.where(shirked, p.shirk_share * contribution, contribution)
         orgs.fatigue[active] = fatigue_mechanism.update(
             orgs.fatigue[active], orgs.engagement[active], hours, in_sprint, p
         )
@@ -437,6 +447,7 @@ class PartnershipModel(mesa.Model):
         self.orgs.contribution[:] = 0.0
         self.orgs.performance[:] = 0.0
         self.talk = self.action_share = 0.0
+        self.free_riders = 0
 
     # ------------------------------------------------------------------ helpers
     def _member_money(self) -> float:

@@ -620,6 +620,21 @@ class Params:
         help="what each member pays the backbone a week, per unit of its funding asset, "
         "scaled by its capacity and engagement",
     )
+    # members who differ in reliability (ODD 7.15)
+    reliability_spread: float = _p(
+        0.0,
+        0,
+        1,
+        unit="share",
+        help="how far organisations' reliability spreads below 1 (0: every member delivers)",
+    )
+    shirk_share: float = _p(
+        0.2,
+        0,
+        1,
+        unit="share",
+        help="share of its contribution a member still brings in a week it shirks",
+    )
     # backing from system leaders, earned and lost (ODD 7.14)
     backing_rate: float = _p(
         0.0,

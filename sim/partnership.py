@@ -47,6 +47,7 @@ class Organisations:
     performance: np.ndarray  # contribution / capacity: what partners judge it by
     suspended_until: np.ndarray  # a member withholding its contribution (a breach) until then
     fatigue: np.ndarray  # time given beyond capacity, not yet recovered (7.13), 0-1
+    reliability: np.ndarray  # how reliably it delivers when unobserved (7.15), 0-1
 
     def __post_init__(self) -> None:
         self._members: np.ndarray | None = None  # `active()`, kept until someone joins or leaves
@@ -89,6 +90,7 @@ class Organisations:
             performance=zeros.copy(),
             suspended_until=np.full(n, -1),
             fatigue=zeros.copy(),
+            reliability=np.ones(n),
         )
         return orgs
 

@@ -52,6 +52,7 @@ COUNTS = [
     "cross_sector_ties",
     "wins",
     "sponsor_changes",
+    "free_riders",
 ]
 CUMULATIVE = ["dropouts", "wins", "sponsor_changes"]
 LEVELS = [f"{kind}_{k}" for k in INGREDIENTS for kind in ("asked", "delivered")]
