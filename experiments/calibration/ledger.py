@@ -270,16 +270,21 @@ def markdown(
             "",
             f"### {sector.replace('_', ' ')}",
             "",
-            "| design | " + " | ".join(parts) + " | benefit | talk | frustration | net | "
+            "| design | "
+            + " | ".join(parts)
+            + " | benefit | "
+            + " | ".join(COST_PARTS)
+            + " | net | "
             f"net, runs {SPREAD[0]}–{SPREAD[1]}% | exit line | members 0 → {last} | "
             "engagement | sponsor changes |",
-            "|---|" + "---|" * (len(parts) + 9),
+            "|---|" + "---|" * (len(parts) + 7 + len(COST_PARTS)),
         ]
         for r in rows.to_dict("records"):
             cells = " | ".join(f"{r[p]:.3f}" for p in parts)
+            costs = " | ".join(f"{r[c]:.3f}" for c in COST_PARTS)
             lines.append(
-                f"| {r['design']} | {cells} | {r['benefit']:.3f} | {r['talk']:.3f} | "
-                f"{r['frustration']:.3f} | **{r['net']:+.3f}** | "
+                f"| {r['design']} | {cells} | {r['benefit']:.3f} | {costs} | "
+                f"**{r['net']:+.3f}** | "
                 f"{r['net_low']:+.2f} to {r['net_high']:+.2f} | {r['exit_line']:+.2f} | "
                 f"{r['members_start']:.1f} → {r['members_end']:.1f} | "
                 f"{r['engagement_end']:.2f} | {r['sponsor_changes']:.1f} |"

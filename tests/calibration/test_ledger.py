@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from experiments.calibration import ledger as study
+from experiments.calibration.ledger import COST_PARTS
 from sim import sectors
 from sim.mechanisms import engagement
 from sim.mechanisms.engagement import BENEFITS, GAINS, LEDGER
@@ -30,8 +31,9 @@ def test_the_ledger_adds_up_to_the_benefit_and_the_cost_the_model_appraises():
     talk_cost, frustration = engagement.cost_parts(0.45, meeting, trust, params)
     stake = np.where(sector == sectors.BUS, 0.5, 0.0)  # business owns the problem
     relief = engagement.relief(signals["results"], stake)
+    tired = np.linspace(0.0, 0.5, 40)  # fatigue's weight in the appraisal (7.13)
     rows = engagement.ledger(
-        signals, sector, fit, weights, motivation, relief, talk_cost, frustration
+        signals, sector, fit, weights, motivation, relief, talk_cost, frustration, tired
     )
     assert rows.shape == (40, len(LEDGER))
     gains = rows[:, : len(GAINS)].sum(axis=1)
@@ -45,13 +47,14 @@ def test_the_ledger_adds_up_to_the_benefit_and_the_cost_the_model_appraises():
         motivation[business] * 0.5 * signals["results"][business],
     )
     assert np.all(rows[~business, GAINS.index("relief")] == 0)
+    np.testing.assert_array_equal(rows[:, -1], tired)
     np.testing.assert_array_equal(
-        rows[:, -2] + rows[:, -1], engagement.cost(0.45, meeting, trust, params)
+        rows[:, -3] + rows[:, -2], engagement.cost(0.45, meeting, trust, params)
     )
     # a sector gets nothing from a benefit it puts no weight on (business and policy)
     assert np.all(rows[business, BENEFITS.index("policy")] == 0)
     # frustration only where trust is below the frustration level
-    assert np.all((rows[:, -1] > 0) == (trust < params.frustration_trust))
+    assert np.all((rows[:, -2] > 0) == (trust < params.frustration_trust))
 
 
 @pytest.mark.parametrize(
@@ -138,12 +141,13 @@ def test_summary_averages_the_window_and_counts_only_weeks_with_members():
     civ = table.loc["civil_society"]
     assert civ["results"] == pytest.approx(0.2) and civ["runs"] == 2
     assert civ["benefit"] == pytest.approx(0.2 * len(GAINS))
-    assert civ["cost"] == pytest.approx(0.4) and civ["net"] == pytest.approx(civ["benefit"] - 0.4)
+    cost = 0.2 * len(COST_PARTS)  # each cost part 0.2 on average
+    assert civ["cost"] == pytest.approx(cost) and civ["net"] == pytest.approx(civ["benefit"] - cost)
     assert civ["exit_line"] == -0.3 and civ["members_end"] == 2
     assert civ["sponsor_changes"] == 6  # weeks 3..8 of a counter rising one a week
-    # the runs' own nets: 7 x 0.1 - 2 x 0.1 = 0.5 and 7 x 0.3 - 2 x 0.3 = 1.5 (seven gains,
-    # two costs); their 5th and 95th percentiles (linear between the two) are 0.55 and 1.45
-    assert civ["net_low"] == pytest.approx(0.55) and civ["net_high"] == pytest.approx(1.45)
+    # the runs' own nets: 7 x 0.1 - 3 x 0.1 = 0.4 and 7 x 0.3 - 3 x 0.3 = 1.2 (seven gains,
+    # three costs); their 5th and 95th percentiles (linear between the two) are 0.44 and 1.16
+    assert civ["net_low"] == pytest.approx(0.44) and civ["net_high"] == pytest.approx(1.16)
     bus = table.loc["business"]
     assert bus["runs"] == 1 and bus["of_runs"] == 2  # only weeks 3-5 of the first run count
     assert bus["results"] == 1.0
@@ -215,7 +219,14 @@ def test_other_designs_and_settings_are_run_stated_and_kept_out_of_the_document(
 
 
 def test_a_sector_only_one_design_has_is_read_once():
-    row = {"benefit": 0.5, "cost": 0.13, "net": 0.37, "talk": 0.1, "frustration": 0.03}
+    row = {
+        "benefit": 0.5,
+        "cost": 0.13,
+        "net": 0.37,
+        "talk": 0.1,
+        "frustration": 0.03,
+        "fatigue": 0.0,
+    }
     table = pd.DataFrame(
         [
             {"design": "mine", "sector": "citizens", **row},
