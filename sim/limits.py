@@ -33,10 +33,10 @@ from typing import Any
 from .sectors import SECTORS
 
 PUBLIC_BYTES = 40
-ORG_BYTES = 220
+ORG_BYTES = 260  # 0.2: fatigue, reliability and a week's temporaries of each
 MEMBER_BYTES = 2_600
 TRUST_PAIR_BYTES = 70
-STEP_BYTES = 1_000
+STEP_BYTES = 2_000  # 0.2: 42 metrics a week, from 23
 AGENT_RECORD_BYTES = 700
 LIMIT_ENV = "SIM_MEMORY_LIMIT"
 _UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}

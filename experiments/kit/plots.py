@@ -639,6 +639,7 @@ DARK, LIGHT = "#3C3C3C", "#FFFFFF"
 CAUSE_STYLES = {
     NO_STALL: ("#EBEBEB", "", DARK),
     "missing_asset": ("#3C3C3C", "", LIGHT),
+    "money_ran_out": ("#505050", "oo", LIGHT),
     "loss_of_sponsor": ("#9A9A9A", "//", LIGHT),
     "talking_shop": ("#D2D2D2", "..", DARK),
     "trust_breakdown": ("#6E6E6E", "xx", LIGHT),
@@ -647,7 +648,7 @@ CAUSE_STYLES = {
     "treadmill": ("#9A9A9A", "||", LIGHT),
     NO_SINGLE_CAUSE: ("#FFFFFF", "++", DARK),
 }
-OTHER_CAUSE = ("#D2D2D2", "oo", DARK)  # a cause the palette does not know
+OTHER_CAUSE = ("#D2D2D2", "**", DARK)  # a cause the palette does not know
 CAUSE_ORDER = tuple(CAUSE_STYLES)
 
 
