@@ -196,7 +196,7 @@ def EventControls(workshop: Workshop, which: str, refresh, disabled: bool, tick:
 
     def change(action):
         with workshop.lock:
-            workshop.notice = refused(action)
+            workshop.notice = refused(lambda: workshop.change_events(run, action))
         refresh()
 
     def add():
@@ -370,7 +370,8 @@ def Page():
             Words(
                 "Events happen at the start of their week: a grant that stops, a sponsor "
                 "who leaves, an election, a member who joins or leaves, a knob that changes. "
-                "Adding or removing one starts the run again from week 0.",
+                "Adding or removing one starts the run again from week 0 (both runs, side by "
+                "side).",
                 "hint",
             )
 

@@ -4,14 +4,15 @@ week under a stall observer. No Solara here, so it can be tested without a brows
 Knob changes apply from the current week on (the model's parameters are replaced by a validated
 copy, exactly as the diagnosis's remedies do); Reset starts again from week 0 with the current
 settings. Picking a scenario loads its knobs and its scheduled events and resets. Events are the
-run's plan (sim/events.py): adding or removing one starts the run again from week 0, so every
-event listed happens in its week.
+run's plan (sim/events.py): adding or removing one starts the run (and a design beside it) again
+from week 0, so every event listed happens in its week.
 """
 
 from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -244,6 +245,13 @@ class Workshop:
     def reset(self) -> None:
         for run in self.runs:
             run.reset()
+
+    def change_events(self, run: DesignRun, change: Callable[[], None]) -> None:
+        """Change `run`'s events with `change` (its add_event or remove_event), then start every
+        design again from week 0, so designs side by side stay in step. A refused change
+        (ParameterError) leaves everything as it was."""
+        change()
+        self.reset()
 
     def step(self, weeks: int = 1) -> None:
         for run in self.runs:

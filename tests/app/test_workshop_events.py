@@ -99,6 +99,19 @@ def test_design_b_starts_with_design_as_events_and_keeps_its_own():
     assert workshop.b.events == () and workshop.a.events == (Event(4, "funding_ends"),)
 
 
+def test_an_event_change_side_by_side_starts_both_designs_again():
+    workshop = Workshop()
+    workshop.compare(True)
+    workshop.step(10)
+    workshop.change_events(workshop.b, lambda: workshop.b.add_event(week=3, kind="election"))
+    assert workshop.a.week == workshop.b.week == 0
+    assert workshop.a.events == () and len(workshop.b.events) == 1
+    workshop.step(4)
+    with pytest.raises(ParameterError):
+        workshop.change_events(workshop.b, lambda: workshop.b.add_event(week=0, kind="election"))
+    assert workshop.a.week == workshop.b.week == 4  # a refused change restarts nothing
+
+
 def test_the_pictures_key_changes_with_the_events():
     run = DesignRun("A", "workshop/talking_shop")
     before = run.shown()
