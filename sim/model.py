@@ -10,7 +10,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from . import limits, sectors
+from . import events, limits, sectors
 from .agents import Organisation
 from .mechanisms import (
     backbone,
@@ -135,6 +135,7 @@ class PartnershipModel(mesa.Model):
         # the backbone (7.12): the week's budget, and the design's asks at what it affords
         self.grant_ended_week: int | None = None
         self.backing_secured = 1.0  # share of the asked backing held (7.14)
+        self.event_log: list[tuple[int, str, str]] = []  # scheduled events applied (sim/events.py)
         self._budget = backbone.week_budget(p, True, self._member_money())
         self.levels = self._afforded(p, self._budget)
 
@@ -150,6 +151,7 @@ class PartnershipModel(mesa.Model):
     def step(self) -> None:
         """One week, one named call per mechanism, in the order of ODD 3."""
         week = self.steps
+        self.apply_events(week)
         self.operating = week <= self.params.end_week and self.orgs.active().size > 0
         if self.operating:
             self.fund_backbone()
@@ -186,6 +188,12 @@ class PartnershipModel(mesa.Model):
         if self.grant_ended_week is None:
             self.grant_ended_week = int(self.steps)
 
+    def apply_events(self, week: int) -> None:
+        """The events `params.events` schedules for this week (sim/events.py), before any
+        mechanism."""
+        if due := [e for e in self.params.events if e.week == week]:
+            events.apply(self, due)
+
     def political_churn(self) -> None:
         """Mechanism 10: government sponsors change; without backing, momentum is lost."""
         active = self.orgs.active()
@@ -193,8 +201,14 @@ class PartnershipModel(mesa.Model):
         changed = government[
             churn.sponsor_changes(government.size, self.levels, self.streams["churn"])
         ]
+        self._sponsors_change(changed)
+
+    def _sponsors_change(self, changed: np.ndarray) -> None:
+        """The sponsors of the government members `changed` change (political churn, or a
+        sponsor_leaves or election event): without backing, engagement and momentum drop."""
         if changed.size == 0:
             return
+        active = self.orgs.active()
         self.sponsor_changes += changed.size
         self.backing_secured = backing.departure(self.backing_secured, self.params)
         hit = churn.shock(self.levels)

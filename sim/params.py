@@ -16,11 +16,14 @@ import numbers
 import reprlib
 from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .sectors import ASSETS, SECTORS
+
+if TYPE_CHECKING:
+    from .events import Event
 
 # Mesa's spawn-based batch_run and Hydra's launchers pickle parameters, so everything here is
 # plain data: numbers, strings and tuples.
@@ -232,6 +235,14 @@ class Params:
         group="problem",
         unit="joint work",
         help="joint work at which a facet moves at half its top speed",
+    )
+    events: tuple[Event, ...] = _p(
+        (),
+        group="events",
+        source="the design's plan: what a scenario file, a command or a facilitator schedules",
+        help="events in given weeks (none by default): funding_ends, sponsor_leaves, election, "
+        "orchestration_withdrawn, member_joins or member_leaves (with a sector), set (with a "
+        "knob and a value)",
     )
 
     # --- constants: trust (ODD 7.5) -------------------------------------------------------
@@ -811,6 +822,15 @@ class Params:
                 f"convener's sector: the convener works in the partnership, it cannot only sign; "
                 f"choose another sector or none"
             )
+        from .events import late  # as in _check
+
+        if event := late(self.events, self.steps):
+            raise ParameterError(
+                f"events{_where(sources.get('events'))}: the event '{event}' is past the "
+                f"horizon steps={self.steps}"
+                f"{_where(sources.get('steps'))}: schedule events from week 1 to week "
+                f"{self.steps}, or run more weeks"
+            )
         if self.target_members is not None and self.target_members > sum(members.values()) + (
             self.pool_per_sector * len(SECTORS)
         ):
@@ -831,6 +851,11 @@ def _check(f, value: Any, source: str | None) -> Any:
     name, where = f.name, _where(source)
     if f.name == "facets":
         return _check_facets(value, where)
+    if f.name == "events":
+        # sim.events reads the knobs' own fields from this module, so it is imported here
+        from .events import parse
+
+        return parse(value, where)
     if value is None:
         if meta["optional"]:
             return None

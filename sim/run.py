@@ -50,6 +50,7 @@ def config_dict(params: Params) -> dict[str, Any]:
     """The resolved parameters as plain JSON-ready data."""
     values = dataclasses.asdict(params)
     values["facets"] = {name: list(needs) for name, needs in params.facets}
+    values["events"] = [event.as_dict() for event in params.events]  # as the schema writes them
     return values
 
 
@@ -106,6 +107,10 @@ def run_one(
         "final": {m.name: _plain(final[m.name]) for m in METRICS},
         "time_to_half_progress": time_to_reach(timeseries["progress"], 0.5),
         **_diagnosis(observer),
+        # the scheduled events as they were carried out (sim.events.apply), in order
+        "events": [
+            {"week": week, "kind": kind, "detail": detail} for week, kind, detail in model.event_log
+        ],
         "config": config_dict(params),
         "provenance": {
             "config_hash": config_hash(params),

@@ -21,7 +21,9 @@ import markdown
 import solara
 import solara.lab
 
+from sim.events import EXTRA, KINDS
 from sim.params import ParameterError, describe
+from sim.sectors import SECTORS
 from sim_app.session import KNOBS, Workshop, scenario_label, scenario_names
 from sim_app.views import (
     fast_png,
@@ -171,6 +173,66 @@ def DesignControls(workshop: Workshop, which: str, refresh, disabled: bool, tick
                 )
 
 
+def event_label(event) -> str:
+    """'week 26: set sprint_intensity 0.8' -> 'Week 26: set sprint intensity to 0.80'."""
+    text = f"Week {event.week}: {event.kind.replace('_', ' ')}"
+    if event.sector is not None:
+        text += f" ({event.sector.replace('_', ' ')})"
+    if event.knob is not None:
+        text += f" {event.knob.replace('_', ' ')} to {event.value:.2f}"
+    return text
+
+
+@solara.component
+def EventControls(workshop: Workshop, which: str, refresh, disabled: bool, tick: int):
+    """The design's scheduled events (sim/events.py): the list, each with Remove, and a small
+    form to add one. A change starts the run again from week 0 (sim_app.session)."""
+    run = workshop.a if which == "A" or workshop.b is None else workshop.b
+    kind = solara.use_reactive("funding_ends")
+    week = solara.use_reactive(min(52, run.horizon))
+    sector = solara.use_reactive("business")
+    knob = solara.use_reactive("orchestration")
+    value = solara.use_reactive(0.5)
+
+    def change(action):
+        with workshop.lock:
+            workshop.notice = refused(lambda: workshop.change_events(run, action))
+        refresh()
+
+    def add():
+        event = {"week": week.value, "kind": kind.value}
+        if "sector" in EXTRA.get(kind.value, ()):
+            event["sector"] = sector.value
+        if kind.value == "set":
+            event.update(knob=knob.value, value=round(float(value.value), 4))
+        change(lambda: run.add_event(**event))
+
+    for index, event in enumerate(run.events or ()):
+        with solara.Row(style={"align-items": "center"}, classes=[f"event-row-{index}"]):
+            solara.Text(event_label(event), classes=["event-label"])
+            solara.Button(
+                "Remove",
+                on_click=lambda index=index: change(lambda: run.remove_event(index)),
+                text=True,
+                disabled=disabled,
+                classes=[f"btn-remove-event-{index}"],
+            )
+    if not run.events:
+        solara.Text("No events scheduled.", classes=["no-events"])
+    with solara.Tooltip(KINDS[kind.value]):
+        with solara.Div(classes=["event-kind"]):
+            solara.Select(label="Event", values=list(KINDS), value=kind)
+    solara.InputInt("In week", value=week, classes=["event-week"])
+    if "sector" in EXTRA.get(kind.value, ()):
+        solara.Select(label="Sector", values=list(SECTORS), value=sector, classes=["event-sector"])
+    if kind.value == "set":
+        solara.Select(label="Knob", values=list(KNOBS), value=knob, classes=["event-knob"])
+        solara.SliderFloat(f"to: {value.value:.2f}", value=value, min=0.0, max=1.0, step=0.05)
+    solara.Button(
+        "Add event", on_click=add, color="primary", disabled=disabled, classes=["btn-add-event"]
+    )
+
+
 @solara.component
 def Page():
     workshop = solara.use_memo(Workshop, [])
@@ -301,6 +363,15 @@ def Page():
             Words(
                 "Knob changes apply from the current week on; **Reset** starts again from "
                 "week 0 with these settings. Hover over a knob for what it means.",
+                "hint",
+            )
+        with solara.Card("Events", margin=0, classes=["events-card"]):
+            EventControls(workshop, editing.value, refresh, playing.value, tick.value)
+            Words(
+                "Events happen at the start of their week: a grant that stops, a sponsor "
+                "who leaves, an election, a member who joins or leaves, a knob that changes. "
+                "Adding or removing one starts the run again from week 0 (both runs, side by "
+                "side).",
                 "hint",
             )
 

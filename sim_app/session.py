@@ -3,13 +3,16 @@ week under a stall observer. No Solara here, so it can be tested without a brows
 
 Knob changes apply from the current week on (the model's parameters are replaced by a validated
 copy, exactly as the diagnosis's remedies do); Reset starts again from week 0 with the current
-settings. Picking a scenario loads its knobs and resets.
+settings. Picking a scenario loads its knobs and its scheduled events and resets. Events are the
+run's plan (sim/events.py): adding or removing one starts the run (and a design beside it) again
+from week 0, so every event listed happens in its week.
 """
 
 from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,6 +21,7 @@ import pandas as pd
 from experiments.kit.look import label_of
 from sim import Params, PartnershipModel
 from sim.diagnosis import StallObserver, mean_ledger
+from sim.events import Event
 from sim.params import check_seed
 from sim.scenarios import available, designs, resolve
 from sim.sectors import SECTORS
@@ -69,6 +73,7 @@ class DesignRun:
     scenario: str
     seed: int = 0
     knobs: dict[str, float] = field(default_factory=dict)
+    events: tuple[Event, ...] | None = None  # None: the scenario's own
     model: PartnershipModel | None = field(default=None, repr=False)
     observer: StallObserver | None = field(default=None, repr=False)
     sector_engagement: list[list[float]] = field(default_factory=list, repr=False)
@@ -77,13 +82,15 @@ class DesignRun:
     def __post_init__(self):
         if not self.knobs:
             self.knobs = knob_values(self.scenario)
+        if self.events is None:
+            self.events = resolve(self.scenario).events
         self.reset()
 
     # ------------------------------------------------------------------ controls
     def reset(self) -> None:
         """Week 0 of the current scenario with the current knobs and seed."""
         # the scenario exactly as the command line runs it, so the room sees the guide's numbers
-        params = resolve(self.scenario, **self.knobs)
+        params = resolve(self.scenario, **self.knobs, events=list(self.events or ()))
         self.start_knobs = tuple(sorted(self.knobs.items()))
         self.model = PartnershipModel(
             params=params, rng=self.seed, scenario=self.scenario, collect_agents=False
@@ -95,6 +102,26 @@ class DesignRun:
     def load(self, scenario: str) -> None:
         self.scenario = scenario
         self.knobs = knob_values(scenario)
+        self.events = resolve(scenario).events
+        self.reset()
+
+    def add_event(self, **event: object) -> None:
+        """Schedule one more event, `{week, kind, ...}` as a scenario file writes it, and start
+        again from week 0 (ParameterError, and nothing changed, if it is not a valid event)."""
+        self.set_events([*(e.as_dict() for e in self.events or ()), event])
+
+    def remove_event(self, index: int) -> None:
+        """Unschedule the `index`-th event (in week order) and start again from week 0."""
+        events = list(self.events or ())
+        if 0 <= index < len(events):
+            del events[index]
+            self.set_events([e.as_dict() for e in events])
+
+    def set_events(self, events: list) -> None:
+        # checked with the whole design first (a week past the horizon is refused), so a
+        # refused event leaves the session as it was
+        params = resolve(self.scenario, **self.knobs, events=events)
+        self.events = params.events
         self.reset()
 
     def set_knob(self, knob: str, value: float) -> None:
@@ -139,12 +166,12 @@ class DesignRun:
     def shown(self) -> tuple:
         """What this run's figures show, as a key: the same key, the same pictures.
 
-        The run is deterministic, so its design at week 0, its seed, the knob changes made
-        before the current week and the week fix every record drawn. A knob moved this week
-        changes nothing drawn until the next step, so it redraws nothing.
+        The run is deterministic, so its design at week 0 (its scheduled events too), its seed,
+        the knob changes made before the current week and the week fix every record drawn. A
+        knob moved this week changes nothing drawn until the next step, so it redraws nothing.
         """
         past = tuple(c for c in self.changes if c[0] < self.week)
-        return (self.name, self.scenario, self.seed, self.start_knobs, past, self.week)
+        return (self.name, self.scenario, self.seed, self.start_knobs, self.events, past, self.week)
 
     def recent_ledger(self, weeks: int = LEDGER_WEEKS) -> np.ndarray:
         """What each sector's members weighed a week over the last `weeks` weeks
@@ -202,7 +229,9 @@ class Workshop:
 
     def compare(self, on: bool) -> None:
         if on and self.b is None:
-            self.b = DesignRun("B", self.a.scenario, self.seed, knobs=dict(self.a.knobs))
+            self.b = DesignRun(
+                "B", self.a.scenario, self.seed, knobs=dict(self.a.knobs), events=self.a.events
+            )
             self.a.reset()  # both start together at week 0, so they stay in step
         elif not on:
             self.b = None
@@ -216,6 +245,13 @@ class Workshop:
     def reset(self) -> None:
         for run in self.runs:
             run.reset()
+
+    def change_events(self, run: DesignRun, change: Callable[[], None]) -> None:
+        """Change `run`'s events with `change` (its add_event or remove_event), then start every
+        design again from week 0, so designs side by side stay in step. A refused change
+        (ParameterError) leaves everything as it was."""
+        change()
+        self.reset()
 
     def step(self, weeks: int = 1) -> None:
         for run in self.runs:

@@ -501,6 +501,15 @@ def stall_details(run: DesignRun) -> str:
             )
             + "."
         )
+    if run.model.event_log:
+        lines.append(
+            "Events so far: "
+            + "; ".join(
+                f"week {w}: {kind.replace('_', ' ')} ({pretty_change(detail)})"
+                for w, kind, detail in run.model.event_log
+            )
+            + "."
+        )
     return "\n\n".join(lines)
 
 

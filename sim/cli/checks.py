@@ -433,6 +433,7 @@ _COMBINED = {
     "network_intro_rate",
     "curated_intro_rate",
     "curation",
+    "events",  # each event's week must be within the horizon (steps)
     *(f"members_{s}" for s in SECTORS),
 }
 MAX_RUNS = 100_000
@@ -563,6 +564,7 @@ _GROUP_TITLES = {
     "knob": "design knobs (0 = the ingredient is absent)",
     "size": "the world",
     "problem": "the problem",
+    "events": "scheduled events (sim/events.py; docs/odd.md, section 3)",
     "constant": "constants",
 }
 
@@ -576,6 +578,8 @@ def _comment(row: dict[str, Any]) -> str:
         allowed = " | ".join(row["choices"])
     elif row["name"] == "facets":
         allowed = "facet: [asset, ...] mapping, e.g. facets={rules:[authority,expertise]}"
+    elif row["name"] == "events":
+        allowed = "list of {week, kind, ...}, e.g. 'events=[{week:80,kind:funding_ends}]'"
     else:
         allowed = f"{_num(row['lo'])}..{_num(row['hi'])}"
         if row["unit"]:

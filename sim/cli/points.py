@@ -141,6 +141,8 @@ class Points:
                 value = check_field(_FIELDS[column], value, where)
                 if column == "facets":  # as the command line gives it: a mapping of lists
                     value = {name: list(needs) for name, needs in value}
+                elif column == "events":  # a list of mappings, as the command line gives it
+                    value = [event.as_dict() for event in value]
             found[column] = value
         return found
 

@@ -195,3 +195,28 @@ def test_side_by_side_on_the_same_seed(page):
     shot(page, "6-side-by-side")
     assert recorder.left_the_machine() == []
     assert recorder.failures == []
+
+
+def test_schedule_an_event_and_see_it_happen(page):
+    """The Events card: schedule funding_ends for week 5, step past it, read it in the stall
+    panel; then remove it."""
+    recorder = page.recorder
+    card = page.locator(".events-card")
+    expect(card).to_contain_text("No events scheduled.")
+    week = page.locator(".event-week input")
+    week.fill("5")
+    week.press("Enter")
+    page.locator(".btn-add-event").click()
+    expect(card).to_contain_text("Week 5: funding ends")
+    week_is(page, 0)
+    page.locator(".btn-jump").click()
+    week_is(page, 13)
+    expect(page.locator(".stall-panel-A")).to_contain_text(
+        "Events so far: week 5: funding ends (the backbone's outside grant stops)."
+    )
+    shot(page, "7-event-scheduled")
+    page.locator(".btn-remove-event-0").click()
+    expect(card).to_contain_text("No events scheduled.")
+    week_is(page, 0)
+    assert recorder.left_the_machine() == []
+    assert recorder.failures == []

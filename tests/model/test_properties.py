@@ -72,6 +72,7 @@ SIZES = {
     "signatories",
     "problem_owners",
     "facets",
+    "events",  # drawn in tests/model/test_events.py
 }
 FAST = settings(
     max_examples=40,
