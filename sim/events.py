@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import difflib
 import numbers
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
@@ -120,14 +120,7 @@ def _event(i: int, item: Any, where: str) -> Event:
         raise ParameterError(
             f"{name}={shown(dict(item))}{where} has no kind: kinds are {', '.join(KINDS)}"
         )
-    kind = item["kind"]
-    if not isinstance(kind, str) or kind not in KINDS:
-        close = difflib.get_close_matches(str(kind), KINDS, n=3)
-        hint = f" Did you mean {' or '.join(close)}?" if close else ""
-        raise ParameterError(
-            f"{name}.kind={shown(kind)}{where} is not a kind of event.{hint} "
-            f"Kinds: {', '.join(KINDS)}"
-        )
+    kind = _one_of(name, "kind", item["kind"], KINDS, "a kind of event", "Kinds", where)
     takes = ("week", "kind", *EXTRA.get(kind, ()))
     for key in item:
         if key not in takes:
@@ -145,23 +138,11 @@ def _event(i: int, item: Any, where: str) -> Event:
     week = _week(name, item["week"], where)
     sector = knob = level = None
     if "sector" in takes:
-        sector = item["sector"]
-        if not isinstance(sector, str) or sector not in sectors.SECTORS:
-            close = difflib.get_close_matches(str(sector), sectors.SECTORS, n=1)
-            hint = f" Did you mean {close[0]}?" if close else ""
-            raise ParameterError(
-                f"{name}.sector={shown(sector)}{where} is not a sector.{hint} Sectors: "
-                f"{', '.join(sectors.SECTORS)}"
-            )
+        sector = _one_of(
+            name, "sector", item["sector"], sectors.SECTORS, "a sector", "Sectors", where, n=1
+        )
     if kind == "set":
-        knob = item["knob"]
-        if not isinstance(knob, str) or knob not in KNOBS:
-            close = difflib.get_close_matches(str(knob), KNOBS, n=3)
-            hint = f" Did you mean {' or '.join(close)}?" if close else ""
-            raise ParameterError(
-                f"{name}.knob={shown(knob)}{where} is not a design knob.{hint} "
-                f"Knobs: {', '.join(KNOBS)}"
-            )
+        knob = _one_of(name, "knob", item["knob"], KNOBS, "a design knob", "Knobs", where)
         level = _level(name, knob, item["value"], where)
     return Event(week=week, kind=kind, sector=sector, knob=knob, value=level)
 
@@ -175,6 +156,27 @@ def _given(event: Event) -> dict[str, Any]:
     return {
         n: getattr(event, n) for n in ("sector", "knob", "value") if getattr(event, n) is not None
     }
+
+
+def _one_of(
+    name: str,
+    field: str,
+    value: Any,
+    allowed: Collection[str],
+    what: str,
+    plural: str,
+    where: str,
+    n: int = 3,
+) -> str:
+    """`value` if it is one of `allowed`, else a ParameterError naming the event's field, the
+    value, the nearest names and every allowed one."""
+    if isinstance(value, str) and value in allowed:
+        return value
+    close = difflib.get_close_matches(str(value), allowed, n=n)
+    hint = f" Did you mean {' or '.join(close)}?" if close else ""
+    raise ParameterError(
+        f"{name}.{field}={shown(value)}{where} is not {what}.{hint} {plural}: {', '.join(allowed)}"
+    )
 
 
 def _week(name: str, week: Any, where: str) -> int:

@@ -43,7 +43,6 @@ class Week:
     operating: bool
     afforded: float = 1.0  # share of the asks the backbone's budget afforded (7.12)
     budget: float = 0.0
-    grant_ended: bool = False
     # what each sector's members weighed this week (`PartnershipModel.sector_ledger`, a copy)
     ledger: np.ndarray | None = field(default=None, compare=False, repr=False)
 
@@ -66,7 +65,6 @@ def record(model: PartnershipModel) -> Week:
         operating=bool(model.operating),
         afforded=float(model.afforded),
         budget=float(model.budget),
-        grant_ended=model.grant_ended_week is not None,
         ledger=model.sector_ledger(),
     )
 

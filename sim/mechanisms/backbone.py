@@ -61,6 +61,8 @@ def contributions(
     """Members' own money for the backbone (`backbone.contributions`): each active member pays
     `member_dues` of its funding asset, scaled by its capacity (its size) and its engagement
     (a member that drifts away stops paying)."""
+    if params.member_dues == 0:
+        return 0.0  # the default: nothing to add up, every week
     return float(params.member_dues * np.sum(funding * capacity * engagement))
 
 

@@ -5,9 +5,6 @@ line (sim/events.py; README.md, "Scheduling events")."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -17,27 +14,14 @@ from sim.cli import points
 from sim.cli.checks import check_argv
 from sim.params import ParameterError
 from sim.run import ROOT
+from tests.cli.test_cli import run_cli
 
 TINY = ("steps=10", "public_size=200", "quicklook=false")
 
 
-def run_sim(*args: str) -> subprocess.CompletedProcess:
-    env = {
-        k: v for k, v in os.environ.items() if k not in ("SIM_INJECT_FAILURE", "HYDRA_FULL_ERROR")
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "sim", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-    )
-
-
 def test_events_on_the_command_line_reach_the_model(tmp_path):
     folder = tmp_path / "run"
-    done = run_sim(
+    done = run_cli(
         "events=[{week:5,kind:funding_ends},{week:3,kind:member_joins,sector:business}]",
         *TINY,
         f"hydra.run.dir={folder}",
@@ -62,12 +46,12 @@ def test_events_on_the_command_line_reach_the_model(tmp_path):
 
 def test_a_bad_event_stops_before_any_run_in_one_line(tmp_path):
     folder = tmp_path / "run"
-    late = run_sim("events=[{week:20,kind:funding_ends}]", *TINY, f"hydra.run.dir={folder}")
+    late = run_cli("events=[{week:20,kind:funding_ends}]", *TINY, f"hydra.run.dir={folder}")
     assert late.returncode == 2 and not folder.exists()
     line = late.stderr.strip()
     assert line.startswith("error:") and "\n" not in line
     assert "week 20: funding_ends" in line and "past the horizon steps=10" in line
-    unknown = run_sim("events=[{week:2,kind:elections}]", *TINY, f"hydra.run.dir={folder}")
+    unknown = run_cli("events=[{week:2,kind:elections}]", *TINY, f"hydra.run.dir={folder}")
     assert unknown.returncode == 2 and not folder.exists()
     assert (
         "events[0].kind='elections'" in unknown.stderr
@@ -77,7 +61,7 @@ def test_a_bad_event_stops_before_any_run_in_one_line(tmp_path):
 
 def test_a_sweep_over_two_event_weeks_runs_each(tmp_path):
     folder = tmp_path / "sweep"
-    done = run_sim(
+    done = run_cli(
         "-m",
         "events=[{week:3,kind:funding_ends}],[{week:7,kind:funding_ends}]",
         *TINY,
@@ -99,7 +83,7 @@ def test_a_sweep_over_two_event_weeks_runs_each(tmp_path):
 
 def test_a_sweep_with_one_bad_event_stops_before_its_first_run(tmp_path):
     folder = tmp_path / "sweep"
-    done = run_sim(
+    done = run_cli(
         "-m",
         "events=[{week:3,kind:funding_ends}],[{week:30,kind:funding_ends}]",
         *TINY,
@@ -128,7 +112,7 @@ def test_a_scenario_file_with_events_runs_from_the_command_line(tmp_path):
         "events:\n  - {week: 4, kind: election}\n"
     )
     folder = tmp_path / "run"
-    done = run_sim(f"scenario={design}", *TINY, f"hydra.run.dir={folder}")
+    done = run_cli(f"scenario={design}", *TINY, f"hydra.run.dir={folder}")
     assert done.returncode == 0, done.stderr
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["events"] == [
@@ -149,6 +133,6 @@ def test_a_points_table_row_can_schedule_events(tmp_path):
 
 
 def test_help_still_works():
-    done = run_sim("--help")
+    done = run_cli("--help")
     assert done.returncode == 0 and "python -m sim" in done.stdout
     assert Path(ROOT / "configs" / "config.yaml").read_text().count("\nevents: null") == 1
