@@ -212,15 +212,10 @@ class PartnershipModel(mesa.Model):
         self.sponsor_changes += changed.size
         self.backing_secured = backing.departure(self.backing_secured, self.params)
         hit = churn.shock(self.levels)
-        tied = churn.exposure(self.levels)  # a policy link ties everyone to the sponsor
         self.orgs.engagement[changed] = np.maximum(self.orgs.engagement[changed] - hit, 0.0)
-        if self.convener == sectors.GOV:  # the whole partnership rests on the sponsor
-            self.orgs.engagement[active] = np.maximum(self.orgs.engagement[active] - hit / 2, 0)
-        if tied > 0:
-            self.orgs.engagement[active] = np.maximum(
-                self.orgs.engagement[active] - hit * tied, 0.0
-            )
-        self.policy_momentum *= max(1.0 - hit * (1.0 + tied), 0.0)
+        if reach := churn.reach(self.levels, self.convener == sectors.GOV):
+            self.orgs.engagement[active] = np.maximum(self.orgs.engagement[active] - hit * reach, 0)
+        self.policy_momentum *= max(1.0 - hit * (1.0 + churn.exposure(self.levels)), 0.0)
 
     def recruit(self) -> None:
         """Mechanism 1: introductions through the convener's network or by the curator.

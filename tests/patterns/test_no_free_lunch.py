@@ -30,6 +30,7 @@ Seeds 0-7 guided the choice of these four conditions; 100-107 are fresh for them
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from sim.run import run_one
 from sim.scenarios import resolve
@@ -111,60 +112,44 @@ def test_sprints_without_rest_lose_nobody_when_fatigue_weighs_nothing():
     assert change >= 0, change
 
 
-def test_curation_in_the_ngo_business_pair_lowers_legitimacy():
-    change = _paired_change("curation", 0.0, 1.0, "legitimacy", design="ngo_business_pair")
+# Knob, its range, the outcome, the condition, and the setting that switches its path on
+# (the harm) and off (no harm): one row per knob whose path is one setting.
+PATHS = {
+    "curation": (
+        (0.0, 1.0, "legitimacy"),
+        dict(design="ngo_business_pair"),
+        ("curated_intro_rate", 0.4, 0.0),  # the curator introduces (the default) or nobody
+    ),
+    "transparency": (
+        (0.2, 1.0, "legitimacy"),
+        dict(design="business_led", expected_action=0.5),
+        ("benefit_of_doubt", 1.0, 0.0),  # the public credits unseen action, or nothing
+    ),
+    "policy_link": (
+        (0.3, 1.0, "progress"),
+        dict(design="government_led", sponsor_term_weeks=52.0),
+        ("policy_exposure", 1.0, 0.0),  # a sponsor's departure reaches through the link, or not
+    ),
+    "leadership_backing": (
+        (0.3, 1.0, "progress"),
+        dict(design="public_funder_partnership", permission_base=1.0),
+        ("backing_time", 0.5, 0.0),  # courting leaders takes the convener's time, or none
+    ),
+}
+
+
+def _change_on_path(knob: str, path_on: bool) -> float:
+    (low, high, outcome), world, (setting, on, off) = PATHS[knob]
+    return _paired_change(knob, low, high, outcome, **world, **{setting: on if path_on else off})
+
+
+@pytest.mark.parametrize("knob", PATHS)
+def test_raising_the_knob_in_its_condition_harms(knob):
+    change = _change_on_path(knob, path_on=True)
     assert change <= -HARM, change
 
 
-def test_curation_does_no_harm_to_legitimacy_when_the_curator_introduces_nobody():
-    change = _paired_change(
-        "curation", 0.0, 1.0, "legitimacy", design="ngo_business_pair", curated_intro_rate=0.0
-    )
-    assert change > -HARM / 2, change
-
-
-SHORTFALL_SEEN = dict(design="business_led", expected_action=0.5)
-
-
-def test_transparency_shows_a_shortfall_and_lowers_legitimacy():
-    change = _paired_change(
-        "transparency", 0.2, 1.0, "legitimacy", benefit_of_doubt=1.0, **SHORTFALL_SEEN
-    )
-    assert change <= -HARM, change
-
-
-def test_transparency_does_no_harm_when_the_public_credits_nothing_it_cannot_see():
-    change = _paired_change(
-        "transparency", 0.2, 1.0, "legitimacy", benefit_of_doubt=0.0, **SHORTFALL_SEEN
-    )
-    assert change > -HARM / 2, change
-
-
-CHURNING = dict(design="government_led", sponsor_term_weeks=52.0)
-
-
-def test_policy_link_tied_to_a_churning_sponsor_lowers_progress():
-    change = _paired_change("policy_link", 0.3, 1.0, "progress", policy_exposure=1.0, **CHURNING)
-    assert change <= -HARM, change
-
-
-def test_policy_link_does_no_harm_when_churn_does_not_reach_through_it():
-    change = _paired_change("policy_link", 0.3, 1.0, "progress", policy_exposure=0.0, **CHURNING)
-    assert change > -HARM / 2, change
-
-
-PERMITTED = dict(design="public_funder_partnership", permission_base=1.0)
-
-
-def test_backing_that_buys_nothing_costs_the_conveners_time_and_progress():
-    change = _paired_change(
-        "leadership_backing", 0.3, 1.0, "progress", backing_time=0.5, **PERMITTED
-    )
-    assert change <= -HARM, change
-
-
-def test_backing_does_no_harm_when_courting_leaders_takes_no_time():
-    change = _paired_change(
-        "leadership_backing", 0.3, 1.0, "progress", backing_time=0.0, **PERMITTED
-    )
+@pytest.mark.parametrize("knob", PATHS)
+def test_raising_the_knob_does_no_harm_with_its_path_switched_off(knob):
+    change = _change_on_path(knob, path_on=False)
     assert change > -HARM / 2, change
