@@ -266,6 +266,7 @@ class PartnershipModel(mesa.Model):
         diversity = coordination.diversity(counts)
         orchestration = coordination.orchestration_effect(week, self.levels)
         talk = coordination.talk_share(float(counts.sum()), diversity, orchestration, self.levels)
+        talk = coordination.goal_setting(week, talk, self.levels)
         self.talk = talk * sprints.talk_multiplier(phase, self.levels)
         self.orgs.talk_share[active] = self.talk
         self._orchestration = orchestration

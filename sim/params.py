@@ -742,6 +742,24 @@ class Params:
         help="share of the gap between a member's aims and the agenda's that clear goals "
         "make binding (fixed goals fit other sectors' aims less)",
     )
+    goal_setting_talk: float = _p(
+        0.0,
+        0,
+        1,
+        unit="share of effort",
+        source="model.md v2 (goals set jointly cost talk up front); Nesta 100 Day Challenge "
+        "(a ~2-month design phase); size assumed",
+        help="share of the effort left after alignment talk that agreeing clear goals jointly "
+        "takes in the first goal_setting_weeks weeks, at goal clarity 1 with no convener say",
+    )
+    goal_setting_weeks: int = _p(
+        8,
+        0,
+        520,
+        unit="weeks",
+        source="Nesta 100 Day Challenge: ~2-month design phase",
+        help="weeks over which members agree the partnership's goals",
+    )
     benefit_of_doubt: float = _p(
         0.0,
         0,

@@ -24,7 +24,11 @@ test switches the harmful path off and finds the harm gone.
 - Leadership backing, through the convener's time (7.14): where members already have their
   leaders' permission (`permission_base` 1), courting leaders (`backing_time` 0.5) takes the
   convener's members' contribution and buys nothing in the public funder partnership.
-Seeds 0-7 guided the choice of these four conditions; 100-107 are fresh for them.
+- Goal clarity, through members' time (7.2): where members write the whole agenda together
+  (`convener_say` 0) and unclear goals waste nothing (`misalignment_waste` 0), agreeing clear
+  goals in the first weeks (`goal_setting_talk` 1) takes effort from action that a one-year
+  partnership does not make up.
+Seeds 0-7 guided the choice of these five conditions; 100-107 are fresh for them.
 """
 
 from __future__ import annotations
@@ -134,6 +138,11 @@ PATHS = {
         (0.3, 1.0, "progress"),
         dict(design="public_funder_partnership", permission_base=1.0),
         ("backing_time", 0.5, 0.0),  # courting leaders takes the convener's time, or none
+    ),
+    "goal_clarity": (
+        (0.2, 1.0, "progress"),
+        dict(steps=52, convener_say=0.0, misalignment_waste=0.0),
+        ("goal_setting_talk", 1.0, 0.0),  # agreeing goals jointly takes talk up front, or none
     ),
 }
 
