@@ -213,9 +213,9 @@ class PartnershipModel(mesa.Model):
         self.backing_secured = backing.departure(self.backing_secured, self.params)
         hit = churn.shock(self.levels)
         self.orgs.engagement[changed] = np.maximum(self.orgs.engagement[changed] - hit, 0.0)
-        if self.convener == sectors.GOV:  # the whole partnership rests on the sponsor
-            self.orgs.engagement[active] = np.maximum(self.orgs.engagement[active] - hit / 2, 0)
-        self.policy_momentum *= 1.0 - hit
+        if reach := churn.reach(self.levels, self.convener == sectors.GOV):
+            self.orgs.engagement[active] = np.maximum(self.orgs.engagement[active] - hit * reach, 0)
+        self.policy_momentum *= max(1.0 - hit * (1.0 + churn.exposure(self.levels)), 0.0)
 
     def recruit(self) -> None:
         """Mechanism 1: introductions through the convener's network or by the curator.
@@ -266,6 +266,7 @@ class PartnershipModel(mesa.Model):
         diversity = coordination.diversity(counts)
         orchestration = coordination.orchestration_effect(week, self.levels)
         talk = coordination.talk_share(float(counts.sum()), diversity, orchestration, self.levels)
+        talk = coordination.goal_setting(week, talk, self.levels)
         self.talk = talk * sprints.talk_multiplier(phase, self.levels)
         self.orgs.talk_share[active] = self.talk
         self._orchestration = orchestration
@@ -294,6 +295,9 @@ class PartnershipModel(mesa.Model):
         self.free_riders = int(shirked.sum())
         if self.free_riders:
             contribution = np.where(shirked, p.shirk_share * contribution, contribution)
+        if courting := backing.courting(self.params):  # the convener's time with leaders (7.14)
+            convening = orgs.sector[active] == self.convener
+            contribution = np.where(convening, (1.0 - courting) * contribution, contribution)
         orgs.fatigue[active] = fatigue_mechanism.update(
             orgs.fatigue[active], orgs.engagement[active], hours, in_sprint, p
         )
@@ -361,6 +365,7 @@ class PartnershipModel(mesa.Model):
             legitimacy.watchdog(counts, p),
             p,
             self.streams["public"],
+            hidden=1.0 - legitimacy.action_visibility(p) if self.operating else 0.0,
         )
 
     def change_systems(self) -> None:
