@@ -911,7 +911,14 @@ def gap_split(split: pd.DataFrame, readings: Mapping[str, str]) -> Figure:
                 unit = BY_NAME[metric].unit if metric in BY_NAME else ""
                 ax.set_xlabel("part of the gap" + (f" ({unit})" if unit else ""))
     handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=3, frameon=False)
+    order = sorted(range(len(labels)), key=lambda i: labels[i].startswith("gap"))  # parts first
+    fig.legend(
+        [handles[i] for i in order],
+        [labels[i] for i in order],
+        loc="outside lower center",
+        ncols=3,
+        frameon=False,
+    )
     seeds = int(split["seeds"].max()) if len(split) else 0
     whiskers = (
         "whiskers: 95% paired bootstrap interval"
