@@ -14,7 +14,8 @@ baseline's) and splits each gap to the reference into resources and how they are
 (failures, --quick) has no interval, n/a in the report; one with none still has its rows.
 The designs are compared unpaired: they share seeds, but a seed drives different draws in
 different designs, so pairing runs by seed would pair nothing in particular (the ablation,
-which changes one knob of one design, pairs them).
+which changes one knob of one design, pairs them; so does the split at equal resources, whose
+bootstrap keeps a seed's four runs together, a design at its own and at another's resources).
 
     python -m experiments.compare [--out DIR] [--quick] [--jobs N] [--seeds N] [--no-fair]
         [overrides...]
