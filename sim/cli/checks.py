@@ -564,7 +564,8 @@ _GROUP_TITLES = {
     "knob": "design knobs (0 = the ingredient is absent)",
     "size": "the world",
     "problem": "the problem",
-    "events": "scheduled events (sim/events.py; docs/odd.md, section 3)",
+    "events": "scheduled events and shocks at rates (sim/events.py, sim/mechanisms/shocks.py; "
+    "docs/odd.md, 3.1 and 7.16)",
     "constant": "constants",
 }
 
