@@ -243,7 +243,7 @@ def strike(model: PartnershipModel, shocks: Iterable[tuple[str, str]], pick: flo
     event kind of each) on `model`, each with the code of the scheduled event of its kind,
     logged in `model.event_log` as (week, kind, "at random (<rate>): what happened"). `pick`,
     in [0, 1), chooses a scandal's member. Once the partnership is over a shock has nobody to
-    hit: nothing is done or logged (ODD 7.16)."""
+    hit: nothing is done or logged (ODD 7.17)."""
     if _over(model):
         return
     week = int(model.steps)

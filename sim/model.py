@@ -137,8 +137,8 @@ class PartnershipModel(mesa.Model):
         self.grant_ended_week: int | None = None
         self.backing_secured = 1.0  # share of the asked backing held (7.14)
         self.event_log: list[tuple[int, str, str]] = []  # events and shocks (sim/events.py)
-        self.crisis_until = 0  # last week of a crisis (7.16); 0: none yet
-        self.scandal_until = 0  # last week a scandal is fresh in the public's eyes (7.16)
+        self.crisis_until = 0  # last week of a crisis (7.17); 0: none yet
+        self.scandal_until = 0  # last week a scandal is fresh in the public's eyes (7.17)
         self._budget = backbone.week_budget(p, True, self._member_money())
         self.levels = self._afforded(p, self._budget)
 
@@ -200,7 +200,7 @@ class PartnershipModel(mesa.Model):
 
     def draw_shocks(self) -> None:
         """Mechanism 15: funding cuts, elections, crises and scandals at random, at their rates
-        (7.16), each carried out as the scheduled event of its kind (sim/events.py). With every
+        (7.17), each carried out as the scheduled event of its kind (sim/events.py). With every
         rate 0 (the default) nothing is drawn."""
         if shocks.any_rate(self.params):
             hits, pick = shocks.draw(self.params, self.streams["shocks"])
@@ -226,9 +226,9 @@ class PartnershipModel(mesa.Model):
         self.backing_secured = backing.departure(self.backing_secured, self.params)
         hit = churn.shock(self.levels)
         self.orgs.engagement[changed] = np.maximum(self.orgs.engagement[changed] - hit, 0.0)
-        if self.convener == sectors.GOV:  # the whole partnership rests on the sponsor
-            self.orgs.engagement[active] = np.maximum(self.orgs.engagement[active] - hit / 2, 0)
-        self.policy_momentum *= 1.0 - hit
+        if reach := churn.reach(self.levels, self.convener == sectors.GOV):
+            self.orgs.engagement[active] = np.maximum(self.orgs.engagement[active] - hit * reach, 0)
+        self.policy_momentum *= max(1.0 - hit * (1.0 + churn.exposure(self.levels)), 0.0)
 
     def recruit(self) -> None:
         """Mechanism 1: introductions through the convener's network or by the curator.
@@ -279,6 +279,7 @@ class PartnershipModel(mesa.Model):
         diversity = coordination.diversity(counts)
         orchestration = coordination.orchestration_effect(week, self.levels)
         talk = coordination.talk_share(float(counts.sum()), diversity, orchestration, self.levels)
+        talk = coordination.goal_setting(week, talk, self.levels)
         self.talk = talk * sprints.talk_multiplier(phase, self.levels)
         self.orgs.talk_share[active] = self.talk
         self._orchestration = orchestration
@@ -292,7 +293,7 @@ class PartnershipModel(mesa.Model):
             self.trust_matrix.group_trust(active), pooling.permission(p)
         )
         commitment[orgs.suspended_until[active] >= self.steps] = 0.0
-        # a crisis takes a share of every member's time, for talk and action alike (7.16)
+        # a crisis takes a share of every member's time, for talk and action alike (7.17)
         attention = shocks.attention(self.steps, self.crisis_until, p)
         effort = orgs.capacity[active] * orgs.engagement[active] * attention
         in_sprint = phase.name == sprints.SPRINT
@@ -310,6 +311,9 @@ class PartnershipModel(mesa.Model):
         self.free_riders = int(shirked.sum())
         if self.free_riders:
             contribution = np.where(shirked, p.shirk_share * contribution, contribution)
+        if courting := backing.courting(self.params):  # the convener's time with leaders (7.14)
+            convening = orgs.sector[active] == self.convener
+            contribution = np.where(convening, (1.0 - courting) * contribution, contribution)
         # fatigue counts the sprint's hours, not `given`: in a crisis members work as many
         # hours, the crisis taking its share of them
         orgs.fatigue[active] = fatigue_mechanism.update(
@@ -371,7 +375,7 @@ class PartnershipModel(mesa.Model):
             )
         else:
             self.claims = self.visible_action = 0.0
-        # a fresh scandal at a member lowers the public's trust in who is at the table (7.16)
+        # a fresh scandal at a member lowers the public's trust in who is at the table (7.17)
         stain = shocks.stain(self.steps, self.scandal_until, p)
         self.public.observe(
             legitimacy.composition_prior(counts, self._public_trust) - stain,
@@ -381,6 +385,7 @@ class PartnershipModel(mesa.Model):
             legitimacy.watchdog(counts, p),
             p,
             self.streams["public"],
+            hidden=1.0 - legitimacy.action_visibility(p) if self.operating else 0.0,
         )
 
     def change_systems(self) -> None:

@@ -244,7 +244,7 @@ class Params:
         "orchestration_withdrawn, crisis, scandal, member_joins or member_leaves (with a "
         "sector), set (with a knob and a value)",
     )
-    # shocks at rates (ODD 7.16): each week one happens with chance rate / 52, carried out as
+    # shocks at rates (ODD 7.17): each week one happens with chance rate / 52, carried out as
     # the scheduled event of its kind
     funding_cut_rate: float = _p(
         0.0,
@@ -773,7 +773,64 @@ class Params:
         unit="budget units/week",
         help="weekly cost of communication at 1",
     )
-    # what a crisis and a scandal do (ODD 7.16), scheduled or at random
+    # each knob's downside through the shared mechanisms (ODD 7.2, 7.6, 7.7, 7.10, 7.14)
+    goal_fit_cost: float = _p(
+        0.0,
+        0,
+        1,
+        unit="share",
+        source="Nesta, Impact Partnerships (goals set jointly, not by one sector); "
+        "Kania & Kramer 2011 (a common agenda); size assumed",
+        help="share of the gap between a member's aims and the agenda's that clear goals "
+        "make binding (fixed goals fit other sectors' aims less)",
+    )
+    goal_setting_talk: float = _p(
+        0.0,
+        0,
+        1,
+        unit="share of effort",
+        source="model.md v2 (goals set jointly cost talk up front); Nesta 100 Day Challenge "
+        "(a ~2-month design phase); size assumed",
+        help="share of the effort left after alignment talk that agreeing clear goals jointly "
+        "takes in the first goal_setting_weeks weeks, at goal clarity 1 with no convener say",
+    )
+    goal_setting_weeks: int = _p(
+        8,
+        0,
+        520,
+        unit="weeks",
+        source="Nesta 100 Day Challenge: ~2-month design phase",
+        help="weeks over which members agree the partnership's goals",
+    )
+    benefit_of_doubt: float = _p(
+        0.0,
+        0,
+        1,
+        unit="share",
+        source="assumption (firms resist open platforms that show shortfalls); size assumed",
+        help="share of the action it cannot see that the public credits at its prior trust "
+        "(0: what is hidden counts as nothing)",
+    )
+    policy_exposure: float = _p(
+        0.0,
+        0,
+        2,
+        unit="ratio",
+        source="Institute for Government 2020 (new ministers drop predecessors' programmes); "
+        "size assumed",
+        help="extra share of a sponsor's departure every member and the policy momentum feel, "
+        "per unit of policy link",
+    )
+    backing_time: float = _p(
+        0.0,
+        0,
+        1,
+        unit="share of capacity",
+        source="model.md v2 (system leaders sit on many boards: courting them takes the "
+        "convener's time); size assumed",
+        help="share of the convener's members' contribution that securing backing at 1 takes",
+    )
+    # what a crisis and a scandal do (ODD 7.17), scheduled or at random
     crisis_weeks: int = _p(
         13,
         1,

@@ -43,17 +43,28 @@ class Public:
         watchdog: float,
         params: Params,
         rng: np.random.Generator,
+        hidden: float = 0.0,
     ) -> None:
-        """One week: the people who look update their judgement (`Public.observe`)."""
+        """One week: the people who look update their judgement (`Public.observe`).
+
+        `action` is the action they can see; of the `hidden` share they cannot see, they
+        credit `benefit_of_doubt` at their own prior trust. So an open window (transparency)
+        shows shortfalls as well as action: where the action seen falls short of what people
+        would have assumed, seeing it lowers their judgement.
+        """
         looking = np.flatnonzero(rng.random(self.legitimacy.size) < params.public_attention)
         if looking.size == 0:
             return
         w_prior = max(0.0, 1.0 - params.weight_action - params.weight_voice)
         gap = max(claims - action, 0.0)
         scrutiny = np.minimum(self.scrutiny[looking] * (1.0 + watchdog), 1.0)
+        seen: float | np.ndarray = action
+        if params.benefit_of_doubt > 0 and hidden > 0:
+            assumed = np.clip(prior + self.offset[looking], 0.0, 1.0)
+            seen = action + params.benefit_of_doubt * hidden * assumed
         target = (
             w_prior * (prior + self.offset[looking])
-            + params.weight_action * action
+            + params.weight_action * seen
             + params.weight_voice * voice
             - params.greenwash_penalty * scrutiny * gap
         )

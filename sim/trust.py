@@ -159,7 +159,7 @@ class TrustMatrix:
 
     def lose_trust_in(self, i: int, share: float) -> np.ndarray:
         """Every working partner's trust in member i falls at once by `share` of its level (a
-        scandal at i, ODD 7.16); i's trust in them and the caps stay as they were. Returns the
+        scandal at i, ODD 7.17); i's trust in them and the caps stay as they were. Returns the
         rows of the partners."""
         g, s = self.group_of[i], self.slot_of[i]
         if g < 0:

@@ -567,7 +567,7 @@ _GROUP_TITLES = {
     "size": "the world",
     "problem": "the problem",
     "events": "scheduled events and shocks at rates (sim/events.py, sim/mechanisms/shocks.py; "
-    "docs/odd.md, 3.1 and 7.16)",
+    "docs/odd.md, 3.1 and 7.17)",
     "constant": "constants",
 }
 

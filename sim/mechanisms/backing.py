@@ -26,3 +26,10 @@ def update(secured: float, results: float, params: Params) -> float:
 def departure(secured: float, params: Params) -> float:
     """A backer leaves (a sponsor changes): `backer_loss` of the share secured goes with it."""
     return secured * (1.0 - params.backer_loss)
+
+
+def courting(params: Params) -> float:
+    """Share of the convener's members' contribution spent securing backing (`backing.courting`):
+    `backing_time` at a full ask. Leaders sit on many boards; their attention is bought with the
+    convener's time, whatever it brings in."""
+    return params.backing_time * params.leadership_backing

@@ -47,6 +47,19 @@ def talk_share(
     return talk + params.communication_talk * params.communication * (1.0 - talk)
 
 
+def goal_setting(week: int, talk: float, params: Params) -> float:
+    """Talk share once goals are being agreed (`coordination.goal_setting`).
+
+    In the first `goal_setting_weeks` weeks members agree the goals they will be held to: the
+    clearer the goals and the larger the part of the agenda members write together (all but
+    the convener's `convener_say`), the more of the effort left after alignment talk it takes.
+    """
+    if params.goal_setting_talk == 0 or week > params.goal_setting_weeks:
+        return talk
+    jointly = params.goal_setting_talk * params.goal_clarity * (1.0 - params.convener_say)
+    return talk + jointly * (1.0 - talk)
+
+
 def wasted_share(params: Params) -> float:
     """Share of action lost to misalignment when goals are unclear."""
     return params.misalignment_waste * (1.0 - params.goal_clarity)

@@ -23,10 +23,14 @@ def agenda_fit(
 ) -> np.ndarray:
     """How much of its own aims each member sees in the agenda (`engagement.agenda_fit`).
 
-    The overlap of its sector's aims with the aims of the agenda's authors; a backbone builds
-    a common agenda (Kania & Kramer 2011) and closes part of the rest.
+    The overlap of its sector's aims with the aims of the agenda's authors. Clear goals make
+    the agenda binding: at full clarity they put `goal_fit_cost` of the rest out of reach, so
+    goals fixed by one sector fit the others less. A backbone builds a common agenda (Kania &
+    Kramer 2011) and closes part of what remains.
     """
     fit = weights @ AGENDA_FIT[:, sector]
+    if params.goal_fit_cost > 0:
+        fit = fit * (1.0 - params.goal_fit_cost * params.goal_clarity * (1.0 - fit))
     return fit + params.common_agenda * orchestration * (1.0 - fit)
 
 

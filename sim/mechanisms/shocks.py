@@ -1,4 +1,4 @@
-"""Mechanism 15: shocks from outside the partnership (ODD 7.16).
+"""Mechanism 15: shocks from outside the partnership (ODD 7.17).
 
 A crisis pulls members' attention away: while it lasts (`crisis_weeks` from the week it
 starts) each member gives the partnership `crisis_pull` less of its time (`attention`, read

@@ -1,4 +1,4 @@
-"""Shocks (sim/mechanisms/shocks.py, ODD 7.16): a crisis takes members' time in its weeks and
+"""Shocks (sim/mechanisms/shocks.py, ODD 7.17): a crisis takes members' time in its weeks and
 gives it back after; a scandal lowers its partners' trust in one member and the public's
 judgement while it is fresh; funding cuts, elections, crises and scandals at random happen at
 their rates, from their own stream, carried out by the scheduled kind's own code; a run with
