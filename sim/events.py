@@ -12,8 +12,12 @@ line, a sweep or the workshop app), in one documented schema:
 `parse` validates them once, where a run is admitted (`Params.build`); `apply` carries out one
 week's events at the start of `PartnershipModel.step`, before any mechanism. Each event acts
 through the model's own state and mechanisms (a sponsor change is political churn's, a joining
-member takes the recruitment path); none scripts an outcome. A run without events draws no
-random number and changes nothing here, so it gives the numbers it gave before events existed.
+member takes the recruitment path, a crisis takes members' time, a scandal their partners'
+trust and the public's); none scripts an outcome. A run without events draws no random number
+and changes nothing here, so it gives the numbers it gave before events existed.
+
+Shocks at random (`funding_cut_rate` and the other rates, sim/mechanisms/shocks.py) are
+carried out by `strike` with the same code as the scheduled event of their kind.
 """
 
 from __future__ import annotations
@@ -39,6 +43,9 @@ KINDS: dict[str, str] = {
     "funding_ends": "the backbone's outside grant stops; members' contributions go on",
     "sponsor_leaves": "one government member's sponsor changes now, as in political churn",
     "election": "every government member's sponsor changes at once",
+    "crisis": "an outside crisis: for crisis_weeks members give crisis_pull less of their time",
+    "scandal": "a scandal at one member, drawn at random: its partners' trust in it and the "
+    "public's trust in the partnership fall",
     "orchestration_withdrawn": "the design's orchestration ask becomes 0 from that week",
     "member_joins": "an organisation of `sector` joins from the pool, as a recruit does",
     "member_leaves": "the member of `sector` with the lowest engagement leaves",
@@ -224,11 +231,33 @@ def apply(model: PartnershipModel, due: Iterable[Event]) -> None:
     dissolved (ODD 3)."""
     week = int(model.steps)
     for event in due:
-        if week > model.params.end_week or model.orgs.active().size == 0:
+        if _over(model):
             detail = "nothing happens: the partnership is over"
         else:
             detail = _ACTIONS[event.kind](model, event)
         model.event_log.append((week, event.kind, detail))
+
+
+def strike(model: PartnershipModel, shocks: Iterable[tuple[str, str]], pick: float) -> None:
+    """Carry out this week's shocks at random (`sim.mechanisms.shocks.draw`: the rate and the
+    event kind of each) on `model`, each with the code of the scheduled event of its kind,
+    logged in `model.event_log` as (week, kind, "at random (<rate>): what happened"). `pick`,
+    in [0, 1), chooses a scandal's member. Once the partnership is over a shock has nobody to
+    hit: nothing is done or logged (ODD 7.17)."""
+    if _over(model):
+        return
+    week = int(model.steps)
+    for rate, kind in shocks:
+        if kind == "scandal":
+            detail = _scandal_at(model, pick)
+        else:
+            detail = _ACTIONS[kind](model, Event(week, kind))
+        model.event_log.append((week, kind, f"at random ({rate}): {detail}"))
+
+
+def _over(model: PartnershipModel) -> bool:
+    """Past `partnership_weeks`, or every member gone: the partnership is over for good."""
+    return int(model.steps) > model.params.end_week or model.orgs.active().size == 0
 
 
 def _funding_ends(model: PartnershipModel, event: Event) -> str:
@@ -260,6 +289,42 @@ def _election(model: PartnershipModel, event: Event) -> str:
         return "nothing happens: no government member"
     model._sponsors_change(government)
     return f"the sponsors of {government.size} government members change"
+
+
+def _crisis(model: PartnershipModel, event: Event) -> str:
+    # A crisis that breaks while one is on makes it last crisis_weeks from now; the two do
+    # not add up (members cannot give the same hours to two crises).
+    week, p = int(model.steps), model.params
+    until = week + p.crisis_weeks - 1
+    if model.crisis_until >= week:
+        model.crisis_until = max(model.crisis_until, until)
+        return f"the crisis already on lasts to week {model.crisis_until}"
+    model.crisis_until = until
+    return f"members give {p.crisis_pull:.0%} less of their time to the partnership to week {until}"
+
+
+def _scandal(model: PartnershipModel, event: Event) -> str:
+    # The member is drawn from the events' own stream (as member_joins' candidate), so every
+    # other stream draws as in the run without the event.
+    return _scandal_at(model, float(model.streams["events"].random()))
+
+
+def _scandal_at(model: PartnershipModel, pick: float) -> str:
+    """A scandal at the active member picked by `pick` in [0, 1), uniformly in row order: its
+    working partners' trust in it falls by `scandal_trust_loss` of its level (the trust
+    matrix, 7.5), and the public's prior trust in the partnership is lower by
+    `scandal_legitimacy_loss` for `scandal_weeks` (`shocks.stain`, 7.7). A second scandal while
+    one is fresh keeps the stain fresh for `scandal_weeks` from now; the stains do not add up."""
+    active = model.orgs.active()
+    member = int(active[min(int(pick * active.size), active.size - 1)])
+    p, week = model.params, int(model.steps)
+    partners = model.trust_matrix.lose_trust_in(member, p.scandal_trust_loss)
+    model.scandal_until = max(model.scandal_until, week + p.scandal_weeks - 1)
+    sector = sectors.SECTORS[int(model.orgs.sector[member])]
+    return (
+        f"a scandal at {sector} member {member}: its {partners.size} partners trust it "
+        f"{p.scandal_trust_loss:.0%} less, the public's trust falls to week {model.scandal_until}"
+    )
 
 
 def _set(model: PartnershipModel, knob: str, value: float) -> str:
@@ -313,6 +378,8 @@ _ACTIONS = {
     "funding_ends": _funding_ends,
     "sponsor_leaves": _sponsor_leaves,
     "election": _election,
+    "crisis": _crisis,
+    "scandal": _scandal,
     "orchestration_withdrawn": _orchestration_withdrawn,
     "member_joins": _member_joins,
     "member_leaves": _member_leaves,

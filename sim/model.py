@@ -23,6 +23,7 @@ from .mechanisms import (
     pooling,
     recruitment,
     reliability,
+    shocks,
     sprints,
     systems_change,
 )
@@ -135,7 +136,9 @@ class PartnershipModel(mesa.Model):
         # the backbone (7.12): the week's budget, and the design's asks at what it affords
         self.grant_ended_week: int | None = None
         self.backing_secured = 1.0  # share of the asked backing held (7.14)
-        self.event_log: list[tuple[int, str, str]] = []  # scheduled events applied (sim/events.py)
+        self.event_log: list[tuple[int, str, str]] = []  # events and shocks (sim/events.py)
+        self.crisis_until = 0  # last week of a crisis (7.17); 0: none yet
+        self.scandal_until = 0  # last week a scandal is fresh in the public's eyes (7.17)
         self._budget = backbone.week_budget(p, True, self._member_money())
         self.levels = self._afforded(p, self._budget)
 
@@ -152,6 +155,7 @@ class PartnershipModel(mesa.Model):
         """One week, one named call per mechanism, in the order of ODD 3."""
         week = self.steps
         self.apply_events(week)
+        self.draw_shocks()
         self.operating = week <= self.params.end_week and self.orgs.active().size > 0
         if self.operating:
             self.fund_backbone()
@@ -193,6 +197,15 @@ class PartnershipModel(mesa.Model):
         mechanism."""
         if due := [e for e in self.params.events if e.week == week]:
             events.apply(self, due)
+
+    def draw_shocks(self) -> None:
+        """Mechanism 15: funding cuts, elections, crises and scandals at random, at their rates
+        (7.17), each carried out as the scheduled event of its kind (sim/events.py). With every
+        rate 0 (the default) nothing is drawn."""
+        if shocks.any_rate(self.params):
+            hits, pick = shocks.draw(self.params, self.streams["shocks"])
+            if hits:
+                events.strike(self, hits, pick)
 
     def political_churn(self) -> None:
         """Mechanism 10: government sponsors change; without backing, momentum is lost."""
@@ -280,11 +293,14 @@ class PartnershipModel(mesa.Model):
             self.trust_matrix.group_trust(active), pooling.permission(p)
         )
         commitment[orgs.suspended_until[active] >= self.steps] = 0.0
-        effort = orgs.capacity[active] * orgs.engagement[active]
+        # a crisis takes a share of every member's time, for talk and action alike (7.17)
+        attention = shocks.attention(self.steps, self.crisis_until, p)
+        effort = orgs.capacity[active] * orgs.engagement[active] * attention
         in_sprint = phase.name == sprints.SPRINT
         # a sprint's extra time goes into joint action (7.13)
         hours = fatigue_mechanism.overtime(in_sprint, p)
-        contribution = hours * pooling.contribution(
+        given = hours * attention  # the time a member gives this week, against its usual
+        contribution = given * pooling.contribution(
             orgs.capacity[active], orgs.engagement[active], action, commitment
         )
         shirked = reliability.shirking(
@@ -298,6 +314,8 @@ class PartnershipModel(mesa.Model):
         if courting := backing.courting(self.params):  # the convener's time with leaders (7.14)
             convening = orgs.sector[active] == self.convener
             contribution = np.where(convening, (1.0 - courting) * contribution, contribution)
+        # fatigue counts the sprint's hours, not `given`: in a crisis members work as many
+        # hours, the crisis taking its share of them
         orgs.fatigue[active] = fatigue_mechanism.update(
             orgs.fatigue[active], orgs.engagement[active], hours, in_sprint, p
         )
@@ -357,8 +375,10 @@ class PartnershipModel(mesa.Model):
             )
         else:
             self.claims = self.visible_action = 0.0
+        # a fresh scandal at a member lowers the public's trust in who is at the table (7.17)
+        stain = shocks.stain(self.steps, self.scandal_until, p)
         self.public.observe(
-            legitimacy.composition_prior(counts, self._public_trust),
+            legitimacy.composition_prior(counts, self._public_trust) - stain,
             self.claims,
             self.visible_action,
             legitimacy.voice(counts),

@@ -241,8 +241,50 @@ class Params:
         group="events",
         source="the design's plan: what a scenario file, a command or a facilitator schedules",
         help="events in given weeks (none by default): funding_ends, sponsor_leaves, election, "
-        "orchestration_withdrawn, member_joins or member_leaves (with a sector), set (with a "
-        "knob and a value)",
+        "orchestration_withdrawn, crisis, scandal, member_joins or member_leaves (with a "
+        "sector), set (with a knob and a value)",
+    )
+    # shocks at rates (ODD 7.17): each week one happens with chance rate / 52, carried out as
+    # the scheduled event of its kind
+    funding_cut_rate: float = _p(
+        0.0,
+        0,
+        52,
+        group="events",
+        unit="shocks/year",
+        source="EAZ histories (a government initiative's money lasted one five-year term, "
+        "not renewed); rate assumed",
+        help="funding cuts a year, at random: the backbone's outside grant stops, as a "
+        "funding_ends event",
+    )
+    election_rate: float = _p(
+        0.0,
+        0,
+        52,
+        group="events",
+        unit="shocks/year",
+        source="Institute for Government 2020 (ministers change every 1-2 years); rate assumed",
+        help="elections a year, at random: every government member's sponsor changes, as an "
+        "election event",
+    )
+    crisis_rate: float = _p(
+        0.0,
+        0,
+        52,
+        group="events",
+        unit="shocks/year",
+        source="assumption: no figure in the evidence for how often an outside crisis pulls "
+        "members away",
+        help="outside crises a year, at random, each as a crisis event",
+    )
+    scandal_rate: float = _p(
+        0.0,
+        0,
+        52,
+        group="events",
+        unit="shocks/year",
+        source="assumption: no figure in the evidence for how often a member is in a scandal",
+        help="scandals at a member a year, at random, each as a scandal event",
     )
 
     # --- constants: trust (ODD 7.5) -------------------------------------------------------
@@ -809,6 +851,47 @@ class Params:
         source="model.md v2 (system leaders sit on many boards: courting them takes the "
         "convener's time); size assumed",
         help="share of the convener's members' contribution that securing backing at 1 takes",
+    )
+    # what a crisis and a scandal do (ODD 7.17), scheduled or at random
+    crisis_weeks: int = _p(
+        13,
+        1,
+        520,
+        unit="weeks",
+        help="weeks a crisis pulls members' attention away, from the week it starts",
+    )
+    crisis_pull: float = _p(
+        0.5,
+        0,
+        1,
+        unit="share of capacity",
+        help="share of its time a member gives the crisis instead of the partnership, in a "
+        "crisis week",
+    )
+    scandal_trust_loss: float = _p(
+        0.3,
+        0,
+        1,
+        unit="share",
+        source="Slovic 1993 (qualitative: a negative event weighs more than a positive one, "
+        "at once); size assumed",
+        help="share of its working partners' trust in a member that a scandal at it takes",
+    )
+    scandal_legitimacy_loss: float = _p(
+        0.2,
+        0,
+        1,
+        unit="trust",
+        source="Slovic 1993 (qualitative: public trust is quickly lost); size assumed",
+        help="fall in the public's prior trust in the partnership while a scandal at a member "
+        "is fresh",
+    )
+    scandal_weeks: int = _p(
+        13,
+        1,
+        520,
+        unit="weeks",
+        help="weeks a scandal stays fresh in the public's eyes, from the week it breaks",
     )
 
     # ------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from . import limits, resources
 from .diagnosis import StallObserver
 from .metrics import METRICS
 from .model import PartnershipModel
+from .outcomes import meets_expectations
 from .params import ParameterError, Params, check_seed
 from .provenance import git_commit, model_fingerprint, version
 
@@ -32,7 +33,8 @@ ROOT = resources.ROOT if resources.ROOT is not None else Path.cwd()
 
 
 # The stall diagnosis in a run's summary (sim.diagnosis.StallObserver's report): one value a run.
-STALL_FIELDS = ("stalled", "stall_week", "stall_cause", "best_remedy")
+# With it, whether the run meets expectations (sim.outcomes), which needs the diagnosis.
+STALL_FIELDS = ("stalled", "stall_week", "stall_cause", "best_remedy", "meets_expectations")
 
 
 @dataclass
@@ -106,7 +108,7 @@ def run_one(
         "weeks": int(model.steps),
         "final": {m.name: _plain(final[m.name]) for m in METRICS},
         "time_to_half_progress": time_to_reach(timeseries["progress"], 0.5),
-        **_diagnosis(observer),
+        **_diagnosis(observer, float(final["progress"])),
         # the scheduled events as they were carried out (sim.events.apply), in order
         "events": [
             {"week": week, "kind": kind, "detail": detail} for week, kind, detail in model.event_log
@@ -130,10 +132,11 @@ def run_one(
     )
 
 
-def _diagnosis(observer: StallObserver | None) -> dict[str, Any]:
+def _diagnosis(observer: StallObserver | None, final_progress: float) -> dict[str, Any]:
     if observer is None:
         return {}
     report = observer.report()
+    report["meets_expectations"] = meets_expectations(final_progress, report["stalled"])
     return {key: report[key] for key in STALL_FIELDS}
 
 

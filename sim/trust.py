@@ -157,6 +157,17 @@ class TrustMatrix:
         level.reshape(level.shape[0], -1)[:, :: self.group_size + 1] = 0.0
         level[self.members < 0] = 0.0
 
+    def lose_trust_in(self, i: int, share: float) -> np.ndarray:
+        """Every working partner's trust in member i falls at once by `share` of its level (a
+        scandal at i, ODD 7.17); i's trust in them and the caps stay as they were. Returns the
+        rows of the partners."""
+        g, s = self.group_of[i], self.slot_of[i]
+        if g < 0:
+            return np.empty(0, dtype=int)
+        # column s of the group is its partners' trust in i (0 on the diagonal and empty slots)
+        self.group_level[g, :, s] *= 1.0 - share
+        return self.partners(i)
+
     # ------------------------------------------------------------------ what is observed
     def group_trust(self, active: np.ndarray) -> np.ndarray:
         """Each of these members' mean trust in its working partners (0 if it has none)."""

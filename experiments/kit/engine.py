@@ -171,6 +171,7 @@ def run_many(
         parts.append(pd.concat([pd.DataFrame(head, index=frame.index), frame], axis=1))
     table = pd.concat(parts, ignore_index=True)
     table["stalled"] = table["stalled"].astype(bool)
+    table["meets_expectations"] = table["meets_expectations"].astype(bool)
     table["stall_week"] = pd.to_numeric(table["stall_week"]).astype("Int64")  # <NA>: no stall
     table.attrs["failed"] = [(i, jobs[i].design, jobs[i].seed) for i in sorted(failed)]
     return table

@@ -117,6 +117,8 @@ def collect(
     if "stalled" in summary:  # records from before the stall diagnosis have none of these
         summary["stalled"] = summary["stalled"].astype("boolean")
         summary["stall_week"] = pd.to_numeric(summary["stall_week"]).astype("Int64")
+    if "meets_expectations" in summary:  # records from before 0.2 have none
+        summary["meets_expectations"] = summary["meets_expectations"].astype("boolean")
     return tidy, summary
 
 

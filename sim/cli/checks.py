@@ -116,7 +116,9 @@ def check_argv(argv: list[str]) -> list[str]:
             continue
         _check_key(key, arg, "the command line")
         if override.is_delete():
-            raise UsageError(f"{arg!r}: parameters cannot be deleted; set them to null instead")
+            raise UsageError(
+                f"{shown(arg)}: parameters cannot be deleted; set them to null instead"
+            )
         command_line[key] = (override, arg)
     for plan in [check_experiment_file(path) for path in experiments] or [ExperimentPlan()]:
         swept = {**plan.sweeps, **{k: o for k, (o, _) in command_line.items()}}
@@ -468,7 +470,7 @@ def _check_key(key: str, text: str, where: str) -> None:
 def _check_parameter(override, text: str, where: str) -> None:
     _check_key(override.key_or_group, text, where)
     if override.is_delete():
-        raise UsageError(f"{text!r}: parameters cannot be deleted; set them to null instead")
+        raise UsageError(f"{shown(text)}: parameters cannot be deleted; set them to null instead")
     if _count(override, where) > MAX_RUNS:
         raise UsageError(f"{shown(text)} (from {where}) lists more than {MAX_RUNS} values")
     for value in _values(override):
@@ -564,7 +566,8 @@ _GROUP_TITLES = {
     "knob": "design knobs (0 = the ingredient is absent)",
     "size": "the world",
     "problem": "the problem",
-    "events": "scheduled events (sim/events.py; docs/odd.md, section 3)",
+    "events": "scheduled events and shocks at rates (sim/events.py, sim/mechanisms/shocks.py; "
+    "docs/odd.md, 3.1 and 7.17)",
     "constant": "constants",
 }
 

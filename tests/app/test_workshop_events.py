@@ -126,3 +126,16 @@ def test_event_labels_read_as_words():
     assert event_label(Event(40, "member_joins", sector="civil_society")) == (
         "Week 40: member joins (civil society)"
     )
+    assert event_label(Event(30, "scandal")) == "Week 30: scandal"
+
+
+def test_a_crisis_and_a_scandal_from_the_events_card_happen_and_are_told():
+    run = DesignRun("A", "workshop/talking_shop", seed=2)
+    run.add_event(week=2, kind="crisis")
+    run.add_event(week=3, kind="scandal")
+    run.step(3)
+    assert run.model.crisis_until == 2 + run.model.params.crisis_weeks - 1
+    assert run.model.scandal_until == 3 + run.model.params.scandal_weeks - 1
+    told = stall_details(run)
+    assert "week 2: crisis (members give 50% less of their time to the partnership" in told
+    assert "week 3: scandal (a scandal at " in told and "_" not in told.split("Events so far")[1]

@@ -167,3 +167,39 @@ def test_the_odd_gives_the_sector_data_of_the_code():
                 assert same_value(r[1 + j], values[i, j]), (matrix, names[i], names[j])
                 checked += 1
     assert checked == len(names) * (len(sectors.ASSETS) + 6 + len(sectors.BENEFITS)) + 2 * 16
+
+
+def _one_rule_table() -> tuple[list[str], dict[str, list[str]]]:
+    """ODD 6.1: the designs named in its header, and each setting's cells (one per design)."""
+    section = ODD.split("### 6.1 World settings read by one rule", 1)[1]
+    header = next(line for line in section.splitlines() if line.startswith("| setting |"))
+    names = [c.strip() for c in header.strip().strip("|").split("|")][2:]
+    rows = {}
+    for cells in odd_table("### 6.1 World settings read by one rule"):
+        for setting in cells[0].split(","):
+            rows[setting.strip().strip("`")] = cells[2:]
+    return names, rows
+
+
+def test_every_world_setting_a_design_sets_is_read_by_one_rule():
+    """Issue 20, item 6: every setting other than a knob that a design's scenario file sets has
+    a row in ODD 6.1 with a cell for each of the seven designs, and each cell opens with the
+    value the file gives it (a default in parentheses where the file leaves it)."""
+    import yaml
+
+    from sim.params import Params
+    from sim.scenarios import SCENARIO_DIR, designs
+
+    names, rows = _one_rule_table()
+    assert sorted(names) == sorted(designs()), names
+    files = {d: yaml.safe_load((SCENARIO_DIR / f"{d}.yaml").read_text()) for d in designs()}
+    settings = {k for values in files.values() for k in values} - set(Params.knobs())
+    for setting in sorted(settings):
+        assert setting in rows, f"{setting} is set by a design but has no row in ODD 6.1"
+        for design, cell in zip(names, rows[setting], strict=True):
+            value = files[design].get(setting)
+            shown = cell.split(":", 1)[0].strip()
+            if value is None:
+                assert shown.startswith("("), (setting, design, cell[:60])
+            else:
+                assert same_value(shown, value), (setting, design, shown, value)

@@ -1,6 +1,7 @@
 """Scheduled events on the command line, in a Hydra sweep and in a points table: they reach the
-model, and a bad event (a week past the horizon, an unknown kind) stops before any run, in one
-line (sim/events.py; README.md, "Scheduling events")."""
+model, with shocks at random beside them, and a bad event (a week past the horizon, an unknown
+kind) or a bad rate stops before any run, in one line (sim/events.py; README.md, "Scheduling
+events")."""
 
 from __future__ import annotations
 
@@ -20,21 +21,31 @@ TINY = ("steps=10", "public_size=200", "quicklook=false")
 
 
 def test_events_on_the_command_line_reach_the_model(tmp_path):
+    """Scheduled events, and shocks at random (crisis_rate), in one run."""
     folder = tmp_path / "run"
     done = run_cli(
-        "events=[{week:5,kind:funding_ends},{week:3,kind:member_joins,sector:business}]",
+        "events=[{week:5,kind:funding_ends},{week:3,kind:member_joins,sector:business},"
+        "{week:4,kind:scandal}]",
+        "crisis_rate=26",
         *TINY,
         f"hydra.run.dir={folder}",
     )
     assert done.returncode == 0, done.stderr
     summary = json.loads((folder / "summary.json").read_text())
-    assert [(e["week"], e["kind"]) for e in summary["events"]] == [
+    scheduled = [e for e in summary["events"] if not e["detail"].startswith("at random")]
+    assert [(e["week"], e["kind"]) for e in scheduled] == [
         (3, "member_joins"),
+        (4, "scandal"),
         (5, "funding_ends"),
     ]
-    assert summary["events"][0]["detail"].startswith("business organisation")
+    assert scheduled[0]["detail"].startswith("business organisation")
+    assert scheduled[1]["detail"].startswith("a scandal at")
+    at_random = [e for e in summary["events"] if e["detail"].startswith("at random (crisis_rate)")]
+    assert at_random and {e["kind"] for e in at_random} == {"crisis"}
+    assert summary["config"]["crisis_rate"] == 26.0
     assert summary["config"]["events"] == [
         {"week": 3, "kind": "member_joins", "sector": "business"},
+        {"week": 4, "kind": "scandal"},
         {"week": 5, "kind": "funding_ends"},
     ]
     series = pd.read_csv(folder / "timeseries.csv", index_col="week")
@@ -136,3 +147,17 @@ def test_help_still_works():
     done = run_cli("--help")
     assert done.returncode == 0 and "python -m sim" in done.stdout
     assert Path(ROOT / "configs" / "config.yaml").read_text().count("\nevents: null") == 1
+
+
+def test_the_command_line_refuses_a_bad_rate_or_shock_in_one_line():
+    for argv, words in [
+        (["crisis_rate=60"], ["crisis_rate=60", "out of range", "from 0 to 52 (shocks/year)"]),
+        (["election_rate=often"], ["election_rate='often'", "not a number"]),
+        (["scandal_weeks=0"], ["scandal_weeks=0", "from 1 to 520"]),
+        (["events=[{week:2,kind:crisis,sector:business}]"], ["a crisis event has no sector"]),
+        (["events=[{week:2,kind:scandle}]"], ["Did you mean scandal?"]),
+    ]:
+        with pytest.raises(ParameterError) as info:
+            check_argv(argv)
+        message = str(info.value)
+        assert "\n" not in message and all(w in message for w in words), message

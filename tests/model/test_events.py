@@ -30,6 +30,8 @@ DOCUMENTED = [
     {"week": 80, "kind": "funding_ends"},
     {"week": 52, "kind": "sponsor_leaves"},
     {"week": 60, "kind": "election"},
+    {"week": 20, "kind": "crisis"},
+    {"week": 70, "kind": "scandal"},
     {"week": 30, "kind": "orchestration_withdrawn"},
     {"week": 40, "kind": "member_joins", "sector": "business"},
     {"week": 90, "kind": "member_leaves", "sector": "civil_society"},
@@ -72,9 +74,10 @@ def records(m: PartnershipModel) -> pd.DataFrame:
 
 def test_the_documented_schema_parses_sorted_by_week():
     events = parse(DOCUMENTED)
-    assert [e.week for e in events] == [26, 30, 40, 52, 60, 80, 90]
-    assert events[0] == Event(26, "set", knob="sprint_intensity", value=0.8)
-    assert events[2] == Event(40, "member_joins", sector="business")
+    assert [e.week for e in events] == [20, 26, 30, 40, 52, 60, 70, 80, 90]
+    assert events[1] == Event(26, "set", knob="sprint_intensity", value=0.8)
+    assert events[3] == Event(40, "member_joins", sector="business")
+    assert events[0] == Event(20, "crisis") and events[6] == Event(70, "scandal")
     assert [e.as_dict() for e in events] == sorted(DOCUMENTED, key=lambda e: e["week"])
     assert set(KINDS) == {e["kind"] for e in DOCUMENTED}
     assert all(KINDS[k] and "\n" not in KINDS[k] for k in KINDS)
@@ -156,6 +159,24 @@ def test_events_are_plain_hashable_data_and_round_trip():
             [{"week": 3, "kind": "funding_ends", "value": 1.0}],
             ["events[0].value=1.0", "a funding_ends event has no value"],
         ),
+        (
+            [{"week": 3, "kind": "crisis", "sector": "business"}],
+            ["events[0].sector='business'", "a crisis event has no sector", "takes week, kind"],
+        ),
+        (
+            [{"week": 3, "kind": "scandal", "knob": "curation", "value": 0.5}],
+            ["events[0].knob='curation'", "a scandal event has no knob", "takes week, kind"],
+        ),
+        (
+            [{"week": 3, "kind": "scandle"}],
+            ["events[0].kind='scandle'", "Did you mean scandal?", "crisis, scandal"],
+        ),
+        (
+            [{"week": 3, "kind": "crises"}],
+            ["events[0].kind='crises'", "Did you mean crisis?"],
+        ),
+        ([{"kind": "crisis"}], ["events[0] (crisis)", "has no week", "takes week, kind"]),
+        ([{"week": 0, "kind": "scandal"}], ["events[0].week=0", "out of range", "from 1"]),
         (
             [{"week": 3, "kind": "sponsor_leaves", "wek": 4}],
             ["events[0].wek=4", "Did you mean week?"],
@@ -270,7 +291,7 @@ def test_the_keyword_reaches_the_model_and_the_run_summary():
     m = PartnershipModel(rng=0, collect_agents=False, events=DOCUMENTED, steps=100, public_size=200)
     assert m.params == params and m.params.events == parse(DOCUMENTED)
     records(m)
-    assert [w for w, _, _ in m.event_log] == [26, 30, 40, 52, 60, 80, 90]
+    assert [w for w, _, _ in m.event_log] == [20, 26, 30, 40, 52, 60, 70, 80, 90]
     result = run_one(params, 0, design="impact_partnership")
     assert result.summary["events"] == [
         {"week": w, "kind": k, "detail": d} for w, k, d in m.event_log
@@ -475,11 +496,14 @@ def test_a_run_with_no_events_draws_no_events_number():
     assert m.event_log == [] and "events" not in m.streams._streams
 
 
-def test_an_event_that_draws_leaves_the_other_streams_paired():
-    """member_joins draws its candidate from its own stream: recruitment's, churn's and the
-    public's draws are the run's without the event."""
-    event = [{"week": 3, "kind": "member_joins", "sector": "citizens"}]
-    with_event = step_to(model(event, steps=6, **{"network_intro_rate": 0.05}), 6)
+@pytest.mark.parametrize(
+    "event",
+    [{"week": 3, "kind": "member_joins", "sector": "citizens"}, {"week": 3, "kind": "scandal"}],
+)
+def test_an_event_that_draws_leaves_the_other_streams_paired(event):
+    """member_joins draws its candidate, and scandal its member, from the events' own stream:
+    recruitment's, churn's and the public's draws are the run's without the event."""
+    with_event = step_to(model([event], steps=6, **{"network_intro_rate": 0.05}), 6)
     without = step_to(model(steps=6, **{"network_intro_rate": 0.05}), 6)
     for name in ("recruitment", "churn", "public", "world", "network"):
         assert (
