@@ -482,8 +482,8 @@ def write_section(report: Any, split: pd.DataFrame, resources: pd.DataFrame) -> 
         "resources would widen its gap. The stricter reading holds the budget at the week-0 "
         "amount every week in all four runs, the two designs' own included"
         + (
-            ": here it changes no number, as nothing (dues, a grant that ends) moves any of "
-            "these budgets from its week-0 amount."
+            ": here it changes no number, as nothing (dues, a grant that ends, a funding cut "
+            "at random) moves any of these budgets from its week-0 amount."
             if same
             else "; it is given where it runs anything the week-0 reading does not."
         ),

@@ -90,8 +90,13 @@ def delivered(params: Params, afforded: float) -> dict[str, float]:
 
 def can_move(params: Params) -> bool:
     """Whether anything can change the budget from its week-0 amount (`backbone.can_move`):
-    members' dues (which move with engagement and membership) or a `funding_ends` event, unless
-    `budget_fixed` holds it. Where it cannot, holding it at the week-0 amount changes no number."""
+    members' dues (which move with engagement and membership), a `funding_ends` event or funding
+    cuts at random (`funding_cut_rate`, ODD 7.17), unless `budget_fixed` holds it. Where it
+    cannot, holding it at the week-0 amount changes no number."""
     if params.budget_fixed is not None:
         return False
-    return params.member_dues > 0 or any(e.kind == "funding_ends" for e in params.events)
+    return (
+        params.member_dues > 0
+        or params.funding_cut_rate > 0
+        or any(e.kind == "funding_ends" for e in params.events)
+    )

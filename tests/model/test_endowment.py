@@ -146,6 +146,8 @@ def test_where_the_budget_cannot_move_holding_it_changes_no_number():
     pd.testing.assert_frame_equal(series(params=lenient, rng=1), series(params=held, rng=1))
     assert backbone.can_move(own.with_(member_dues=0.1))
     assert backbone.can_move(own.with_(events=FUNDING_ENDS))
+    assert backbone.can_move(own.with_(funding_cut_rate=0.5))  # a cut at random ends the grant
+    assert not backbone.can_move(own.with_(funding_cut_rate=0.5, budget_fixed=1.0))
     assert not backbone.can_move(own.with_(events=FUNDING_ENDS, budget_fixed=1.0))
 
 
