@@ -6,13 +6,19 @@ distributions, engagement by sector and dropouts, legitimacy and claims gap), `t
 (median and 95% bootstrap interval per design and metric), `effects.csv` (each baseline against
 the reference: difference of medians, Vargha-Delaney A, Cliff's delta, Mann-Whitney p with
 Holm's correction), `replications.csv` (Lorscheid's CV stability), the tidy table and
-`report.md`, whose path it prints. A design with fewer than `stats.MIN_RUNS` completed runs
+`report.md`, whose path it prints. It also runs the designs at equal resources (experiments.fair:
+each baseline at the reference's week-0 budget and members' capacity, the reference at each
+baseline's) and splits each gap to the reference into resources and how they are spent
+(`fair.csv`, `fair_resources.csv`, the gap_split figure and its section of the report);
+--no-fair leaves that out. A design with fewer than `stats.MIN_RUNS` completed runs
 (failures, --quick) has no interval, n/a in the report; one with none still has its rows.
 The designs are compared unpaired: they share seeds, but a seed drives different draws in
 different designs, so pairing runs by seed would pair nothing in particular (the ablation,
-which changes one knob of one design, pairs them).
+which changes one knob of one design, pairs them; so does the split at equal resources, whose
+bootstrap keeps a seed's four runs together, a design at its own and at another's resources).
 
-    python -m experiments.compare [--out DIR] [--quick] [--jobs N] [--seeds N] [overrides...]
+    python -m experiments.compare [--out DIR] [--quick] [--jobs N] [--seeds N] [--no-fair]
+        [overrides...]
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from typing import Any
 
 import pandas as pd
 
+from experiments import fair
 from experiments.kit import look, plots, stats, sweep
 from experiments.kit.report import (
     MODEL_CAVEAT,
@@ -53,7 +60,15 @@ SETTINGS = {
     ),
     "alpha": sweep.ALPHA,
     "bootstrap_seed": sweep.SEED,
+    "fair_metrics": sweep.METRICS,
 }
+FLAGS = (
+    (
+        "--no-fair",
+        "leave out the comparison at equal resources (the designs run again at the "
+        "reference's resources and the reference at theirs)",
+    ),
+)
 
 
 def analyse(
@@ -267,6 +282,9 @@ def _reading(
             + ", ".join(f"{look.label_of(d)} ({n})" for d, n in few.items())
             + "."
         )
+    fair_line = fair.reading_line(tables.get("fair"), "progress")
+    if fair_line:
+        lines.append(fair_line)
     lines.append(_stall_reading(tables["stall_causes"]))
     lines.append(
         "With a simulation, p-values shrink as seeds are added, so they say the difference is "
@@ -313,7 +331,7 @@ def write_report(
     *,
     seconds: float,
     title: str,
-    runs: sweep.Sweep | None = None,
+    runs: sweep.Sweep | Sequence[sweep.Sweep] | None = None,
     changed: Sequence[str] = (),
     provenance: dict[str, Any] | None = None,
 ) -> Path:
@@ -333,9 +351,12 @@ def write_report(
     )
     report = Report(folder, title, changed, notice)
     seeds = f"{n_seeds}" if n_seeds == most else f"{n_seeds} to {most}"
+    sweeps = [runs] if isinstance(runs, sweep.Sweep) else list(runs or [])
+    more = sum(s.tidy["run"].nunique() for s in sweeps[1:])  # the runs at equal resources
     report.text(
-        f"{len(designs)} designs x {seeds} seeds, {weeks} weeks each ({len(finals)} runs, "
-        f"{seconds:.0f} s). Reference design: {look.label_of(settings['reference'])}. "
+        f"{len(designs)} designs x {seeds} seeds, {weeks} weeks each ({len(finals)} runs"
+        + (f" and {more} at equal resources" if more else "")
+        + f", {seconds:.0f} s). Reference design: {look.label_of(settings['reference'])}. "
         "Each design has the same colour in every figure."
     )
     report.heading("Reading")
@@ -426,6 +447,8 @@ def write_report(
         "Intervals: percentile bootstrap, "
         f"{stats.N_RESAMPLES} resamples, seeded."
     )
+    if tables.get("fair") is not None:
+        fair.write_section(report, tables["fair"], tables["fair_resources"])
     report.heading("Number of runs")
     rep = tables["replications"]
     report.table(
@@ -453,11 +476,22 @@ def write_report(
             "an interval is missing)",
             "`effects.csv`: every baseline against the reference, every headline metric",
             "`replications.csv`: CV stability per design",
+            *(
+                [
+                    "`fair.csv`: each baseline's gap to the reference split into resources and "
+                    "spending, per metric, reading and part (both orderings), with intervals; "
+                    "`fair_resources.csv`: each design's week-0 budget and capacity; "
+                    "`fair_points.csv`: the settings of the runs at another's resources",
+                ]
+                if tables.get("fair") is not None
+                else []
+            ),
             "`tidy.parquet`: one row per run and week; `runs.csv`: final week per run",
             "`provenance.json`: command, seeds, settings, code version (and whether "
             "it had uncommitted changes), packages, time taken",
             "`figures/`: each figure as PNG and SVG",
-            "`runs/`: every run's own record (`python -m sim`'s sweep folder)",
+            "`runs/`: every run's own record (`python -m sim`'s sweep folder; "
+            "`runs/fair/`, the runs at another's resources)",
         ]
     )
     if provenance is not None:
@@ -474,9 +508,11 @@ def run(
     name: str = "compare",
     title: str = "Comparing partnership designs",
     argv: Sequence[str] | None = None,
+    no_fair: bool = False,
 ) -> Path:
-    """Run the comparison's sweep into `out`/runs (default results/<name>-<time>), analyse
-    it, write the folder; returns the path of report.md. `argv`: the command line's
+    """Run the comparison's sweep into `out`/runs (default results/<name>-<time>), and unless
+    `no_fair` the runs at equal resources into `out`/runs/fair (experiments.fair), analyse
+    them, write the folder; returns the path of report.md. `argv`: the command line's
     arguments, stated in the report and provenance.json."""
     provenance = Provenance(experiment, argv=argv, module=f"experiments.{name}")
     settings = experiment.analysis
@@ -487,7 +523,11 @@ def run(
             f"line) must be one of two or more designs the sweep runs; it runs "
             f"{', '.join(designs) or 'one design'}"
         )
+    # every run at another's resources is built and checked before the first run starts
+    plan = None if no_fair else fair.plan(experiment, settings["reference"], designs)
     folder = sweep.output_folder(name, out)
+    if plan is not None:
+        fair.check(experiment, plan, fair.write_points(plan, folder / fair.POINTS))
     runs = sweep.execute(experiment, folder / "runs")
     tidy = runs.tidy
     if settings["reference"] not in set(tidy["design"]):
@@ -502,7 +542,18 @@ def run(
     tables["table"].to_csv(folder / "table.csv", index=False)
     tables["effects"].to_csv(folder / "effects.csv", index=False)
     tables["replications"].to_csv(folder / "replications.csv", index=False)
-    record = provenance.finish(runs)
+    sweeps = [runs]
+    if plan is not None:
+        fair_runs = fair.execute(experiment, folder, plan)
+        sweeps += [fair_runs] if fair_runs is not None else []
+        metrics = settings["fair_metrics"]
+        values = fair.outcomes(plan, tidy, fair_runs.tidy if fair_runs else None, metrics)
+        seeds = sorted(set(tidy["seed"]) | set(runs.failed["seed"].dropna()))
+        tables["fair"] = fair.analyse(plan, values, metrics, seeds, seed=settings["bootstrap_seed"])
+        tables["fair_resources"] = fair.resources_table(plan)
+        tables["fair"].to_csv(folder / fair.TABLE, index=False)
+        tables["fair_resources"].to_csv(folder / fair.RESOURCES, index=False)
+    record = provenance.finish(sweeps)
     path = write_report(
         folder,
         tidy,
@@ -510,7 +561,7 @@ def run(
         settings,
         seconds=record["seconds"],
         title=title,
-        runs=runs,
+        runs=sweeps,
         changed=experiment.changed(),
         provenance=record,
     )
@@ -526,7 +577,16 @@ def main(
 ) -> Path:
     argv = sys.argv[1:] if argv is None else list(argv)
     return sweep.command(
-        name, __doc__, SETTINGS, run, argv, experiment="compare", name=name, title=title, argv=argv
+        name,
+        __doc__,
+        SETTINGS,
+        run,
+        argv,
+        experiment="compare",
+        flags=FLAGS,
+        name=name,
+        title=title,
+        argv=argv,
     )
 
 

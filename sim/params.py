@@ -673,6 +673,28 @@ class Params:
         help="what each member pays the backbone a week, per unit of its funding asset, "
         "scaled by its capacity and engagement",
     )
+    # a fair comparison (model.md v2, item 5; sim/endowment.py): designs at equal resources
+    capacity_scale: float = _p(
+        1.0,
+        0.01,
+        100,
+        group="size",
+        unit="ratio",
+        source="the comparison's choice: designs compared at equal members' capacity",
+        help="every organisation's capacity, founders and later joiners alike, multiplied by "
+        "this (1: as its sector and draw give it); head-counts are kept",
+    )
+    budget_fixed: float | None = _p(
+        None,
+        0,
+        100,
+        group="size",
+        optional=True,
+        unit="budget units/week",
+        source="the comparison's choice: designs compared at a budget held equal throughout",
+        help="the backbone's budget every week, whatever the grant, the dues and events do; "
+        "default: the grant and the dues",
+    )
     # members who differ in reliability (ODD 7.15)
     reliability_spread: float = _p(
         0.0,
@@ -1004,7 +1026,7 @@ def _check(f, value: Any, source: str | None) -> Any:
         if not isinstance(value, str) or value not in meta["choices"]:
             raise ParameterError(f"{name}={shown(value)}{where} is not allowed: {_allowed(f)}")
         return value
-    kind = type(f.default) if f.default is not None else int
+    kind = _kind(f)
     given = f"{name}={shown(value)}{where}"
     # numbers.Real admits numpy's numbers too (what np.arange and numpy sweeps yield)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
@@ -1028,6 +1050,14 @@ def _check(f, value: Any, source: str | None) -> Any:
     return value
 
 
+def _kind(f) -> type:
+    """A numeric field's type: its default's, or for an optional field (default None) the
+    type its annotation names (`int | None`, `float | None`)."""
+    if f.default is not None:
+        return type(f.default)
+    return float if str(f.type).startswith("float") else int
+
+
 def shown(value: Any) -> str:
     """`value` as a message shows it: its repr, cut short (a hand-edited file can hold a
     megabyte-long string or a structure nested a thousand deep)."""
@@ -1041,7 +1071,7 @@ def _allowed(f) -> str:
     meta = f.metadata
     if meta["choices"]:
         return f"allowed values are {', '.join(meta['choices'])}"
-    kind = "a whole number" if isinstance(f.default, int) or f.default is None else "a number"
+    kind = "a whole number" if _kind(f) is int else "a number"
     text = f"{f.name} must be {kind} from {meta['lo']} to {meta['hi']}"
     if meta["unit"]:
         text += f" ({meta['unit']})"

@@ -24,6 +24,7 @@ def expectation(params: Params) -> float:
 
 INDIVIDUAL_SPREAD = 0.3  # lognormal sigma of assets and capacity between organisations
 THRESHOLD_SPREAD = 0.05  # sd of exit thresholds around the sector's value
+ASSET_CAP = 2.0  # the most of an asset one organisation holds
 
 
 @dataclass
@@ -58,11 +59,18 @@ class Organisations:
         sector = np.repeat(np.arange(len(sectors.SECTORS)), counts)
         n = sector.size
         spread = rng.lognormal(0.0, INDIVIDUAL_SPREAD, size=(n, len(sectors.ASSETS) + 2))
-        assets = np.clip(sectors.asset_matrix()[sector] * spread[:, 2:], 0.0, 2.0)
+        assets = np.clip(sectors.asset_matrix()[sector] * spread[:, 2:], 0.0, ASSET_CAP)
         involvement = np.ones(n)
         if params.signatories != "none":  # signatories give a share of a member's time
             involvement[sector == sectors.SECTORS.index(params.signatories)] = params.signatory_time
-        capacity = sectors.profile_array("capacity")[sector] * spread[:, 0] * involvement
+        # capacity_scale (a comparison at equal members' capacity) scales the pool too, so a
+        # recruit replacing a leaver brings what a founder of its sector would (ODD 7.12)
+        capacity = (
+            sectors.profile_array("capacity")[sector]
+            * spread[:, 0]
+            * involvement
+            * params.capacity_scale
+        )
         threshold = sectors.profile_array("exit_threshold")[sector] + rng.normal(
             0.0, THRESHOLD_SPREAD, n
         )

@@ -10,7 +10,8 @@ be mistaken for one. Sizes and fonts are set for a 16:9 slide.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import textwrap
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import matplotlib as mpl
@@ -21,6 +22,7 @@ from matplotlib.legend_handler import HandlerTuple
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.patheffects import withStroke
+from matplotlib.ticker import MaxNLocator
 
 from experiments.kit.look import (
     DESIGN_LINES,
@@ -33,7 +35,7 @@ from experiments.kit.look import (
     colour_of,
     label_of,
 )
-from experiments.kit.stats import final_week
+from experiments.kit.stats import MIN_RUNS, final_week
 from sim.diagnosis import CAUSE_LABELS, NO_SINGLE_CAUSE
 from sim.metrics import BY_NAME
 
@@ -820,4 +822,111 @@ def effect_timeline(
         handler_map={tuple: HandlerTuple(ndivide=None, pad=0)},
     )
     fig.suptitle(f"{title}: the effect of each removal, week by week")
+    return fig
+
+
+# The two parts of a gap (experiments.fair) are not designs: greys, spending hatched, so they
+# read in print too; the held reading has a row of panels of its own.
+SPLIT_STYLES = {
+    "resources": ("#505050", "", "resources (week-0 budget and members' capacity)"),
+    "spending": ("#C8C8C8", "//", "how they are spent"),
+}
+
+
+@_styled
+def gap_split(split: pd.DataFrame, readings: Mapping[str, str]) -> Figure:
+    """Per baseline, the gap to the reference split into resources and how they are spent
+    (`experiments.fair.analyse`'s table): one panel per metric (columns) and reading (rows:
+    `readings`, {reading: its name on the row}), a bar per part with its interval, the gap as
+    a diamond, a line at 0."""
+    metrics = list(dict.fromkeys(split["metric"]))
+    designs = ordered_designs(split["design"].unique())
+    reference = str(split["reference"].iloc[0])
+    fig, axes = figure(
+        len(readings),
+        len(metrics),
+        size=(SLIDE[0], max(4.0, 1.6 + 0.55 * len(designs) * len(readings))),
+        sharex="col",
+        sharey=True,
+    )
+    axes = np.atleast_2d(np.asarray(axes).reshape(len(readings), len(metrics)))
+    y = np.arange(len(designs))[::-1]
+    height = 0.36
+    for row, reading in enumerate(readings):
+        for col, metric in enumerate(metrics):
+            ax = axes[row, col]
+            part = split[(split["metric"] == metric) & (split["reading"] == reading)]
+            table = part.set_index(["design", "part"])
+            for k, (name, (fill, hatch, label)) in enumerate(SPLIT_STYLES.items()):
+                rows = table.xs(name, level="part").reindex(designs)
+                offset = (0.5 - k) * height
+                ax.barh(
+                    y + offset,
+                    rows["estimate"],
+                    height=height,
+                    color=fill,
+                    hatch=hatch,
+                    edgecolor=DARK,
+                    lw=0.8,
+                    label=label,
+                )
+                shown = rows["ci_low"].notna() & rows["ci_high"].notna()
+                ax.errorbar(
+                    rows["estimate"][shown],
+                    (y + offset)[shown.to_numpy()],
+                    xerr=[
+                        (rows["estimate"] - rows["ci_low"])[shown],
+                        (rows["ci_high"] - rows["estimate"])[shown],
+                    ],
+                    fmt="none",
+                    ecolor="black",
+                    elinewidth=1.6,
+                    capsize=4,
+                )
+            gaps = table.xs("gap", level="part").reindex(designs)["estimate"]
+            ax.plot(
+                gaps,
+                y,
+                "D",
+                color="white",
+                mec="black",
+                mew=1.5,
+                ms=9,
+                ls="none",
+                zorder=4,
+                label="gap (= resources + spending)",
+            )
+            ax.axvline(0, color="black", lw=1.2)
+            ax.set_yticks(y, [label_of(d) for d in designs])
+            if col == 0:  # the others share its axis and show no labels
+                for tick, design in zip(ax.get_yticklabels(), designs, strict=True):
+                    tick.set_color(colour_of(design))
+            ax.grid(axis="y", visible=False)
+            if row == 0:
+                ax.set_title(BY_NAME[metric].label if metric in BY_NAME else metric)
+            if col == 0:
+                ax.set_ylabel(textwrap.fill(readings[reading], 24))
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=6))
+            if row == len(readings) - 1:
+                unit = BY_NAME[metric].unit if metric in BY_NAME else ""
+                ax.set_xlabel("part of the gap" + (f" ({unit})" if unit else ""))
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    order = sorted(range(len(labels)), key=lambda i: labels[i].startswith("gap"))  # parts first
+    fig.legend(
+        [handles[i] for i in order],
+        [labels[i] for i in order],
+        loc="outside lower center",
+        ncols=3,
+        frameon=False,
+    )
+    seeds = int(split["seeds"].max()) if len(split) else 0
+    whiskers = (
+        "whiskers: 95% paired bootstrap interval"
+        if split["ci_low"].notna().any()
+        else f"no whiskers: fewer than {MIN_RUNS} seeds"
+    )
+    fig.suptitle(
+        f"What the gap to the {label_of(reference)} is made of: resources and how they are "
+        f"spent\n(Shapley split of the mean over {seeds} seeds; {whiskers})"
+    )
     return fig

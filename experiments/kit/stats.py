@@ -615,3 +615,141 @@ def holds_from(weeks: Sequence[int], holds: Sequence[bool]) -> int | None:
         return None
     broken = np.flatnonzero(~holds)
     return int(weeks[broken[-1] + 1] if broken.size else weeks[0])
+
+
+# --- a gap split into two factors (compare at equal resources) --------------------------------
+
+# The parts of `two_factor_split`, in its rows' order: the gap, its two Shapley parts (which add
+# up to it) and the resources part under each ordering (the spending part under an ordering is
+# the gap less it).
+SPLIT_PARTS = (
+    "gap",
+    "resources",
+    "spending",
+    "resources_with_own_spending",
+    "resources_with_reference_spending",
+)
+CELLS = ("reference", "design", "design_at_reference", "reference_at_design")
+
+
+def _cells(values: Sequence[Iterable[float]]) -> np.ndarray:
+    """The four cells as rows of one array (cells x seeds), or a ValueError in one line naming
+    the cell that is not one value per seed of the same seeds as the first."""
+    rows = []
+    for name, cell in zip(CELLS, values, strict=True):
+        row = np.asarray(list(cell) if not hasattr(cell, "__array__") else cell, dtype=float)
+        if row.ndim != 1:
+            raise ValueError(
+                f"{name} has shape {row.shape}: give one value per seed (a 1-D sequence)"
+            )
+        if rows and row.size != rows[0].size:
+            raise ValueError(
+                f"{name} has {row.size} values and reference {rows[0].size}: give one value "
+                "per seed, the same seeds in the same order in all four cells"
+            )
+        rows.append(row)
+    return np.vstack(rows)
+
+
+def _check_resampling(n_resamples: int, confidence: float = CONFIDENCE) -> None:
+    if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)):
+        raise ValueError(f"n_resamples={n_resamples!r} must be a whole number of at least 1")
+    if n_resamples < 1:
+        raise ValueError(f"n_resamples={n_resamples} must be a whole number of at least 1")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence={confidence!r} must be strictly between 0 and 1, e.g. 0.95")
+
+
+def two_factor_draws(
+    reference: Iterable[float],
+    design: Iterable[float],
+    design_at_reference: Iterable[float],
+    reference_at_design: Iterable[float],
+    *,
+    n_resamples: int = N_RESAMPLES,
+    seed: int = 0,
+) -> dict[str, np.ndarray]:
+    """The Shapley split of a gap over two factors, R (resources) and S (how they are spent),
+    and a paired bootstrap of it: {part: [estimate, draw 1, ..., draw n_resamples]}.
+
+    The four arrays are one value per seed, the same seeds in the same order: Y(R_ref, S_ref),
+    Y(R_d, S_d), Y(R_ref, S_d) and Y(R_d, S_ref). With means over seeds,
+    gap = Y(ref) - Y(d); resources = 1/2 [(Y(R_ref,S_d) - Y(d)) + (Y(ref) - Y(R_d,S_ref))],
+    the mean of the two orderings (`resources_with_own_spending`, resources moved first;
+    `resources_with_reference_spending`, moved second); spending the same with the factors
+    swapped, so resources + spending = gap in the estimate and in every draw (means are
+    linear, so the split of the means is the mean of the seeds' splits). A draw resamples
+    seeds with replacement, keeping each seed's four values together: the runs of one design
+    at two resources share their seed's draws, and the bootstrap keeps that pairing. A NaN
+    anywhere gives NaN parts (`two_factor_split` leaves such seeds out).
+
+    Raises:
+        ValueError: in one line, when a cell is not one value per seed of the same length as
+            `reference`, or `n_resamples` is below 1.
+    """
+    _check_resampling(n_resamples)
+    cells = _cells((reference, design, design_at_reference, reference_at_design))
+    n = cells.shape[1]
+    rng = np.random.default_rng(seed)
+    drawn = rng.integers(0, n, (n_resamples, n)) if n else np.zeros((n_resamples, 0), int)
+    with warnings.catch_warnings():  # no seeds: every part NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        means = np.concatenate([cells.mean(axis=1)[:, None], cells[:, drawn].mean(axis=2)], axis=1)
+    ref, own, own_at_ref, ref_at_own = means
+    first, second = own_at_ref - own, ref - ref_at_own  # resources moved first, then second
+    return {
+        "gap": ref - own,
+        "resources": 0.5 * (first + second),
+        "spending": 0.5 * ((ref_at_own - own) + (ref - own_at_ref)),
+        "resources_with_own_spending": first,
+        "resources_with_reference_spending": second,
+    }
+
+
+def two_factor_split(
+    reference: Iterable[float],
+    design: Iterable[float],
+    design_at_reference: Iterable[float],
+    reference_at_design: Iterable[float],
+    *,
+    confidence: float = CONFIDENCE,
+    n_resamples: int = N_RESAMPLES,
+    seed: int = 0,
+    min_runs: int = 1,
+) -> pd.DataFrame:
+    """`two_factor_draws` as a table: one row per part (`SPLIT_PARTS`) with its estimate (of
+    the means over seeds), its percentile interval at `confidence`, `seeds` (those with all
+    four values) and `note` (why there is no interval). Seeds where any of the four values is
+    missing (NaN: a failed run) are left out; fewer than `min_runs` seeds give no interval.
+
+    Raises:
+        ValueError: in one line, for cells of different lengths, `n_resamples` below 1 or
+            `confidence` outside (0, 1).
+    """
+    _check_resampling(n_resamples, confidence)
+    cells = _cells((reference, design, design_at_reference, reference_at_design))
+    cells = cells[:, np.isfinite(cells).all(axis=0)]
+    draws = two_factor_draws(*cells, n_resamples=n_resamples, seed=seed)
+    n = cells.shape[1]
+    few = n < max(min_runs, 1)
+    note = ""
+    if n == 0:
+        note = "no seed has all four runs"
+    elif few:
+        note = f"too few seeds with all four runs for an interval ({n}; {min_runs} needed)"
+    tail = 100 * (1 - confidence) / 2
+    rows = []
+    for part in SPLIT_PARTS:
+        values = draws[part]
+        low, high = (np.nan, np.nan) if few else np.percentile(values[1:], [tail, 100 - tail])
+        rows.append(
+            {
+                "part": part,
+                "estimate": float(values[0]),
+                "ci_low": float(low),
+                "ci_high": float(high),
+                "seeds": n,
+                "note": note,
+            }
+        )
+    return pd.DataFrame(rows)

@@ -607,18 +607,22 @@ def _analysis_tables(
     return done.reset_index(drop=True), failed.reset_index(drop=True)
 
 
-def report_failures(report: Any, sweep: Sweep) -> None:
-    """A section listing the failed runs, if any (their errors are in their summary.json)."""
-    if sweep.failed.empty:
+def report_failures(report: Any, sweeps: Sweep | Sequence[Sweep]) -> None:
+    """A section listing the failed runs of one sweep or several, if any (their errors are in
+    their summary.json)."""
+    sweeps = [sweeps] if isinstance(sweeps, Sweep) else list(sweeps)
+    failed = [s for s in sweeps if not s.failed.empty]
+    if not failed:
         return
     report.heading("Failed runs")
-    report.text(
-        f"{len(sweep.failed)} of {sweep.runs} runs failed and are left out of every "
-        f"number above; each failed run's summary.json in `{sweep.folder}` holds its "
-        "error and traceback, and running the experiment again with the same `--out` "
-        "retries only them."
-    )
-    report.bullets([f"`{r.run}`: {r.error}" for r in sweep.failed.itertuples()])
+    for sweep in failed:
+        report.text(
+            f"{len(sweep.failed)} of {sweep.runs} runs failed and are left out of every "
+            f"number above; each failed run's summary.json in `{sweep.folder}` holds its "
+            "error and traceback, and running the experiment again with the same `--out` "
+            "retries only them."
+        )
+        report.bullets([f"`{r.run}`: {r.error}" for r in sweep.failed.itertuples()])
 
 
 def command(
@@ -630,15 +634,23 @@ def command(
     /,
     *,
     experiment: str | None = None,
+    flags: Sequence[tuple[str, str]] = (),
     **options: Any,
 ) -> Path:
     """The body of `python -m experiments.<name>`: read the command line, check the experiment
     file (`experiment`, default `name`) before anything runs, run it with `run(experiment,
     out, **options)`, print the report's path. Bad input or a failed sweep stops with one line.
+    `flags`: (flag, help) of the experiment's own on/off switches, each given to `run` by its
+    name (`--no-fair` as `no_fair=True`).
     """
-    args = parse_args(name, doc.splitlines()[0], argv, experiment=experiment)
+    args = parse_args(name, doc.splitlines()[0], argv, extra=flags, experiment=experiment)
+    switches = {
+        flag.lstrip("-").replace("-", "_"): getattr(args, flag.lstrip("-").replace("-", "_"))
+        for flag, _ in flags
+    }
     try:
-        report = run(prepare(experiment or name, args, required=settings), args.out, **options)
+        composed = prepare(experiment or name, args, required=settings)
+        report = run(composed, args.out, **switches, **options)
     except (UsageError, ParameterError, SweepError) as err:
         fail(err)
     print(report)

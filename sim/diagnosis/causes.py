@@ -167,11 +167,12 @@ def check_money(model: PartnershipModel, weeks: list[Week]) -> Finding | None:
         "delivered_orchestration": _r(model.delivered_orchestration),
         "orchestration": model.params.orchestration,
     }
-    why = (
-        f"the outside grant ended in week {model.grant_ended_week}"
-        if model.grant_ended_week is not None
-        else "the grant and the members' dues fall short of what the design asks"
-    )
+    if model.params.budget_fixed is not None:
+        why = f"the budget, held at {model.params.budget_fixed:.2f} a week, falls short"
+    elif model.grant_ended_week is not None:
+        why = f"the outside grant ended in week {model.grant_ended_week}"
+    else:
+        why = "the grant and the members' dues fall short of what the design asks"
     text = (
         f"The money ran out: {why}, so the backbone afforded only {mean:.0%} of what the "
         f"design asks of it over the last {len(funded)} weeks (a budget of "

@@ -99,10 +99,17 @@ def curated_recruit(model: PartnershipModel, sector: str) -> int | None:
 
 
 def fund_the_backbone(model: PartnershipModel) -> str | None:
-    """A funder steps in: the outside grant is restored and raised to what the asks cost, so
-    the backbone affords every ask from next week; None if it already does."""
+    """A funder steps in: the outside grant is restored and raised to what the asks cost (a
+    budget held at one amount, `budget_fixed`, is raised to it), so the backbone affords every
+    ask from next week; None if it already does."""
     if model.afforded >= 1.0 and model.grant_ended_week is None:
         return None
+    held = model.params.budget_fixed
+    if held is not None:  # a budget held at one amount: the funder raises that amount
+        if held >= model.asked_cost:
+            return None
+        model.params = model.params.with_(budget_fixed=model.asked_cost)
+        return f"budget_fixed {held:.2f} -> {model.asked_cost:.2f} (what the asks cost a week)"
     before = model.params.backbone_grant if model.grant_ended_week is None else 0.0
     grant = max(model.params.backbone_grant, model.asked_cost)
     model.grant_ended_week = None

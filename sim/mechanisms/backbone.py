@@ -4,7 +4,8 @@ Orchestration, curation, the collaboration platform (transparency), sprint facil
 communication are delivered by a backbone team paid from a weekly budget. A knob is what the
 design asks for; what is delivered is what the budget affords. The budget has two sources,
 kept apart: an outside grant (`backbone_grant`, which a `funding_ends` event stops) and the
-members' own contributions (`member_dues` of each engaged member's funding). When the budget
+members' own contributions (`member_dues` of each engaged member's funding); a comparison can
+hold it at one amount instead (`budget_fixed`). When the budget
 is short, every ingredient is cut by the same share, so the ingredients compete for one
 budget: asking more of one leaves less of every other.
 """
@@ -67,8 +68,15 @@ def contributions(
 
 
 def week_budget(params: Params, grant_on: bool, member_money: float) -> Budget:
-    """The week's budget and the share of the asks it affords (`backbone.week_budget`)."""
-    grant = params.backbone_grant if grant_on else 0.0
+    """The week's budget and the share of the asks it affords (`backbone.week_budget`).
+
+    With `budget_fixed` set (a comparison at a budget held equal throughout) the budget is that
+    amount every week, whatever the grant, the dues and events do; it is recorded as the grant,
+    with no contributions, since neither source is drawn."""
+    if params.budget_fixed is not None:
+        grant, member_money = params.budget_fixed, 0.0
+    else:
+        grant = params.backbone_grant if grant_on else 0.0
     cost = asked_cost(params)
     total = grant + member_money
     afforded = 1.0 if cost <= total else total / cost
@@ -78,3 +86,17 @@ def week_budget(params: Params, grant_on: bool, member_money: float) -> Budget:
 def delivered(params: Params, afforded: float) -> dict[str, float]:
     """What the backbone delivers of each ingredient: the ask cut by the afforded share."""
     return {k: getattr(params, k) * afforded for k in INGREDIENTS}
+
+
+def can_move(params: Params) -> bool:
+    """Whether anything can change the budget from its week-0 amount (`backbone.can_move`):
+    members' dues (which move with engagement and membership), a `funding_ends` event or funding
+    cuts at random (`funding_cut_rate`, ODD 7.17), unless `budget_fixed` holds it. Where it
+    cannot, holding it at the week-0 amount changes no number."""
+    if params.budget_fixed is not None:
+        return False
+    return (
+        params.member_dues > 0
+        or params.funding_cut_rate > 0
+        or any(e.kind == "funding_ends" for e in params.events)
+    )

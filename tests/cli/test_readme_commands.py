@@ -25,7 +25,8 @@ README = ROOT / "README.md"
 
 # command as written -> why it is not run here (and what runs it instead)
 SKIPPED = {
-    "make demo": "sets up .venv and runs 210 runs (about a minute or more); CI's clean clone "
+    "make demo": "sets up .venv and runs 570 runs (210, and 360 at equal resources: minutes); "
+    "CI's clean clone "
     "runs the same experiments.compare code through tests/experiments/test_experiments.py",
     "make test": "the test suite itself",
     "make test-all": "the test suite itself",
@@ -37,7 +38,8 @@ SKIPPED = {
     "tests/cli/test_sweeps.py runs the same sweep machinery at tiny size",
     "python -m experiments.collect outputs/sweeps/<folder>": "names a folder the reader "
     "chooses; tests/cli/test_collect.py runs it on a sweep it makes",
-    "python -m experiments.compare": "210 runs of 156 weeks; its --quick form is run by "
+    "python -m experiments.compare": "570 runs of 156 weeks (210, and 360 at equal "
+    "resources); its --quick form is run by "
     "tests/experiments/test_experiments.py",
     "python -m experiments.ablation": "hundreds of runs; --quick is run by "
     "tests/experiments/test_experiments.py",

@@ -16,9 +16,9 @@ from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 from experiments import ablation, compare, demo, heatmap, sensitivity, size
-from experiments.kit import stats, sweep
+from experiments.kit import look, stats, sweep
 from experiments.kit.engine import STALL_FIELDS, Job, jobs_for, run_many, swept_columns
-from experiments.kit.gather import column_name
+from experiments.kit.gather import collect, column_name
 from experiments.kit.report import fmt_ci
 from sim.cli import points
 from sim.cli.checks import CONFIG_DIR, UsageError, check_argv
@@ -183,6 +183,7 @@ def test_bad_experiment_input_stops_before_anything_runs(argv, words):
         ("compare", "bootstrap_seed", "-1", "a whole number >= 0"),
         ("compare", "alpha", "2", "strictly between 0 and 1"),
         ("compare", "cv_tolerance", "-1", "a number above 0"),
+        ("compare", "fair_metrics", "[progress,nosuch]", "('nosuch' is not one)"),
         ("ablation", "effect_metrics", "[]", "a list of distinct metrics"),
         ("heatmap", "metric", "nosuch", "a metric of sim/metrics.py"),
         ("heatmap", "stall_share", "1.5", "a number from 0 to 1"),
@@ -410,6 +411,12 @@ def test_provenance_from_an_installed_package_names_its_version_not_a_commit(tmp
 
 
 FAILED_RUN = "scenario=business_led,seed=1,steps=30"
+# the runs at equal resources (experiments.fair): each of the six baselines at the Impact
+# Partnership's resources and the Impact Partnership at each baseline's; business_led's at
+# the reference's is the 11th row of fair_points.csv. No budget can move at the designs'
+# defaults, so the held reading runs nothing more.
+FAIR_POINTS = 12
+FAILED_FAIR_RUN = "point=10,seed=1,steps=30"
 
 
 @pytest.fixture(scope="module")
@@ -423,7 +430,14 @@ def demo_folder(tmp_path_factory):
     assert report == folder / "report.md"
     first = folder / "first"
     first.mkdir()
-    for name in ("report.md", "provenance.json", "tidy.parquet", "table.csv", "effects.csv"):
+    for name in (
+        "report.md",
+        "provenance.json",
+        "tidy.parquet",
+        "table.csv",
+        "effects.csv",
+        "fair.csv",
+    ):
         (first / name).write_bytes((folder / name).read_bytes())
     summaries = folder / "runs"
     (first / "mtimes.json").write_text(
@@ -446,9 +460,12 @@ def test_demo_writes_the_compare_report_and_its_statistics_match_the_tidy_table(
             "engagement_by_sector",
             "legitimacy_and_claims",
             "stall_causes",
+            "gap_split",
         }
     )
     assert "Stalls (the first week progress stopped" in text
+    assert "## At equal resources: resources, or how they are spent" in text
+    assert "the part of each baseline's gap to it in mean final problem progress" in text
 
     tidy = pd.read_parquet(first / "tidy.parquet")
     assert set(tidy["design"]) == set(designs())
@@ -515,8 +532,13 @@ def test_a_failed_run_is_recorded_and_listed_and_a_rerun_resumes(demo_folder):
     )
     assert "its members at the start: Impact Partnership 13, " in text
     provenance = json.loads((first / "provenance.json").read_text())
-    assert [r["run"] for r in provenance["failed_runs"]] == [FAILED_RUN]
-    assert provenance["runs"] == len(designs()) * 3
+    # the run of business_led at the reference's resources on seed 1 failed too
+    assert [r["run"] for r in provenance["failed_runs"]] == [FAILED_RUN, FAILED_FAIR_RUN]
+    assert provenance["runs"] == (len(designs()) + FAIR_POINTS) * 3
+    assert provenance["sweep_folders"] == [
+        str(demo_folder / "runs"),
+        str(demo_folder / "runs/fair"),
+    ]
     # how to reproduce it: the same record in the report and provenance.json
     assert provenance["command"] == (
         f"python -m experiments.demo --quick --out {demo_folder} --jobs 1"
@@ -535,7 +557,8 @@ def test_a_failed_run_is_recorded_and_listed_and_a_rerun_resumes(demo_folder):
     assert f"partnership-sim {version()}, model fingerprint `{model_fingerprint()}`" in reproduce
     assert ("with uncommitted changes" in reproduce) == provenance["git_dirty"]
     assert f"Time taken: {provenance['seconds']} s" in reproduce
-    assert f"runs, {provenance['seconds']:.0f} s)" in text.split("## Reading")[0]
+    stated = f"runs and {FAIR_POINTS * 3 - 1} at equal resources, {provenance['seconds']:.0f} s)"
+    assert stated in text.split("## Reading")[0]
     tidy = pd.read_parquet(first / "tidy.parquet")
     assert sorted(tidy.loc[tidy["design"] == "business_led", "seed"].unique()) == [0, 2]
 
@@ -549,8 +572,62 @@ def test_a_failed_run_is_recorded_and_listed_and_a_rerun_resumes(demo_folder):
         k: v for k, v in before.items() if k != FAILED_RUN
     }
     assert json.loads((runs / FAILED_RUN / "summary.json").read_text())["completed"] is True
+    fair_log = (runs / "fair" / "sweep.log").read_text().split("\n$ ")[-1]
+    assert fair_log.count("already done, skipped") == FAIR_POINTS * 3 - 1
+    record = json.loads((runs / "fair" / FAILED_FAIR_RUN / "summary.json").read_text())
+    assert record["completed"] is True and record["scenario"] == "business_led"
     assert "## Failed runs" not in (demo_folder / "report.md").read_text()
     assert pd.read_parquet(demo_folder / "tidy.parquet")["run"].nunique() == len(after)
+
+
+def test_the_split_at_equal_resources_matches_its_runs_records_and_adds_up(demo_folder):
+    """fair.csv recomputed from the run records of both sweeps; the parts add up; a seed whose
+    run failed is left out of its design's split, then back once the rerun made it."""
+    split = pd.read_csv(demo_folder / "fair.csv")
+    wide = split.pivot_table(
+        index=["design", "metric", "reading"], columns="part", values="estimate"
+    )
+    np.testing.assert_allclose(wide["resources"] + wide["spending"], wide["gap"], atol=1e-12)
+    assert split["same_as_week0"].all()  # no budget can move at the designs' defaults
+    week0, held = (split[split["reading"] == r].reset_index(drop=True) for r in ("week0", "held"))
+    pd.testing.assert_frame_equal(week0.drop(columns="reading"), held.drop(columns="reading"))
+
+    own = stats.final_week(pd.read_parquet(demo_folder / "tidy.parquet"))
+    fair_tidy, _ = collect(demo_folder / "runs" / "fair")
+    fair_finals = fair_tidy[
+        fair_tidy["week"] == fair_tidy.groupby("run_id")["week"].transform("max")
+    ]
+    labels = pd.read_csv(demo_folder / "fair_points.csv")["label"]
+    assert len(labels) == FAIR_POINTS and fair_finals["run_id"].nunique() == FAIR_POINTS * 3
+
+    def runs_of(design=None, label=None):
+        if design:
+            rows = own[own["design"] == design]
+        else:
+            rows = fair_finals[fair_finals["label"] == label]
+        return rows.set_index("seed")["progress"].sort_index().to_numpy()
+
+    text = (demo_folder / "report.md").read_text()
+    for design in ("government_led", "ngo_business_pair"):
+        expected = stats.two_factor_split(
+            runs_of("impact_partnership"),
+            runs_of(design),
+            runs_of(label=f"{design} at impact_partnership's resources"),
+            runs_of(label=f"impact_partnership at {design}'s resources"),
+            min_runs=stats.MIN_RUNS,
+        ).set_index("part")
+        found = split[
+            (split["design"] == design)
+            & (split["metric"] == "progress")
+            & (split["reading"] == "week0")
+        ].set_index("part")
+        np.testing.assert_allclose(found["estimate"], expected["estimate"], atol=1e-12)
+        assert (found["seeds"] == 3).all() and found["ci_low"].isna().all()  # 3 seeds: no interval
+        gap = found.loc["gap", "estimate"]
+        assert f"{look.label_of(design)}: of its gap of {gap:.2f}, " in text
+    first = pd.read_csv(demo_folder / "first" / "fair.csv")
+    seeds = first.groupby("design")["seeds"].max()
+    assert seeds["business_led"] == 2 and (seeds.drop("business_led") == 3).all()
 
 
 def test_runs_of_another_sweep_in_the_folder_are_not_analysed(tmp_path, capsys):
@@ -575,6 +652,9 @@ def test_runs_of_another_sweep_in_the_folder_are_not_analysed(tmp_path, capsys):
     assert set(tidy["design"]) == {"business_led", "ngo_business_pair"}
     assert set(tidy["seed"]) == {0, 1} and tidy["week"].max() == QUICK_STEPS
     assert len(list((tmp_path / "runs").glob("*/summary.json"))) == 2 + 4
+    # the runs at equal resources too: both sweeps' records are there, only this one's counted
+    assert len(list((tmp_path / "runs" / "fair").glob("*/summary.json"))) == 2 + 4
+    assert set(pd.read_csv(tmp_path / "fair.csv")["seeds"]) == {2}
 
 
 # --- the other experiments --------------------------------------------------------------

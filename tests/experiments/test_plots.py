@@ -353,3 +353,67 @@ def test_timeline_band_swatch_and_set_up_shading_match_what_is_drawn():
     swatches = {tuple(np.round(r.get_facecolor(), 3)) for r in legend.findobj(Rectangle)}
     assert bands <= swatches  # the band's swatch shows the bands as drawn, not a grey
     assert tuple(np.round(to_rgba("grey", 0.4), 3)) not in swatches
+
+
+def split_table(readings=("week0", "held"), intervals=True):
+    """A split table as experiments.fair.analyse writes it, for two baselines."""
+    rows = []
+    for k, design in enumerate(("government_led", "advocacy_coalition")):
+        for metric in ("progress", "systems_change"):
+            for reading in readings:
+                resources, spending = (0.05, 0.26) if k == 0 else (-0.04, 0.3)
+                for part, value in (
+                    ("gap", resources + spending),
+                    ("resources", resources),
+                    ("spending", spending),
+                    ("resources_with_own_spending", resources - 0.01),
+                    ("resources_with_reference_spending", resources + 0.01),
+                ):
+                    rows.append(
+                        {
+                            "design": design,
+                            "reference": "impact_partnership",
+                            "metric": metric,
+                            "reading": reading,
+                            "part": part,
+                            "estimate": value,
+                            "ci_low": value - 0.02 if intervals else np.nan,
+                            "ci_high": value + 0.03 if intervals else np.nan,
+                            "seeds": 30 if intervals else 3,
+                            "note": "",
+                            "same_as_week0": False,
+                        }
+                    )
+    return pd.DataFrame(rows)
+
+
+def test_the_gap_split_shows_both_parts_with_intervals_against_zero(tmp_path):
+    readings = {"week0": "budget and capacity equal at week 0", "held": "budget held"}
+    fig = plots.gap_split(split_table(), readings)
+    axes = fig.axes
+    assert len(axes) == 4  # two metrics x two readings
+    design_colours = {to_hex(c) for c in (*look.DESIGN_COLOURS.values(), *look.OKABE_ITO.values())}
+    for ax in axes:
+        bars = [p for p in ax.patches if isinstance(p, Rectangle)]
+        assert len(bars) == 4  # two designs x two parts
+        assert {to_hex(b.get_facecolor()) for b in bars}.isdisjoint(design_colours)
+        low, high = ax.get_xlim()
+        assert low < -0.06 and high > 0.33  # zero, the negative part and every whisker shown
+        assert any(tuple(line.get_xdata()) == (0, 0) for line in ax.get_lines())  # a zero line
+    assert axes[0].get_title() == "Problem progress" and axes[1].get_title() == "Systems change"
+    assert axes[2].get_xlabel() == "part of the gap (share solved, 0-1)"
+    assert "budget held" in axes[2].get_ylabel()
+    assert [t.get_text() for t in axes[0].get_yticklabels()] == [
+        "Government-led",
+        "Advocacy coalition",
+    ]
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == [
+        "resources (week-0 budget and members' capacity)",
+        "how they are spent",
+        "gap (= resources + spending)",
+    ]
+    title = fig.get_suptitle()
+    assert "gap to the Impact Partnership" in title and "95% paired bootstrap interval" in title
+    assert_written(plots.save(fig, tmp_path, "gap_split"))
+    few = plots.gap_split(split_table(("week0",), intervals=False), {"week0": "at week 0"})
+    assert len(few.axes) == 2 and "no whiskers: fewer than 6 seeds" in few.get_suptitle()
