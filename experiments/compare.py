@@ -45,6 +45,7 @@ from experiments.kit.report import (
     save_tables,
 )
 from sim.metrics import BY_NAME, METRICS
+from sim.outcomes import EXPECTED_PROGRESS
 
 # The settings of configs/experiment/compare.yaml's analysis block, and what each takes.
 SETTINGS = {
@@ -141,6 +142,22 @@ def _stall_reading(shares: pd.DataFrame) -> str:
         "Stalls (the first week progress stopped, diagnosed by sim.diagnosis): "
         + "; ".join(parts)
         + "."
+    )
+
+
+def _expectations_reading(finals: pd.DataFrame | None) -> str:
+    """Each design's share of runs that meet expectations (`sim.outcomes`: final progress at
+    least EXPECTED_PROGRESS and no stall), as counts out of its completed runs."""
+    if finals is None or "meets_expectations" not in finals:
+        return ""
+    met = finals.groupby("design", sort=False)["meets_expectations"].agg(["sum", "count"])
+    parts = [
+        f"{look.label_of(d)} {int(r['sum'])} of {int(r['count'])}"
+        for d, r in met.sort_values("sum", ascending=False, kind="stable").iterrows()
+    ]
+    return (
+        f"Runs that meet expectations (final progress at least {EXPECTED_PROGRESS} and no "
+        "stall, sim.outcomes): " + "; ".join(parts) + "."
     )
 
 
@@ -286,6 +303,8 @@ def _reading(
     if fair_line:
         lines.append(fair_line)
     lines.append(_stall_reading(tables["stall_causes"]))
+    if expectations := _expectations_reading(tables["finals"]):
+        lines.append(expectations)
     lines.append(
         "With a simulation, p-values shrink as seeds are added, so they say the difference is "
         "not seed noise; the effect sizes (A) say how often one design's run beats the other's."

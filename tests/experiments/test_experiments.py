@@ -464,6 +464,7 @@ def test_demo_writes_the_compare_report_and_its_statistics_match_the_tidy_table(
         }
     )
     assert "Stalls (the first week progress stopped" in text
+    assert "Runs that meet expectations (final progress at least 0.5 and no stall" in text
     assert "## At equal resources: resources, or how they are spent" in text
     assert "the part of each baseline's gap to it in mean final problem progress" in text
 
@@ -776,6 +777,18 @@ def test_the_reading_names_designs_whose_runs_split_between_stalling_and_not():
     assert "(100% stalled)" not in text and "(10% stalled)" not in text
     none = compare._split_runs(finals[finals["design"] != "a"])
     assert none.startswith("; no design's runs split between stalling and not")
+
+
+def test_the_reading_counts_each_designs_runs_that_meet_expectations():
+    finals = pd.DataFrame(
+        {
+            "design": ["a"] * 4 + ["b"] * 3,
+            "meets_expectations": [True, True, False, True, False, False, False],
+        }
+    )
+    text = compare._expectations_reading(finals)
+    assert "A 3 of 4; B 0 of 3." in text
+    assert compare._expectations_reading(finals.drop(columns="meets_expectations")) == ""
 
 
 def test_demo_help_names_the_file_it_runs(capsys):
