@@ -303,7 +303,7 @@ def _reading(
     if fair_line:
         lines.append(fair_line)
     lines.append(_stall_reading(tables["stall_causes"]))
-    if expectations := _expectations_reading(tables["finals"]):
+    if expectations := _expectations_reading(tables.get("finals")):
         lines.append(expectations)
     lines.append(
         "With a simulation, p-values shrink as seeds are added, so they say the difference is "
