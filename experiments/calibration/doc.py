@@ -196,7 +196,9 @@ def study_parser(
 ) -> argparse.ArgumentParser:
     """The command line every study that writes a section shares: `--seeds` (`seeds` per
     `per`), `--jobs`, `--out`, `--quick` (what `quick` says it does), `--doc`, `--no-doc`."""
-    parser = argparse.ArgumentParser(prog=f"python -m experiments.{name}", description=description)
+    parser = argparse.ArgumentParser(
+        prog=f"python -m experiments.calibration.{name}", description=description
+    )
     parser.add_argument(
         "--seeds",
         type=int,
