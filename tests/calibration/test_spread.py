@@ -27,7 +27,7 @@ def runs(design: str, held: str, progress, members=(5, 5, 5, 5), legitimacy=None
     )
 
 
-def synthetic(all_held=(0.25, 0.25, 0.25, 0.25)) -> pd.DataFrame:
+def synthetic(all_held=(0.3, 0.3, 0.3, 0.3)) -> pd.DataFrame:
     """One design: holding world removes all of progress's spread, recruitment doubles it in
     places (a negative share), every other stream leaves the runs as they were."""
     parts = [runs("d", "none", FREE), runs("d", "all", list(all_held))]
@@ -55,6 +55,14 @@ def test_the_share_removed_is_one_less_the_ratio_of_variances():
     # members do not vary: no share to give
     assert np.isnan(summary.loc[("members", "world"), "share_removed"])
     assert (summary["runs"] == 4).all()
+
+
+def test_identical_runs_have_no_spread_to_the_last_bit():
+    """numpy's sd of 30 copies of 0.3 is 5.6e-17 (their mean is not 0.3 to the last bit): the
+    study read that as spread left with every stream held."""
+    same = np.full(30, 0.3)
+    assert np.std(same, ddof=1) > 0 and spread._var(same) == 0
+    assert spread._var(np.array([[0.3] * 30, [0.1, 0.2] * 15]))[0] == 0
 
 
 def test_the_table_and_reading_say_what_each_cell_is():
