@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from sim import ParameterError, PartnershipModel
+from sim.cli import points
 from sim.cli.checks import check_argv
 from sim.diagnosis.remedies import fork, run_on
 from sim.rng import HELD_SEED, STREAMS, Streams
@@ -92,6 +93,17 @@ def test_the_command_line_refuses_an_unknown_stream_before_any_run():
         check_argv(["held_streams=wrold"])
     with pytest.raises(ParameterError, match="'nope', which is not a stream"):
         check_argv(["-m", "held_streams=world,nope"])
+
+
+def test_a_points_table_row_can_hold_streams(tmp_path):
+    table = tmp_path / "points.csv"
+    table.write_text("label,held_streams\nheld,world+shocks\nfree,none\n")
+    read = points.read(table, "the test")
+    assert [read.values(i)["held_streams"] for i in (0, 1)] == ["shocks+world", "none"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("label,held_streams\nx,world+sky\n")
+    with pytest.raises(ParameterError, match=r"held_streams='world\+sky'.*bad.csv.*'sky'"):
+        points.read(bad, "the test").values(0)
 
 
 def test_holding_the_world_gives_every_seed_the_same_organisations():
