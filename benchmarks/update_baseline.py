@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from sim.params import AS_IN_0_1
 from sim.run import run_one
 from sim.scenarios import resolve
 
@@ -24,6 +25,9 @@ BASELINE = (
 )
 DESIGNS = ("impact_partnership", "business_led", "advocacy_coalition")
 SEEDS = (0, 1, 2)
+# The worlds pinned: 0.2's defaults, and the settings that give 0.1's numbers (keys end in
+# "/as_in_0_1"; their numbers are those 0.1 gave, which 0.2 keeps within reach)
+WORLDS: dict[str, dict[str, float]] = {"": {}, "/as_in_0_1": AS_IN_0_1}
 FINAL = (
     "progress",
     "systems_change",
@@ -37,17 +41,23 @@ FINAL = (
 )
 
 
-def summary(design: str, seed: int) -> dict[str, float]:
-    """The pinned numbers of one run at the design's default horizon: final values of a few
-    metrics and the sum of the weekly progress series (which catches changes mid-run)."""
-    result = run_one(resolve(design), seed, design=design)
+def summary(design: str, seed: int, world: str = "") -> dict[str, float]:
+    """The pinned numbers of one run at the design's default horizon, in one of `WORLDS`:
+    final values of a few metrics and the sum of the weekly progress series (which catches
+    changes mid-run)."""
+    result = run_one(resolve(design, **WORLDS[world]), seed, design=design)
     numbers = {name: float(result.summary["final"][name]) for name in FINAL}
     numbers["progress_sum"] = float(result.timeseries["progress"].sum())
     return numbers
 
 
 def compute() -> dict[str, dict[str, float]]:
-    return {f"{design}/{seed}": summary(design, seed) for design in DESIGNS for seed in SEEDS}
+    return {
+        f"{design}/{seed}{world}": summary(design, seed, world)
+        for design in DESIGNS
+        for seed in SEEDS
+        for world in WORLDS
+    }
 
 
 def main() -> None:

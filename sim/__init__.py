@@ -3,9 +3,9 @@
 from typing import Any
 
 from .model import PartnershipModel
-from .params import ParameterError, Params
+from .params import AS_IN_0_1, ParameterError, Params
 
-__all__ = ["PartnershipModel", "Params", "ParameterError", "__version__"]
+__all__ = ["AS_IN_0_1", "PartnershipModel", "Params", "ParameterError", "__version__"]
 
 
 def __getattr__(name: str) -> Any:

@@ -248,43 +248,45 @@ class Params:
     # shocks at rates (ODD 7.17): each week one happens with chance rate / 52, carried out as
     # the scheduled event of its kind
     funding_cut_rate: float = _p(
-        0.0,
+        0.2,
         0,
         52,
         group="events",
         unit="shocks/year",
         source="EAZ histories (a government initiative's money lasted one five-year term, "
-        "not renewed); rate assumed",
+        "not renewed): one cut in five years; a rate, so the term varies",
         help="funding cuts a year, at random: the backbone's outside grant stops, as a "
         "funding_ends event",
     )
     election_rate: float = _p(
-        0.0,
+        0.2,
         0,
         52,
         group="events",
         unit="shocks/year",
-        source="Institute for Government 2020 (ministers change every 1-2 years); rate assumed",
+        source="a UK parliament lasts at most five years: one election in five years; "
+        "ministers between elections change by political churn (sponsor_term_weeks)",
         help="elections a year, at random: every government member's sponsor changes, as an "
         "election event",
     )
     crisis_rate: float = _p(
-        0.0,
+        0.2,
         0,
         52,
         group="events",
         unit="shocks/year",
         source="assumption: no figure in the evidence for how often an outside crisis pulls "
-        "members away",
+        "members away; taken as often as an election, one in five years",
         help="outside crises a year, at random, each as a crisis event",
     )
     scandal_rate: float = _p(
-        0.0,
+        0.1,
         0,
         52,
         group="events",
         unit="shocks/year",
-        source="assumption: no figure in the evidence for how often a member is in a scandal",
+        source="assumption: no figure in the evidence for how often a member is in a scandal; "
+        "taken as half as often as a crisis, one in ten years",
         help="scandals at a member a year, at random, each as a scandal event",
     )
     # an analysis of where the spread of outcomes comes from (ODD 4.9)
@@ -668,19 +670,25 @@ class Params:
 
     # the backbone's budget (ODD 7.12): one unit is a full backbone team's week
     backbone_grant: float = _p(
-        2.2,
+        1.0,
         0,
         100,
         group="size",
         unit="budget units/week",
+        source="FSG backbone budget tool 2015 (a backbone's budget is mostly its own staff): "
+        "a funder pays for one full backbone team; a curator, the platform, sprints and "
+        "communication beyond it come from the members; size assumed",
         help="the backbone's outside grant a week (a funder's money; funding_ends stops it)",
     )
     member_dues: float = _p(
-        0.0,
+        0.06,
         0,
         10,
         group="size",
         unit="budget units per unit of funding",
+        source="Education Action Zones (£250k a year asked of business against £750k of public "
+        "money): members asked for a third of the grant, 0.30 of 1.0 from the default "
+        "design's founders at week 0",
         help="what each member pays the backbone a week, per unit of its funding asset, "
         "scaled by its capacity and engagement",
     )
@@ -708,10 +716,12 @@ class Params:
     )
     # members who differ in reliability (ODD 7.15)
     reliability_spread: float = _p(
-        0.0,
+        0.3,
         0,
         1,
         unit="share",
+        source="assumption: the least reliable organisation shirks in up to three weeks in ten "
+        "that nobody sees (no figure in the evidence)",
         help="how far organisations' reliability spreads below 1 (0: every member delivers)",
     )
     shirk_share: float = _p(
@@ -723,10 +733,12 @@ class Params:
     )
     # backing from system leaders, earned and lost (ODD 7.14)
     backing_rate: float = _p(
-        0.0,
+        0.05,
         0,
         1,
         unit="share/week",
+        source="assumption: leaders review what they back each quarter; 0.05 a week closes "
+        "half the gap in 13 weeks",
         help="share of the gap to the backing its results deserve that a partnership closes "
         "in a week",
     )
@@ -738,7 +750,7 @@ class Params:
         help="share of the asked backing leaders keep giving a partnership that shows no results",
     )
     backer_loss: float = _p(
-        0.0,
+        0.5,
         0,
         1,
         unit="share",
@@ -747,7 +759,7 @@ class Params:
     )
     # members' time and fatigue (ODD 7.13)
     sprint_hours: float = _p(
-        0.0,
+        0.5,
         0,
         2,
         unit="share of capacity",
@@ -808,7 +820,7 @@ class Params:
     )
     # each knob's downside through the shared mechanisms (ODD 7.2, 7.6, 7.7, 7.10, 7.14)
     goal_fit_cost: float = _p(
-        0.0,
+        0.5,
         0,
         1,
         unit="share",
@@ -818,7 +830,7 @@ class Params:
         "make binding (fixed goals fit other sectors' aims less)",
     )
     goal_setting_talk: float = _p(
-        0.0,
+        0.5,
         0,
         1,
         unit="share of effort",
@@ -836,7 +848,7 @@ class Params:
         help="weeks over which members agree the partnership's goals",
     )
     benefit_of_doubt: float = _p(
-        0.0,
+        0.5,
         0,
         1,
         unit="share",
@@ -845,7 +857,7 @@ class Params:
         "(0: what is hidden counts as nothing)",
     )
     policy_exposure: float = _p(
-        0.0,
+        0.5,
         0,
         2,
         unit="ratio",
@@ -855,7 +867,7 @@ class Params:
         "per unit of policy link",
     )
     backing_time: float = _p(
-        0.0,
+        0.1,
         0,
         1,
         unit="share of capacity",
@@ -1017,6 +1029,29 @@ class Params:
                 f"pool ({sum(members.values())} + {self.pool_per_sector * len(SECTORS)}); "
                 "raise pool_per_sector or lower target_members"
             )
+
+
+# The world settings that give the numbers of 0.1 (CHANGELOG 0.2.0, "Migrating from 0.1"):
+# every v2 mechanism switched off. `resolve(design, **AS_IN_0_1)`, or the same keys in a
+# scenario file or on the command line, runs a design as 0.1 ran it (the regression baseline
+# pins it), and a test of one mechanism starts from it so that the other mechanisms stay still.
+AS_IN_0_1: dict[str, float] = {
+    "backbone_grant": 2.2,  # the sum of the prices: every ask at 1 is afforded
+    "member_dues": 0.0,
+    "reliability_spread": 0.0,
+    "backing_rate": 0.0,
+    "backer_loss": 0.0,
+    "sprint_hours": 0.0,
+    "goal_fit_cost": 0.0,
+    "goal_setting_talk": 0.0,
+    "benefit_of_doubt": 0.0,
+    "policy_exposure": 0.0,
+    "backing_time": 0.0,
+    "funding_cut_rate": 0.0,
+    "election_rate": 0.0,
+    "crisis_rate": 0.0,
+    "scandal_rate": 0.0,
+}
 
 
 def _where(source: str | None) -> str:

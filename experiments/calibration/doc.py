@@ -64,7 +64,7 @@ recomputed):
 `make calibrate` runs them all, one after another (about 50 minutes on 2 cores).
 
 The pattern statistics are recomputed on seeds 5000 and up, which neither the pattern tests
-(1000–1019) nor calibration (0–19) used, with the small-sample rules stated in
+(20000–20019) nor calibration (0–29) used, with the small-sample rules stated in
 `experiments/calibration/patterns.py`. Sections below are generated; rerunning a command replaces its section.
 """
 

@@ -19,16 +19,21 @@ test switches the harmful path off and finds the harm gone.
   prior (`benefit_of_doubt` 1) and expects half of members' capacity in joint action
   (`expected_action` 0.5), the platform shows the business-led design's shortfall.
 - Policy link, through political churn (7.10): with a sponsor change a year
-  (`sponsor_term_weeks` 52) and a partnership tied to the sponsor's programme
-  (`policy_exposure` 1), the government-led design loses progress as it links closer.
+  (`sponsor_term_weeks` 52) and a partnership tied to the sponsor's programme at the path's
+  full strength (`policy_exposure` 2, the top of its range), the government-led design loses
+  progress as it links closer.
 - Leadership backing, through the convener's time (7.14): where members already have their
-  leaders' permission (`permission_base` 1), courting leaders (`backing_time` 0.5) takes the
-  convener's members' contribution and buys nothing in the public funder partnership.
+  leaders' permission (`permission_base` 1), courting leaders at the path's full strength
+  (`backing_time` 1) takes the convener's members' contribution and buys nothing in the public
+  funder partnership.
 - Goal clarity, through members' time (7.2): where members write the whole agenda together
   (`convener_say` 0) and unclear goals waste nothing (`misalignment_waste` 0), agreeing clear
   goals in the first weeks (`goal_setting_talk` 1) takes effort from action that a one-year
   partnership does not make up.
-Seeds 0-7 guided the choice of these five conditions; 100-107 are fresh for them.
+Seeds 0-7 guided the choice of these conditions; 100-107 are fresh for them. In v2's world
+(0.2's defaults) the policy link's and backing's paths at 0.1-world strengths (`policy_exposure`
+1, `backing_time` 0.5) harmed by less than the threshold on seeds 0-7 (medians -0.018 and
+-0.019), so their conditions state the path at full strength.
 """
 
 from __future__ import annotations
@@ -41,7 +46,8 @@ from sim.scenarios import resolve
 
 FRESH = range(100, 108)
 SHORT_GRANT = 0.8  # budget units a week: under half of what the Impact Partnership asks
-AMPLE_GRANT = 2.2  # the default: affords every ask, so the budget path is off
+AMPLE_GRANT = 2.2  # 0.1's grant (`AS_IN_0_1`): affords every ask; with no funding cut at
+# random (`funding_cut_rate` 0) it lasts, so the budget path is off
 HARM = 0.02  # the least fall of an outcome users value that counts as harm
 
 
@@ -74,7 +80,9 @@ def test_orchestration_on_a_short_budget_lowers_progress():
 
 
 def test_orchestration_does_no_harm_when_the_budget_affords_every_ask():
-    change = _paired_change("orchestration", 0.3, 1.0, "progress", backbone_grant=AMPLE_GRANT)
+    change = _paired_change(
+        "orchestration", 0.3, 1.0, "progress", backbone_grant=AMPLE_GRANT, funding_cut_rate=0.0
+    )
     assert change > -HARM / 2, change
 
 
@@ -132,12 +140,12 @@ PATHS = {
     "policy_link": (
         (0.3, 1.0, "progress"),
         dict(design="government_led", sponsor_term_weeks=52.0),
-        ("policy_exposure", 1.0, 0.0),  # a sponsor's departure reaches through the link, or not
+        ("policy_exposure", 2.0, 0.0),  # a departure reaches through the link in full, or not
     ),
     "leadership_backing": (
         (0.3, 1.0, "progress"),
         dict(design="public_funder_partnership", permission_base=1.0),
-        ("backing_time", 0.5, 0.0),  # courting leaders takes the convener's time, or none
+        ("backing_time", 1.0, 0.0),  # courting leaders takes the convener's time, or none
     ),
     "goal_clarity": (
         (0.2, 1.0, "progress"),
