@@ -64,6 +64,7 @@ validate: $(STAMP)
 ## calibrate: every calibration study, each rewriting its section of docs/calibration.md
 calibrate: $(STAMP)
 	$(PY) -m experiments.calibration.replications
+	$(PY) -m experiments.calibration.spread
 	$(PY) -m experiments.calibration.crosscheck
 	$(PY) -m experiments.calibration.ofat --budget-minutes 80
 	$(PY) -m experiments.calibration.readings

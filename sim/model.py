@@ -84,7 +84,7 @@ class PartnershipModel(mesa.Model):
         super().__init__(rng=rng)
         self.params = params
         self.design = scenario
-        self.streams = Streams(self._seed)
+        self.streams = Streams(self._seed, held=params.held)  # held: ODD 4.9
         p = params
 
         self.orgs = Organisations.create(p, self.streams["world"])

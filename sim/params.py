@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .rng import STREAMS
 from .sectors import ASSETS, SECTORS
 
 if TYPE_CHECKING:
@@ -287,6 +288,16 @@ class Params:
         source="assumption: no figure in the evidence for how often a member is in a scandal; "
         "taken as half as often as a crisis, one in ten years",
         help="scandals at a member a year, at random, each as a scandal event",
+    )
+    # an analysis of where the spread of outcomes comes from (ODD 4.9)
+    held_streams: str = _p(
+        "none",
+        group="stochasticity",
+        source="the analysis's choice: a source of spread held at one draw (ODD 4.9)",
+        help="random streams held at one draw: each is derived from a fixed seed in every run "
+        "instead of the run's seed, so that source of spread no longer varies between runs "
+        "while its mechanism still runs; a list or names joined by +, kept as the names "
+        "sorted and joined by + (none: every stream follows the run's seed)",
     )
 
     # --- constants: trust (ODD 7.5) -------------------------------------------------------
@@ -968,6 +979,11 @@ class Params:
         return Params.build(values)
 
     @property
+    def held(self) -> tuple[str, ...]:
+        """The names of the streams `held_streams` holds at one draw (ODD 4.9); () for none."""
+        return () if self.held_streams == "none" else tuple(self.held_streams.split("+"))
+
+    @property
     def initial_members(self) -> dict[str, int]:
         return {s: getattr(self, f"members_{s}") for s in SECTORS}
 
@@ -1053,6 +1069,8 @@ def _check(f, value: Any, source: str | None) -> Any:
         from .events import parse
 
         return parse(value, where)
+    if f.name == "held_streams":
+        return _check_held_streams(value, where)
     if value is None:
         if meta["optional"]:
             return None
@@ -1155,6 +1173,29 @@ def _check_facets(value: Any, where: str) -> tuple[tuple[str, tuple[str, ...]], 
                 )
         out[name] = tuple(dict.fromkeys(needs))
     return tuple(out.items())
+
+
+def _check_held_streams(value: Any, where: str) -> str:
+    """The streams held at one draw, as "none" or their names sorted and joined by "+", the
+    one form that reads the same in YAML, on the command line and in a run's summary."""
+    allowed = f"held_streams must be none, or names from {', '.join(STREAMS)} joined by +"
+    given = f"held_streams={shown(value)}{where}"
+    if isinstance(value, str):
+        names = [name.strip() for name in value.split("+")]
+    elif isinstance(value, (list, tuple)):
+        names = list(value)
+    else:
+        raise ParameterError(f"{given} is not allowed: {allowed}")
+    if names == ["none"] or not names:
+        return "none"
+    for name in names:
+        if not isinstance(name, str) or name not in STREAMS:
+            close = difflib.get_close_matches(name, STREAMS, n=1) if isinstance(name, str) else []
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise ParameterError(
+                f"{given} names {shown(name)}, which is not a stream{hint}: {allowed}"
+            )
+    return "+".join(sorted(set(names)))
 
 
 def check_seed(value: Any) -> int:

@@ -27,6 +27,7 @@ DOC = (ROOT or Path.cwd()) / "docs" / "calibration.md"  # written only in a chec
 FIGURES = DOC.parent / "figures"
 SECTIONS = (
     "replications",
+    "spread",
     "crosscheck",
     "ofat",
     "readings",
@@ -43,6 +44,8 @@ computed on (each section names its commit; after a change to `sim/` the numbers
 recomputed):
 
 - **How many seeds** (Lorscheid et al. 2012): `python -m experiments.calibration.replications`.
+- **Where the spread of outcomes comes from** (each random stream held at one draw in turn):
+  `python -m experiments.calibration.spread`.
 - **The patterns on other seeds, with other statistics** (means, t-tests, bootstrap intervals):
   `python -m experiments.calibration.crosscheck`.
 - **One-factor-at-a-time sweep** of every constant whose source is an assumption:
@@ -55,6 +58,8 @@ recomputed):
   leadership backing): `python -m experiments.calibration.boundaries`.
 - **How far business's sector data can move pattern 2** (and what that costs pattern 4):
   `python -m experiments.calibration.business_bounds`.
+- **What members weigh** (each sector's benefits and costs, term by term, by design):
+  `python -m experiments.calibration.ledger`.
 
 `make calibrate` runs them all, one after another (about 50 minutes on 2 cores).
 

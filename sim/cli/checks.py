@@ -32,6 +32,7 @@ from sim.cli import points
 from sim.params import ParameterError, Params, check_seed, describe, shown
 from sim.params import _check as check_field  # Params.build's own field check: the same messages
 from sim.resources import CONFIG_DIR, CONFIG_FILE, DATA_ROOT
+from sim.rng import STREAMS
 from sim.sectors import SECTORS
 
 ROOT = DATA_ROOT
@@ -568,6 +569,8 @@ _GROUP_TITLES = {
     "problem": "the problem",
     "events": "scheduled events and shocks at rates (sim/events.py, sim/mechanisms/shocks.py; "
     "docs/odd.md, 3.1 and 7.17)",
+    "stochasticity": "sources of spread held at one draw, for an analysis (sim/rng.py; "
+    "docs/odd.md, 4.9)",
     "constant": "constants",
 }
 
@@ -583,6 +586,8 @@ def _comment(row: dict[str, Any]) -> str:
         allowed = "facet: [asset, ...] mapping, e.g. facets={rules:[authority,expertise]}"
     elif row["name"] == "events":
         allowed = "list of {week, kind, ...}, e.g. 'events=[{week:80,kind:funding_ends}]'"
+    elif row["name"] == "held_streams":
+        allowed = f"none | names from {', '.join(STREAMS)} joined by +, e.g. world+shocks"
     else:
         allowed = f"{_num(row['lo'])}..{_num(row['hi'])}"
         if row["unit"]:

@@ -424,6 +424,7 @@ CLI_CASES = {
     "deep": (["facets=" + "[" * 300 + "]" * 300], "is malformed"),
     "resolver": (["transparency=${oc.env:HOME}"], "not a number"),
     "hex": (["steps=0x10"], "not a number"),
+    "unknown-stream": (["held_streams=world+wrold"], "names 'wrold', which is not a stream"),
     "bare-word": (["foo"], "is not a setting"),
     "huge-sweep": (["-m", "seed=range(0,100000000)"], "more than 100000"),
     "bad-combination": (

@@ -25,6 +25,7 @@ from sim.cli.checks import UsageError, check_argv, check_experiment_file
 from sim.datafile import loads
 from sim.mechanisms.backbone import INGREDIENTS
 from sim.metrics import METRICS
+from sim.rng import STREAMS
 from sim.scenarios import resolve
 from sim.sectors import SECTORS
 
@@ -73,6 +74,7 @@ SIZES = {
     "problem_owners",
     "facets",
     "events",  # drawn in tests/model/test_events.py
+    "held_streams",  # drawn below, as a set of stream names
 }
 FAST = settings(
     max_examples=40,
@@ -116,6 +118,7 @@ def settings_(draw) -> dict:
         values["target_members"] = draw(st.integers(1, 60))
     if draw(st.booleans()):
         values["partnership_weeks"] = draw(st.integers(1, 25))
+    values["held_streams"] = sorted(draw(st.sets(st.sampled_from(STREAMS))))
     return values
 
 
