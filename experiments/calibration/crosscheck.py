@@ -3,7 +3,7 @@
     python -m experiments.calibration.crosscheck [--seeds N] [--jobs J] [--out DIR] [--quick] [--doc PATH | --no-doc]
 
 The pattern tests (tests/patterns) decide with medians, rank tests and counts over seeds
-1000-1019. This recomputes every pattern, the one not reproduced included, on fresh seeds (8000
+20000-20019. This recomputes every pattern, the one not reproduced included, on fresh seeds (8000
 and up, 60 by default, used by no test and no other study) with statistics of another family:
 means instead of medians, Welch and paired t-tests instead of Mann-Whitney and sign tests, and
 bootstrap intervals of differences of means for the advantage patterns. Each claim is one row:

@@ -59,7 +59,7 @@ recomputed):
 `make calibrate` runs them all, one after another (about 50 minutes on 2 cores).
 
 The pattern statistics are recomputed on seeds 5000 and up, which neither the pattern tests
-(1000–1019) nor calibration (0–19) used, with the small-sample rules stated in
+(20000–20019) nor calibration (0–29) used, with the small-sample rules stated in
 `experiments/calibration/patterns.py`. Sections below are generated; rerunning a command replaces its section.
 """
 
@@ -196,7 +196,9 @@ def study_parser(
 ) -> argparse.ArgumentParser:
     """The command line every study that writes a section shares: `--seeds` (`seeds` per
     `per`), `--jobs`, `--out`, `--quick` (what `quick` says it does), `--doc`, `--no-doc`."""
-    parser = argparse.ArgumentParser(prog=f"python -m experiments.{name}", description=description)
+    parser = argparse.ArgumentParser(
+        prog=f"python -m experiments.calibration.{name}", description=description
+    )
     parser.add_argument(
         "--seeds",
         type=int,

@@ -8,8 +8,8 @@ one at a time and all others at their defaults, to its default x (1 - F) and x (
 range edge) and rounded for whole-number constants. At each value every pattern verdict of
 `experiments.calibration.patterns` (`PATTERNS`: patterns 1-11, 11a's strong form, and 11c and 11d;
 11a-strong is known not reproduced and is included all the same) is
-computed over N seeds (default 10, seeds 5000 and up, which the pattern tests (1000-1019) and
-calibration (0-19) never used). Runs are made once per (kind, resolved parameters, seed) and
+computed over N seeds (default 10, seeds 5000 and up, which the pattern tests (20000-20019) and
+calibration (0-29) never used). Runs are made once per (kind, resolved parameters, seed) and
 cached on disk under the model's source fingerprint, so a rerun (with a larger budget, say) only
 makes what is missing.
 

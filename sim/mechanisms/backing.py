@@ -23,9 +23,12 @@ def update(secured: float, results: float, params: Params) -> float:
     return secured + params.backing_rate * (deserved(results, params) - secured)
 
 
-def departure(secured: float, params: Params) -> float:
-    """A backer leaves (a sponsor changes): `backer_loss` of the share secured goes with it."""
-    return secured * (1.0 - params.backer_loss)
+def departure(secured: float, params: Params, share: float = 1.0) -> float:
+    """Backers leave (sponsors change): with them goes `backer_loss` of the share secured, in
+    proportion to the `share` of the government members whose sponsor changed (1: the only
+    sponsor, or all of them at an election). A partnership resting on one backer loses most
+    when it goes; one backed through many sponsors loses a part with each."""
+    return secured * (1.0 - params.backer_loss * min(max(share, 0.0), 1.0))
 
 
 def courting(params: Params) -> float:

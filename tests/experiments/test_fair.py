@@ -11,6 +11,7 @@ import pytest
 
 from experiments import compare, fair
 from experiments.kit import sweep
+from sim import AS_IN_0_1
 from sim.endowment import endowment
 from sim.mechanisms.backbone import can_move
 from sim.scenarios import designs, resolve
@@ -24,13 +25,19 @@ def planned(*argv: str) -> fair.Plan:
     return fair.plan(experiment, REFERENCE, experiment.varied()["scenario"])
 
 
+AS_0_1 = [f"{k}={v}" for k, v in AS_IN_0_1.items()]  # 0.1's world, on the command line
+
+
 def test_each_baseline_is_given_the_references_resources_and_the_reference_each_baselines():
     plan = planned()
     baselines = [d for d in designs() if d != REFERENCE]
     assert sorted(plan.baselines) == sorted(baselines)
-    # at the designs' defaults no budget can move, so the held reading runs nothing new
-    assert len(plan.points) == 2 * len(baselines) and all(not c.held for c in plan.points)
-    assert all(plan.same_as_week0(d) for d in baselines)
+    # at v2's defaults every budget can move (members' dues, funding cuts at random), so every
+    # held quartet has runs of its own: three a baseline, and the reference's own once
+    assert not any(plan.same_as_week0(d) for d in baselines)
+    held = {c for c in plan.points if c.held}
+    assert held == set().union(*(plan.quartet(d, "held") for d in baselines))
+    assert len(plan.points) == 2 * len(baselines) + 3 * len(baselines) + 1
     for design in baselines:
         assert plan.params[design] == resolve(design, steps=30)  # as the quick sweep runs it
         moved, reference_moved = (
@@ -45,7 +52,15 @@ def test_each_baseline_is_given_the_references_resources_and_the_reference_each_
             assert now.budget == pytest.approx(target.budget)
             assert now.capacity == pytest.approx(target.capacity)
             assert given.initial_members == resolve(spender).initial_members  # head-counts kept
-        # the held cells take the week-0 cells' runs
+
+
+def test_where_no_budget_can_move_the_held_reading_runs_nothing_new():
+    """In 0.1's world (no dues, no funding cuts) the held cells take the week-0 cells' runs."""
+    plan = planned(*AS_0_1)
+    baselines = [d for d in designs() if d != REFERENCE]
+    assert len(plan.points) == 2 * len(baselines) and all(not c.held for c in plan.points)
+    assert all(plan.same_as_week0(d) for d in baselines)
+    for design in baselines:
         for cell in plan.quartet(design, "held"):
             assert plan.stand_in[cell] == fair.Cell(cell.spending, cell.resources)
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import PartnershipModel
+from sim import AS_IN_0_1, PartnershipModel
 from sim.diagnosis import StallObserver, apply_remedy, fork
 from sim.mechanisms import backbone
 from sim.scenarios import designs, resolve
 
 
 def test_a_budget_that_covers_the_asks_delivers_them():
-    p = resolve("impact_partnership")
+    p = resolve("impact_partnership", **AS_IN_0_1)
     budget = backbone.week_budget(p, grant_on=True, member_money=0.0)
     assert budget.asked_cost == pytest.approx(
         sum(getattr(p, k) * getattr(p, backbone.PRICES[k]) for k in backbone.INGREDIENTS)
@@ -64,11 +64,18 @@ def test_dues_move_with_engagement():
     assert drifting == pytest.approx(0.5 * (0.6 + 0.32))
 
 
+def test_at_the_defaults_only_the_impact_partnership_asks_more_than_the_grant():
+    """v2's world (ODD 7.12): the grant pays one backbone team; the Impact Partnership asks for
+    more (1.84) and needs its members' dues, every other design asks within the grant."""
+    over = {d for d in designs() if backbone.asked_cost(resolve(d)) > resolve(d).backbone_grant}
+    assert over == {"impact_partnership"}
+
+
 @pytest.mark.parametrize("design", designs())
-def test_at_the_defaults_money_never_binds(design):
-    """The default grant is the sum of the prices: every design's asks are delivered, and the
-    model reads the asks themselves (so the numbers are those of 0.1)."""
-    model = PartnershipModel(scenario=design, rng=0, steps=20, public_size=200)
+def test_with_a_grant_that_covers_every_ask_money_never_binds(design):
+    """0.1's world (`AS_IN_0_1`: the grant is the sum of the prices): every design's asks are
+    delivered, and the model reads the asks themselves (so the numbers are those of 0.1)."""
+    model = PartnershipModel(scenario=design, rng=0, steps=20, public_size=200, **AS_IN_0_1)
     model.run_for(20)
     data = model.datacollector.get_model_vars_dataframe()
     assert (data["afforded"] == 1.0).all()
@@ -80,9 +87,9 @@ def test_at_the_defaults_money_never_binds(design):
 def test_without_money_the_backbone_delivers_nothing_and_members_talk_more():
     """No grant, no dues: nothing of the asks is delivered, so orchestration no longer carries
     the talk (7.2) and members spend more of their effort on it."""
-    kw = dict(scenario="impact_partnership", rng=1, steps=40, public_size=500)
+    kw = dict(scenario="impact_partnership", rng=1, steps=40, public_size=500, **AS_IN_0_1)
     funded = PartnershipModel(**kw)
-    broke = PartnershipModel(**kw, backbone_grant=0.0)
+    broke = PartnershipModel(**{**kw, "backbone_grant": 0.0})
     funded.run_for(40)
     broke.run_for(40)
     broke_data = broke.datacollector.get_model_vars_dataframe()
@@ -129,6 +136,8 @@ def test_when_the_grant_ends_the_diagnosis_names_the_money_and_funding_restarts_
 
 
 def test_the_funding_remedy_does_nothing_where_every_ask_is_afforded():
-    model = PartnershipModel(scenario="impact_partnership", rng=0, steps=10, public_size=200)
+    model = PartnershipModel(
+        scenario="impact_partnership", rng=0, steps=10, public_size=200, **AS_IN_0_1
+    )
     model.run_for(10)
     assert apply_remedy(fork(model), "funding") is None

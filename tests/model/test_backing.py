@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import PartnershipModel
+from benchmarks.sizes import scaled
+from sim import AS_IN_0_1, PartnershipModel
 from sim.mechanisms import backing
 from sim.scenarios import designs, resolve
 
@@ -22,11 +23,28 @@ def test_results_earn_backing_and_nothing_shown_keeps_only_the_floor():
 def test_a_departing_backer_takes_its_share():
     p = resolve("impact_partnership", backer_loss=0.25)
     assert backing.departure(0.8, p) == pytest.approx(0.6)
+    # one sponsor of four takes a quarter of that; an election (all four) takes it all
+    assert backing.departure(0.8, p, 0.25) == pytest.approx(0.8 * (1 - 0.25 / 4))
+    assert backing.departure(0.8, p, 1.0) == backing.departure(0.8, p)
+
+
+def test_a_partnership_backed_through_many_sponsors_loses_a_part_with_each():
+    """Sponsors changing one by one in a big partnership (100 government members, about one
+    change a week) cost it what each sponsor carried, not half its backing every week: over
+    20 weeks without results (backing_rate 0) it keeps most of what it secured."""
+    params = scaled(400, 1_000, steps=20, backing_rate=0.0, backer_loss=0.5)
+    model = PartnershipModel(params=params, rng=0, collect_agents=False)
+    model.run_for(20)
+    data = model.datacollector.get_model_vars_dataframe()
+    assert data["sponsor_changes"].iloc[-1] >= 10
+    assert model.backing_secured > 0.8
 
 
 @pytest.mark.parametrize("design", designs())
-def test_at_the_defaults_backing_is_the_ask(design):
-    model = PartnershipModel(scenario=design, rng=0, steps=30, public_size=200)
+def test_where_leaders_do_not_follow_results_backing_is_the_ask(design):
+    """0.1's world (`AS_IN_0_1`: `backing_rate` and `backer_loss` 0): the backing held is the
+    ask in every week."""
+    model = PartnershipModel(scenario=design, rng=0, steps=30, public_size=200, **AS_IN_0_1)
     model.run_for(30)
     data = model.datacollector.get_model_vars_dataframe()
     assert (data["backing"] == model.params.leadership_backing).all()

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import PartnershipModel, sectors
+from sim import AS_IN_0_1, PartnershipModel, sectors
 from sim.diagnosis import (
     CAUSES,
     MIN_REMEDY_EFFECT,
@@ -278,7 +278,8 @@ def test_no_stall_is_judged_before_a_full_window():
 
 
 def test_a_thriving_partnership_does_not_stall():
-    report = diagnose_run(params_of("impact_partnership"), 0)
+    """The Impact Partnership in 0.1's world (`AS_IN_0_1`), where it never stalls."""
+    report = diagnose_run(params_of("impact_partnership", **AS_IN_0_1), 0)
     assert not report["stalled"]
     assert report["stall_week"] is None and report["best_remedy"] is None
     assert plain_words(report).startswith("Not stalled")

@@ -140,7 +140,8 @@ def test_resources_out_of_a_parameters_range_are_refused_with_both_designs_numbe
 def test_where_the_budget_cannot_move_holding_it_changes_no_number():
     """What lets experiments.compare reuse the week-0 reading's runs for the strict one."""
     reference = endowment(resolve("impact_partnership"))
-    own = resolve("ngo_business_pair", **SMALL)
+    # no dues and no funding cuts at random: nothing can move the NGO pair's budget
+    own = resolve("ngo_business_pair", **SMALL, member_dues=0.0, funding_cut_rate=0.0)
     lenient, held = (at_resources_of(own, reference, held=h) for h in (False, True))
     assert not backbone.can_move(lenient) and not backbone.can_move(held)
     pd.testing.assert_frame_equal(series(params=lenient, rng=1), series(params=held, rng=1))

@@ -20,15 +20,18 @@ from sim.run import run_one
 from sim.scenarios import resolve
 from sim.trust import TrustMatrix
 
-# no introductions, sponsors that last a century: a week's change is the week's shock
+RATES = ("funding_cut_rate", "election_rate", "crisis_rate", "scandal_rate")
+# no introductions, sponsors that last a century, no shock at random unless a test sets its
+# rate: a week's change is the week's shock
 STILL = {
     "public_size": 500,
     "steps": 52,
     "network_intro_rate": 0.0,
     "curated_intro_rate": 0.0,
     "sponsor_term_weeks": 5200,
+    **dict.fromkeys(RATES, 0.0),
 }
-RATES = ("funding_cut_rate", "election_rate", "crisis_rate", "scandal_rate")
+NO_SHOCKS = dict.fromkeys(RATES, 0.0)
 SEED = 1
 
 
@@ -217,7 +220,7 @@ def test_crises_at_two_a_year_come_about_twice_a_year_in_a_run():
         collect_agents=False,
         public_size=50,
         steps=2600,
-        crisis_rate=2.0,
+        **{**NO_SHOCKS, "crisis_rate": 2.0},
         crisis_pull=0.0,
     )
     records(m)
@@ -242,8 +245,10 @@ def test_one_rate_leaves_the_other_shocks_weeks_as_they_were():
             found += [(week, kind) for _, kind in shocks.draw(params, rng)[0]]
         return found
 
-    alone = weeks(crisis_rate=3.0)
-    with_others = weeks(crisis_rate=3.0, scandal_rate=5.0, election_rate=1.0)
+    alone = weeks(**{**NO_SHOCKS, "crisis_rate": 3.0})
+    with_others = weeks(
+        **{**NO_SHOCKS, "crisis_rate": 3.0, "scandal_rate": 5.0, "election_rate": 1.0}
+    )
     assert alone and alone == [(w, k) for w, k in with_others if k == "crisis"]
 
 

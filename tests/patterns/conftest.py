@@ -12,11 +12,14 @@ import pytest
 from sim.run import run_one
 from sim.scenarios import designs, resolve
 
-# Fresh seeds the calibration never looked at: 20 in `make test` (the suite's 15-minute budget
-# on 2 cores); `make validate` runs the same tests on 240 (SIM_PATTERN_SEEDS=240), the count
-# the coefficient-of-variation method asks for (docs/calibration.md, "How many seeds").
+# Fresh seeds: 20000-20239, committed for model v2 with the definition of "meets expectations"
+# (sim/outcomes.py) before v2's defaults were measured, and used by no calibration study (seeds
+# 0-29 guided v2's defaults; 0.1's patterns were judged on 1000-1019). 20 in `make test` (the
+# suite's 15-minute budget on 2 cores); `make validate` runs the same tests on 240
+# (SIM_PATTERN_SEEDS=240), the count the coefficient-of-variation method asks for
+# (docs/calibration.md, "How many seeds").
 N_SEEDS = int(os.environ.get("SIM_PATTERN_SEEDS", "20"))
-SEEDS = tuple(range(1000, 1000 + N_SEEDS))
+SEEDS = tuple(range(20000, 20000 + N_SEEDS))
 MOST = int(np.ceil(0.9 * N_SEEDS))  # "in at least 9 runs in 10": 18 of 20, 216 of 240
 REFERENCE = "impact_partnership"
 

@@ -18,17 +18,24 @@ test switches the harmful path off and finds the harm gone.
 - Transparency, through legitimacy (7.7): where the public credits what it cannot see at its
   prior (`benefit_of_doubt` 1) and expects half of members' capacity in joint action
   (`expected_action` 0.5), the platform shows the business-led design's shortfall.
-- Policy link, through political churn (7.10): with a sponsor change a year
-  (`sponsor_term_weeks` 52) and a partnership tied to the sponsor's programme
-  (`policy_exposure` 1), the government-led design loses progress as it links closer.
+- Policy link, through political churn (7.10): in 0.1's world (`AS_IN_0_1`), with a sponsor
+  change a year (`sponsor_term_weeks` 52) and a partnership tied to the sponsor's programme
+  (`policy_exposure` 1), the government-led design loses progress as it links closer. In v2's
+  world the same path at full strength (`policy_exposure` 2) is a strict expected failure on
+  the fresh seeds (its reason below).
 - Leadership backing, through the convener's time (7.14): where members already have their
-  leaders' permission (`permission_base` 1), courting leaders (`backing_time` 0.5) takes the
-  convener's members' contribution and buys nothing in the public funder partnership.
+  leaders' permission (`permission_base` 1), courting leaders at the path's full strength
+  (`backing_time` 1) takes the convener's members' contribution and buys nothing in the public
+  funder partnership.
 - Goal clarity, through members' time (7.2): where members write the whole agenda together
   (`convener_say` 0) and unclear goals waste nothing (`misalignment_waste` 0), agreeing clear
   goals in the first weeks (`goal_setting_talk` 1) takes effort from action that a one-year
   partnership does not make up.
-Seeds 0-7 guided the choice of these five conditions; 100-107 are fresh for them.
+Seeds 0-7 guided the choice of these conditions; 100-107 are fresh for them. In v2's world
+(0.2's defaults) the policy link's and backing's paths at 0.1-world strengths (`policy_exposure`
+1, `backing_time` 0.5) harmed by less than the threshold on seeds 0-7 (medians -0.018 and
+-0.019), so backing's condition states its path at full strength (`backing_time` 1), and the
+policy link's, at full strength in v2's world, did not hold on the fresh seeds.
 """
 
 from __future__ import annotations
@@ -36,12 +43,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sim import AS_IN_0_1
 from sim.run import run_one
 from sim.scenarios import resolve
 
 FRESH = range(100, 108)
 SHORT_GRANT = 0.8  # budget units a week: under half of what the Impact Partnership asks
-AMPLE_GRANT = 2.2  # the default: affords every ask, so the budget path is off
+AMPLE_GRANT = 2.2  # 0.1's grant (`AS_IN_0_1`): affords every ask; with no funding cut at
+# random (`funding_cut_rate` 0) it lasts, so the budget path is off
 HARM = 0.02  # the least fall of an outcome users value that counts as harm
 
 
@@ -74,7 +83,9 @@ def test_orchestration_on_a_short_budget_lowers_progress():
 
 
 def test_orchestration_does_no_harm_when_the_budget_affords_every_ask():
-    change = _paired_change("orchestration", 0.3, 1.0, "progress", backbone_grant=AMPLE_GRANT)
+    change = _paired_change(
+        "orchestration", 0.3, 1.0, "progress", backbone_grant=AMPLE_GRANT, funding_cut_rate=0.0
+    )
     assert change > -HARM / 2, change
 
 
@@ -116,6 +127,9 @@ def test_sprints_without_rest_lose_nobody_when_fatigue_weighs_nothing():
     assert change >= 0, change
 
 
+# 0.1's world, the policy link's own path (set by its row) apart
+WORLD_0_1_BUT_THE_PATH = {k: v for k, v in AS_IN_0_1.items() if k != "policy_exposure"}
+
 # Knob, its range, the outcome, the condition, and the setting that switches its path on
 # (the harm) and off (no harm): one row per knob whose path is one setting.
 PATHS = {
@@ -131,13 +145,14 @@ PATHS = {
     ),
     "policy_link": (
         (0.3, 1.0, "progress"),
-        dict(design="government_led", sponsor_term_weeks=52.0),
+        # in 0.1's world: in v2's the path's harm is not established (below)
+        dict(design="government_led", sponsor_term_weeks=52.0, **WORLD_0_1_BUT_THE_PATH),
         ("policy_exposure", 1.0, 0.0),  # a sponsor's departure reaches through the link, or not
     ),
     "leadership_backing": (
         (0.3, 1.0, "progress"),
         dict(design="public_funder_partnership", permission_base=1.0),
-        ("backing_time", 0.5, 0.0),  # courting leaders takes the convener's time, or none
+        ("backing_time", 1.0, 0.0),  # courting leaders takes the convener's time, or none
     ),
     "goal_clarity": (
         (0.2, 1.0, "progress"),
@@ -162,3 +177,28 @@ def test_raising_the_knob_in_its_condition_harms(knob):
 def test_raising_the_knob_does_no_harm_with_its_path_switched_off(knob):
     change = _change_on_path(knob, path_on=False)
     assert change > -HARM / 2, change
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "not reproduced in v2's world: with a sponsor change a year and policy_exposure at its "
+        "top (2), raising the government-led design's policy link from 0.3 to 1 lowers progress "
+        "by a median 0.037 on seeds 0-7, which guided the condition, but by 0.006 on the fresh "
+        "seeds 100-107, so the harm is not established; why the path is weaker in v2's world "
+        "is not yet known (a candidate: backing that follows results and shrinks with each "
+        "sponsor, 7.14, already costs the government-led design what the link's exposure "
+        "did in 0.1's world, where the test above passes)"
+    ),
+)
+def test_in_v2s_world_the_policy_link_harms_through_churn():
+    change = _paired_change(
+        "policy_link",
+        0.3,
+        1.0,
+        "progress",
+        design="government_led",
+        sponsor_term_weeks=52.0,
+        policy_exposure=2.0,
+    )
+    assert change <= -HARM, change

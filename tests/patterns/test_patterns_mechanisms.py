@@ -11,17 +11,20 @@ import pytest
 from scipy import stats
 
 from sim import PartnershipModel
+from sim.partnership import MEMBER
 from sim.run import run_one
 from sim.scenarios import resolve
 
-from .conftest import REFERENCE, SEEDS, final
+from .conftest import MOST, N_SEEDS, REFERENCE, SEEDS, final
 
 pytestmark = pytest.mark.slow
 
 
-def breach_and_recovery(seed: int) -> tuple[int, float]:
+def breach_and_recovery(seed: int) -> tuple[int, float] | None:
     """Weeks a breach of 4 weeks took to cost trust, and weeks to win the loss back (inf if
-    never within the run). A random member withholds its contribution from week 52."""
+    never within the run). A random member withholds its contribution from week 52. None if
+    the member itself left in its breach's weeks (v2: a member whose engagement was already
+    low can): nobody is left to win trust back."""
     model = PartnershipModel(scenario=REFERENCE, rng=seed, collect_agents=False)
     for _ in range(51):
         model.step()
@@ -33,9 +36,14 @@ def breach_and_recovery(seed: int) -> tuple[int, float]:
     model.suspend_contribution(agent, 4)
     for _ in range(4):
         model.step()
+    if model.orgs.status[culprit] != MEMBER:
+        return None
     lowest = model.trust_matrix.level[others, culprit].mean()
     assert lowest < before
-    assert (model.trust_matrix.cap[others, culprit] < 1.0).all()  # the breach left a scar
+    # the breach left a scar on every partner who saw it and is still a partner (a member who
+    # left in the breach's weeks has no trust left to scar)
+    staying = others[model.orgs.status[others] == MEMBER]
+    assert (model.trust_matrix.cap[staying, culprit] < 1.0).all()
     for week in range(1, model.params.steps - model.steps + 1):
         model.step()
         if model.trust_matrix.level[others, culprit].mean() >= before:
@@ -47,8 +55,12 @@ def test_7_trust_falls_faster_than_it_rises():
     """Pattern 7. A member withholds its contribution for 4 weeks at week 52 of the Impact
     Partnership: its partners' trust in it falls; regaining the loss takes longer than the 4
     weeks it took to lose it in every seed (sign test p < 0.01), and the breach
-    lowers the cap on its partners' trust in it for good (the scar) in every seed."""
-    results = [breach_and_recovery(s) for s in SEEDS]
+    lowers the cap on its partners' trust in it for good (the scar) in every seed. Seeds where
+    the member left in its breach's weeks say nothing about winning trust back and are left
+    out; they must be fewer than one in ten."""
+    found = [breach_and_recovery(s) for s in SEEDS]
+    results = [r for r in found if r is not None]
+    assert len(results) >= MOST  # the member that breached stayed in at least 9 seeds in 10
     slower = sum(recover > lose for lose, recover in results)
     assert stats.binomtest(slower, len(results), 0.5, alternative="greater").pvalue < 0.01
     assert slower == len(results)
@@ -146,6 +158,15 @@ def advantage(
     return float(median(REFERENCE, **(reference or {})) - max(median(d) for d in BASELINES))
 
 
+@pytest.mark.xfail(
+    N_SEEDS < 240,
+    strict=True,
+    reason=(
+        "too few seeds in v2: on seeds 20000-20019 the lead falls from 0.196 to 0.091, but the "
+        "Impact Partnership's final progress varies by a CV of 0.29 and the bootstrap's 2.5th "
+        "percentile is -0.10; it holds on 240 seeds (make validate)"
+    ),
+)
 def test_11a_advantage_shrinks_when_one_sector_suffices():
     """Pattern 11, first boundary. On a problem whose one facet needs only funding and reach
     (business alone holds both), the Impact Partnership's lead in median final progress over
@@ -157,11 +178,13 @@ def test_11a_advantage_shrinks_when_one_sector_suffices():
 
 
 @pytest.mark.xfail(
-    strict=True,
+    strict=N_SEEDS >= 240,
     reason=(
-        "not reproduced yet: the lead shrinks (0.36 to 0.26 on seeds 1000-1019) but by less than "
-        "half; orchestration, sprints and learning help on any problem, and nothing yet makes "
-        "coordinating four sectors cost more than it brings when one would do"
+        "not reproduced: on 240 seeds the lead shrinks by less than half (in 0.1: 0.36 to 0.26 "
+        "on seeds 1000-1019); orchestration, sprints and learning help on any problem, and "
+        "nothing yet makes coordinating four sectors cost more than it brings when one would "
+        "do. On seeds 20000-20019 alone it passes (0.196 to 0.091), which 240 seeds do not "
+        "bear out, so it is strict only on 240"
     ),
 )
 def test_11a_strong_advantage_halves_when_one_sector_suffices():
@@ -177,6 +200,15 @@ def test_11b_advantage_shrinks_when_the_horizon_is_short():
     assert advantage(steps=20) < 0.5 * advantage()
 
 
+@pytest.mark.xfail(
+    N_SEEDS < 240,
+    strict=True,
+    reason=(
+        "too few seeds in v2: on seeds 20000-20019 the lead without backing is 0.008 against "
+        "0.196 by default, but the bootstrap's 97.5th percentile of the slack is +0.04; it "
+        "holds on 240 seeds (make validate)"
+    ),
+)
 def test_11c_advantage_shrinks_without_leadership_backing():
     """Pattern 11, third boundary (model.md: "no leadership backing at all"). The Impact
     Partnership run with `leadership_backing=0` (the baselines at their defaults) keeps less
