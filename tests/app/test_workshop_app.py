@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from sim import PartnershipModel
-from sim.diagnosis import run_with_diagnosis
+from sim.diagnosis import StallObserver, diagnose_run, run_with_diagnosis
 from sim.scenarios import resolve
 from sim_app.__main__ import APP, command
 from sim_app.session import EXERCISES, KNOBS, DesignRun, Workshop, scenario_label, scenario_names
@@ -113,23 +113,47 @@ def test_trust_edges_are_the_mutual_trust_of_current_members():
     assert set(positions) == set(np.flatnonzero(model.orgs.joined_week >= 0).tolist())
 
 
+def _never_stalls(design: str, seeds=range(10)) -> int | None:
+    """The first of `seeds` on which `design` never stalls (no remedies tried), if any."""
+    for seed in seeds:
+        model = PartnershipModel(params=resolve(design), rng=seed, collect_agents=False)
+        observer = StallObserver(model, counterfactuals=False)
+        while model.running:
+            model.step()
+            observer.observe(model)
+        if not observer.stalled:
+            return seed
+    return None
+
+
 def test_the_stall_panel_in_words():
+    """Each state of the panel's headline: too early, stalled (the week and the cause the
+    diagnosis gives, an asset named), not stalled, and never stalled at the horizon."""
     run = DesignRun("A", "ngo_business_pair", seed=0)
     kind, headline = stall_status(run)
     assert kind == "early" and "Too early" in headline
     assert "Press **Play**" in stall_details(run)
-    run.step(30)
+    run.step(30)  # the pair, with no government, stalls within its first months
+    diagnosis = diagnose_run(resolve("ngo_business_pair"), 0)
+    assert diagnosis["stall_cause"] == "missing_asset" and diagnosis["stall_week"] <= 30
     kind, headline = stall_status(run)
-    assert kind == "stalled" and headline == "Stalled in week 26: a missing asset (authority)"
+    assert kind == "stalled"
+    assert headline == f"Stalled in week {diagnosis['stall_week']}: a missing asset (authority)"
     words = stall_details(run)
     assert "**Why: a missing asset.**" in words and "What would restart it" in words
     assert "| Doing nothing |" in words and "Added in 2 years" in words
     assert "Since the stall" in words
-    ok = DesignRun("A", "impact_partnership", seed=0)
+    # in v2's world the Impact Partnership stalls on some seeds (shocks at random): the one
+    # that never stalls is found, not assumed
+    seed = _never_stalls("impact_partnership")
+    assert seed is not None, "the Impact Partnership stalls on every seed 0-9"
+    ok = DesignRun("A", "impact_partnership", seed=seed)
     ok.step(40)
-    assert stall_status(ok)[0] == "ok"
+    kind, headline = stall_status(ok)
+    assert kind == "ok" and headline.startswith("Not stalled (week 40): progress +")
     ok.step(ok.horizon)
-    assert stall_status(ok)[0] == "done"
+    kind, headline = stall_status(ok)
+    assert kind == "done" and headline.startswith(f"Never stalled in {ok.horizon} weeks")
 
 
 def test_figures_draw_one_and_two_designs():

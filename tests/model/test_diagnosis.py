@@ -426,13 +426,22 @@ def test_a_missing_asset_names_the_asset_and_the_sector(overrides, asset, sector
 # sim.diagnosis, so that the rebuilt forks below check the diagnosis against its description
 # (docs/odd.md 7.11): a knob remedy raises the knob to 0.9 from the stall week on; a curated
 # recruit is the pool organisation of the named sector holding most of that sector's defining
-# asset, joining at the usual starting engagement with a full curator's onboarding trust.
+# asset, joining at the usual starting engagement with a full curator's onboarding trust;
+# funding for the backbone restores the outside grant if a cut ended it and raises it to what
+# the design's asks cost a week (each ask times its price, 7.12), from the stall week on.
 KNOB_OF_REMEDY = {
     "orchestration": "orchestration",
     "leadership_backing": "leadership_backing",
     "transparency": "transparency",
     "policy_link": "policy_link",
     "sprint": "sprint_intensity",
+}
+PRICE_OF_ASK = {
+    "orchestration": "price_orchestration",
+    "curation": "price_curation",
+    "transparency": "price_platform",
+    "sprint_intensity": "price_sprints",
+    "communication": "price_communication",
 }
 SECTOR_OF_RECRUIT = {
     "a government organisation": "government",
@@ -457,6 +466,15 @@ def _rebuilt_fork(
             knob = KNOB_OF_REMEDY[remedy["name"]]
             assert getattr(model.params, knob) < 0.9
             model.params = model.params.with_(**{knob: 0.9})
+        elif remedy["name"] == "funding":
+            assert model.params.budget_fixed is None  # no preset holds its budget
+            asks = sum(
+                getattr(model.params, k) * getattr(model.params, p) for k, p in PRICE_OF_ASK.items()
+            )
+            grant = max(model.params.backbone_grant, asks)
+            assert remedy["change"].split(" -> ")[1].startswith(f"{grant:.2f} ")
+            model.grant_ended_week = None
+            model.params = model.params.with_(backbone_grant=grant)
         else:
             who = remedy["change"].split(" joins")[0]
             s = sectors.SECTORS.index(SECTOR_OF_RECRUIT[who])
