@@ -10,7 +10,11 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from .conftest import MOST, N_SEEDS, REFERENCE, all_designs, final, over_run, runs
+from sim.endowment import at_resources_of, endowment
+from sim.run import run_one
+from sim.scenarios import resolve
+
+from .conftest import MOST, N_SEEDS, REFERENCE, SEEDS, all_designs, final, over_run, runs
 
 BASELINES = [d for d in all_designs() if d != REFERENCE]
 pytestmark = pytest.mark.slow
@@ -27,6 +31,18 @@ def test_1_impact_partnership_beats_every_baseline(metric, baseline):
     """Pattern 1. Final progress and systems change of the Impact Partnership exceed each
     baseline's: one-sided Mann-Whitney p < 0.01 over 20 seeds each (240 in `make validate`)."""
     assert greater(final(REFERENCE, metric), final(baseline, metric)) < 0.01
+
+
+@pytest.mark.parametrize("baseline", BASELINES)
+def test_1_at_equal_resources_the_impact_partnership_still_leads(baseline):
+    """Pattern 1 at equal resources (model.md v2, item 5): each baseline given the Impact
+    Partnership's week-0 budget and its founders' total capacity (`sim.endowment.
+    at_resources_of`: each member's capacity scaled, head-counts kept), then its own dynamics.
+    The Impact Partnership's final progress exceeds the baseline's: one-sided Mann-Whitney
+    p < 0.01 over the same seeds."""
+    params = at_resources_of(resolve(baseline), endowment(resolve(REFERENCE)))
+    moved = [run_one(params, s, diagnose=False).summary["final"]["progress"] for s in SEEDS]
+    assert greater(final(REFERENCE, "progress"), np.array(moved)) < 0.01
 
 
 @pytest.mark.parametrize("design", ["government_led", "public_funder_partnership"])
