@@ -223,9 +223,10 @@ class PartnershipModel(mesa.Model):
             return
         active = self.orgs.active()
         self.sponsor_changes += changed.size
+        # `changed` are active government members, so the share is in (0, 1]
         sponsors = int(np.count_nonzero(self.orgs.sector[active] == sectors.GOV))
         self.backing_secured = backing.departure(
-            self.backing_secured, self.params, changed.size / max(sponsors, changed.size)
+            self.backing_secured, self.params, changed.size / sponsors
         )
         hit = churn.shock(self.levels)
         self.orgs.engagement[changed] = np.maximum(self.orgs.engagement[changed] - hit, 0.0)

@@ -28,7 +28,7 @@ def departure(secured: float, params: Params, share: float = 1.0) -> float:
     proportion to the `share` of the government members whose sponsor changed (1: the only
     sponsor, or all of them at an election). A partnership resting on one backer loses most
     when it goes; one backed through many sponsors loses a part with each."""
-    return secured * (1.0 - params.backer_loss * min(max(share, 0.0), 1.0))
+    return secured * (1.0 - params.backer_loss * share)
 
 
 def courting(params: Params) -> float:

@@ -259,6 +259,11 @@ def check(claims: list[Claim]) -> None:
     assert not broken, "the guide promises what the model no longer does:\n" + "\n".join(broken)
 
 
+def named_first(words: str, rs: list[Run], cause: str, stated: int) -> Claim:
+    """'<cause> named first in <stated> of 10': the runs whose diagnosis names `cause` first."""
+    return about(words, n_of(rs, lambda r: r.cause == cause), stated, "seeds")
+
+
 def stall_claims(
     rs: list[Run],
     *,
@@ -604,18 +609,8 @@ def talking_shop() -> list[Claim]:
             10,
             "seeds",
         ),
-        about(
-            "named first: the loss of a sponsor in 6",
-            n_of(both, lambda r: r.cause == "loss_of_sponsor"),
-            6,
-            "seeds",
-        ),
-        about(
-            "the money ran out in 3",
-            n_of(both, lambda r: r.cause == "money_ran_out"),
-            3,
-            "seeds",
-        ),
+        named_first("named first: the loss of a sponsor in 6", both, "loss_of_sponsor", 6),
+        named_first("the money ran out in 3", both, "money_ran_out", 3),
         about(
             "the money ran out on the seeds whose grant is cut early (5, 8, 9)",
             [s for s, r in enumerate(both) if r.cause == "money_ran_out"] == [5, 8, 9],
@@ -646,12 +641,7 @@ def talking_shop() -> list[Claim]:
             0.11,
             "level",
         ),
-        about(
-            "still diagnosed a talking shop in 9 of 10",
-            n_of(signing, lambda r: r.cause == "talking_shop"),
-            9,
-            "seeds",
-        ),
+        named_first("still diagnosed a talking shop in 9 of 10", signing, "talking_shop", 9),
         about(
             "and it holds in 10 of 10",
             n_of(signing, lambda r: r.holds("talking_shop")),
@@ -778,18 +768,13 @@ def missing_sector() -> list[Claim]:
             "effect",
         ),
         *stall_claims(government, count=6),
-        about(
+        named_first(
             "with two government members: the loss of a sponsor in 3",
-            n_of(government, lambda r: r.cause == "loss_of_sponsor"),
+            government,
+            "loss_of_sponsor",
             3,
-            "seeds",
         ),
-        about(
-            "the money ran out in 3",
-            n_of(government, lambda r: r.cause == "money_ran_out"),
-            3,
-            "seeds",
-        ),
+        named_first("the money ran out in 3", government, "money_ran_out", 3),
         about(
             "a missing asset in none",
             n_of(government, lambda r: r.holds("missing_asset")),
@@ -818,12 +803,7 @@ def missing_sector() -> list[Claim]:
             "order",
         ),
         *stall_claims(curator, count=8),
-        about(
-            "a curator: a missing asset still named in 2",
-            n_of(curator, lambda r: r.cause == "missing_asset"),
-            2,
-            "seeds",
-        ),
+        named_first("a curator: a missing asset still named in 2", curator, "missing_asset", 2),
         about("a curator (curation 0.8): progress 0.53", final(curator, "progress"), 0.53, "level"),
         about("systems change 0.38", final(curator, "systems_change"), 0.38, "level"),
     ]
@@ -854,36 +834,11 @@ def greenwashing() -> list[Claim]:
             10,
             "seeds",
         ),
-        about(
-            "named first in 4",
-            n_of(rs, lambda r: r.cause == "legitimacy_crisis"),
-            4,
-            "seeds",
-        ),
-        about(
-            "a talking shop first in 2",
-            n_of(rs, lambda r: r.cause == "talking_shop"),
-            2,
-            "seeds",
-        ),
-        about(
-            "the loss of a sponsor first in 2",
-            n_of(rs, lambda r: r.cause == "loss_of_sponsor"),
-            2,
-            "seeds",
-        ),
-        about(
-            "a missing asset first in 1",
-            n_of(rs, lambda r: r.cause == "missing_asset"),
-            1,
-            "seeds",
-        ),
-        about(
-            "a trust breakdown first in 1",
-            n_of(rs, lambda r: r.cause == "trust_breakdown"),
-            1,
-            "seeds",
-        ),
+        named_first("named first in 4", rs, "legitimacy_crisis", 4),
+        named_first("a talking shop first in 2", rs, "talking_shop", 2),
+        named_first("the loss of a sponsor first in 2", rs, "loss_of_sponsor", 2),
+        named_first("a missing asset first in 1", rs, "missing_asset", 1),
+        named_first("a trust breakdown first in 1", rs, "trust_breakdown", 1),
         at_most(
             "to below 0.25 (at the stall)",
             median(r.at_stall("legitimacy") for r in st),
@@ -989,11 +944,8 @@ def greenwashing() -> list[Claim]:
             median(r.stall_week for r in st),
             "order",
         ),
-        about(
-            "8 of them still named a legitimacy crisis",
-            n_of(open_books, lambda r: r.cause == "legitimacy_crisis"),
-            8,
-            "seeds",
+        named_first(
+            "8 of them still named a legitimacy crisis", open_books, "legitimacy_crisis", 8
         ),
         about(
             "and it holds in 10 of 10",
@@ -1030,12 +982,7 @@ def greenwashing() -> list[Claim]:
         about("legitimacy ends at 0.37", final(quiet, "legitimacy"), 0.37, "level"),
         about("the claims gap narrows to 0.04", final(quiet, "claims_gap"), 0.04, "level"),
         *stall_claims(quiet, count=10, week=78),
-        about(
-            "now mostly as a treadmill (5 of 10)",
-            n_of(quiet, lambda r: r.cause == "treadmill"),
-            5,
-            "seeds",
-        ),
+        named_first("now mostly as a treadmill (5 of 10)", quiet, "treadmill", 5),
         about("and progress ends at 0.15", final(quiet, "progress"), 0.15, "level"),
     ]
 
@@ -1143,11 +1090,8 @@ def sponsor_leaves() -> list[Claim]:
             "level",
         ),
         *stall_claims(backed, count=9, week=93),
-        about(
-            "with backing 0.8 still the loss of a sponsor in 8",
-            n_of(backed, lambda r: r.cause == "loss_of_sponsor"),
-            8,
-            "seeds",
+        named_first(
+            "with backing 0.8 still the loss of a sponsor in 8", backed, "loss_of_sponsor", 8
         ),
         about(
             "at progress 0.36 rather than 0.13 (at the stall)",
@@ -1213,18 +1157,8 @@ def treadmill() -> list[Claim]:
             "seeds",
         ),
         about("named first in 3", len(named), 3, "seeds"),
-        about(
-            "the loss of a sponsor first in 4",
-            n_of(rs, lambda r: r.cause == "loss_of_sponsor"),
-            4,
-            "seeds",
-        ),
-        about(
-            "the money ran out first in 3",
-            n_of(rs, lambda r: r.cause == "money_ran_out"),
-            3,
-            "seeds",
-        ),
+        named_first("the loss of a sponsor first in 4", rs, "loss_of_sponsor", 4),
+        named_first("the money ran out first in 3", rs, "money_ran_out", 3),
         about(
             "where a treadmill is named, it made 0.16 of progress in the half year",
             median(r.evidence["gross_gain"] for r in named),
@@ -1306,24 +1240,9 @@ def treadmill() -> list[Claim]:
         ),
         about("in the 6 runs that keep their grant", len(kept), 6, "seeds"),
         *stall_claims(linked, count=6),
-        about(
-            "with a policy link: no treadmill",
-            n_of(linked, lambda r: r.cause == "treadmill"),
-            0,
-            "seeds",
-        ),
-        about(
-            "the loss of a sponsor in 3",
-            n_of(linked, lambda r: r.cause == "loss_of_sponsor"),
-            3,
-            "seeds",
-        ),
-        about(
-            "the money ran out in 3",
-            n_of(linked, lambda r: r.cause == "money_ran_out"),
-            3,
-            "seeds",
-        ),
+        named_first("with a policy link: no treadmill", linked, "treadmill", 0),
+        named_first("the loss of a sponsor in 3", linked, "loss_of_sponsor", 3),
+        named_first("the money ran out in 3", linked, "money_ran_out", 3),
         about("with a policy link of 0.8: progress 0.64", final(linked, "progress"), 0.64, "level"),
         about("systems change 0.56", final(linked, "systems_change"), 0.56, "level"),
         about("instead of 0.55", final(rs, "progress"), 0.55, "level"),
@@ -1358,19 +1277,14 @@ def design_challenge() -> list[Claim]:
     }
     return [
         *stall_claims(rs, count=10, first=56, last=102, week=71, progress=0.09),
-        about("a talking shop in 6", n_of(rs, lambda r: r.cause == "talking_shop"), 6, "seeds"),
+        named_first("a talking shop in 6", rs, "talking_shop", 6),
         about(
             "(19% of effort in action)",
             median(r.evidence["action_share_mean"] for r in st if r.cause == "talking_shop"),
             0.19,
             "level",
         ),
-        about(
-            "the loss of a sponsor in 3",
-            n_of(rs, lambda r: r.cause == "loss_of_sponsor"),
-            3,
-            "seeds",
-        ),
+        named_first("the loss of a sponsor in 3", rs, "loss_of_sponsor", 3),
         about(
             "and a talking shop holds in 10 of 10",
             n_of(rs, lambda r: r.holds("talking_shop")),
@@ -1404,31 +1318,16 @@ def design_challenge() -> list[Claim]:
             "order",
         ),
         *stall_claims(orchestrated, count=10, week=96),
-        about(
-            "orchestration alone: a treadmill in 4",
-            n_of(orchestrated, lambda r: r.cause == "treadmill"),
-            4,
-            "seeds",
-        ),
-        about(
-            "a talking shop in only 1",
-            n_of(orchestrated, lambda r: r.cause == "talking_shop"),
-            1,
-            "seeds",
-        ),
+        named_first("orchestration alone: a treadmill in 4", orchestrated, "treadmill", 4),
+        named_first("a talking shop in only 1", orchestrated, "talking_shop", 1),
         about("orchestration alone: progress 0.16", final(orchestrated, "progress"), 0.16, "level"),
-        about(
+        named_first(
             "orchestration and a policy link: a sponsor's departure in 4",
-            n_of(linked, lambda r: r.cause == "loss_of_sponsor"),
+            linked,
+            "loss_of_sponsor",
             4,
-            "seeds",
         ),
-        about(
-            "while 3 still stall on a treadmill",
-            n_of(linked, lambda r: r.cause == "treadmill"),
-            3,
-            "seeds",
-        ),
+        named_first("while 3 still stall on a treadmill", linked, "treadmill", 3),
         at_most(
             "no three knobs at 0.8 keep it from stalling in more than 4 runs of 10",
             max(10 - len(stalled(v)) for v in triples.values()),
@@ -1489,12 +1388,7 @@ def design_challenge() -> list[Claim]:
         about("backing and a policy link: progress 0.18", final(two, "progress"), 0.18, "level"),
         about("systems change 0.12", final(two, "systems_change"), 0.12, "level"),
         *stall_claims(seven, count=6),
-        about(
-            "all seven: the loss of a sponsor in 3",
-            n_of(seven, lambda r: r.cause == "loss_of_sponsor"),
-            3,
-            "seeds",
-        ),
+        named_first("all seven: the loss of a sponsor in 3", seven, "loss_of_sponsor", 3),
         about(
             "the money ran out in 3 (seeds 5, 8, 9)",
             [s for s, r in enumerate(seven) if r.cause == "money_ran_out"] == [5, 8, 9],
